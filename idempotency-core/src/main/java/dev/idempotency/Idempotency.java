@@ -1,0 +1,243 @@
+package dev.idempotency;
+
+import dev.idempotency.store.Claim;
+import dev.idempotency.store.ClaimRequest;
+import dev.idempotency.store.ClaimResult;
+import dev.idempotency.store.IdempotencyStore;
+import dev.idempotency.store.RecordKey;
+import dev.idempotency.store.StoreException;
+import dev.idempotency.store.StoreUnavailableException;
+import dev.idempotency.store.StoredRecord;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Idempotency-Key protocol, independent of any web framework: it decides, for one request, whether
+ * to run the handler, replay a stored outcome, or refuse, and it drives the store so that the handler's
+ * effects and the stored outcome become durable together.
+ *
+ * <pre>{@code
+ * Idempotency idempotency = Idempotency.create(store, IdempotencyConfig.ofDefaults());
+ * Outcome outcome = idempotency.process(request, body -> runHandlerAndCaptureResponse(body));
+ * }</pre>
+ *
+ * <p>Decisions, in order: a method that is not covered passes through; a missing key is refused (400)
+ * or passed through when keys are optional; more than one key or an invalid key is 400; a client whose
+ * scope is unknown is 400; a body over the limit is 413; a JSON body that does not parse is 400. Then the
+ * key is claimed: a completed record for the same fingerprint is replayed, for another fingerprint it is
+ * 422; a key held by a running request is 409 (or waited for); a free key runs the handler inside the
+ * claim and stores its outcome if its status is stored. A handler that throws, a status that is not
+ * stored, and a response over the size limit all give the key back.
+ *
+ * <p>Thread-safe; one instance serves all requests.
+ */
+public final class Idempotency {
+
+    private static final System.Logger LOG = System.getLogger(Idempotency.class.getName());
+    private static final long FIRST_BACKOFF_MILLIS = 5;
+    private static final long MAX_BACKOFF_MILLIS = 200;
+
+    private final IdempotencyStore store;
+    private final IdempotencyConfig config;
+
+    private Idempotency(IdempotencyStore store, IdempotencyConfig config) {
+        this.store = store;
+        this.config = config;
+    }
+
+    /** The protocol over {@code store} with default settings. */
+    public static Idempotency create(IdempotencyStore store) {
+        return create(store, IdempotencyConfig.ofDefaults());
+    }
+
+    /** The protocol over {@code store} with {@code config}. */
+    public static Idempotency create(IdempotencyStore store, IdempotencyConfig config) {
+        return new Idempotency(Objects.requireNonNull(store, "store"), Objects.requireNonNull(config, "config"));
+    }
+
+    public IdempotencyConfig config() {
+        return config;
+    }
+
+    public IdempotencyStore store() {
+        return store;
+    }
+
+    /**
+     * Processes one request.
+     *
+     * @param request the request as the adapter sees it
+     * @param handler runs the application and captures its response; called at most once
+     * @return what to send
+     * @throws Exception what the handler threw, after its effects were rolled back and the key freed; or
+     *     an {@link IOException} from reading the body
+     */
+    public Outcome process(IncomingRequest request, RequestHandler handler) throws Exception {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(handler, "handler");
+        String method = request.method();
+        if (!config.covers(method)) {
+            return Outcome.PassThrough.INSTANCE;
+        }
+        List<String> keyHeaders = request.idempotencyKeyHeaders();
+        if (keyHeaders.isEmpty()) {
+            return config.required() ? rejected(Problem.missingKey(method)) : Outcome.PassThrough.INSTANCE;
+        }
+        if (keyHeaders.size() > 1) {
+            return rejected(Problem.multipleKeys(keyHeaders.size()));
+        }
+        IdempotencyKey key;
+        try {
+            key = IdempotencyKey.parseHeader(keyHeaders.get(0));
+        } catch (InvalidIdempotencyKeyException e) {
+            return rejected(Problem.invalidKey(e.getMessage()));
+        }
+        Optional<String> scope = request.scope().filter(s -> !s.isEmpty());
+        if (scope.isEmpty()) {
+            return rejected(Problem.scopeUnresolved(request.scopeSource()));
+        }
+        byte[] body;
+        try {
+            body = request.readBody(config.maxRequestBytes());
+        } catch (RequestBodyTooLargeException e) {
+            return rejected(Problem.bodyTooLarge(e));
+        }
+        RequestFingerprint fingerprint;
+        try {
+            fingerprint = RequestFingerprint.of(method, request.path(), request.rawQuery(), request.contentType(), body);
+        } catch (MalformedRequestBodyException e) {
+            return rejected(Problem.malformedBody(e.getMessage()));
+        }
+        RecordKey recordKey = new RecordKey(boundedScope(scope.get()), key);
+        return claimAndRun(recordKey, fingerprint, request, body, handler);
+    }
+
+    private Outcome claimAndRun(RecordKey recordKey, RequestFingerprint fingerprint, IncomingRequest request,
+            byte[] body, RequestHandler handler) throws Exception {
+        boolean waiting = config.concurrent() == ConcurrentRequestPolicy.WAIT;
+        long deadline = System.nanoTime() + config.waitTimeout().toNanos();
+        long backoff = FIRST_BACKOFF_MILLIS;
+        while (true) {
+            Instant now = config.clock().instant();
+            ClaimResult result;
+            try {
+                result = store.claim(new ClaimRequest(recordKey, fingerprint, now, now.plus(config.keyTtl())));
+            } catch (StoreUnavailableException e) {
+                LOG.log(Level.WARNING, "Idempotency store unavailable while claiming a key; answering 503", e);
+                return rejected(Problem.storeUnavailable(config.retryAfter()));
+            } catch (StoreException e) {
+                LOG.log(Level.ERROR, "Idempotency store failed while claiming a key; answering 500", e);
+                return rejected(Problem.storeFailure());
+            }
+            if (result instanceof ClaimResult.Acquired acquired) {
+                return run(acquired.claim(), body, handler);
+            }
+            if (result instanceof ClaimResult.Existing existing) {
+                return replayOrRefuse(existing.record(), fingerprint, request, body);
+            }
+            Duration hint = ((ClaimResult.Busy) result).retryAfterHint().orElse(config.retryAfter());
+            long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (!waiting || remaining <= 0) {
+                return rejected(Problem.inProgress(hint));
+            }
+            try {
+                Thread.sleep(Math.min(backoff, remaining));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return rejected(Problem.inProgress(hint));
+            }
+            backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
+        }
+    }
+
+    private Outcome run(Claim claim, byte[] body, RequestHandler handler) throws Exception {
+        try (claim) {
+            HandlerResponse response;
+            try {
+                response = claim.execute(() -> handler.handle(body));
+            } catch (Exception | Error e) {
+                claim.abandon();
+                throw e;
+            }
+            if (response.truncated()) {
+                claim.abandon();
+                LOG.log(Level.WARNING, "A response exceeded idempotency.max-response-bytes ("
+                        + config.maxResponseBytes() + " bytes); its effects were rolled back");
+                return rejected(Problem.responseTooLarge(config.maxResponseBytes()));
+            }
+            if (!config.storedStatuses().stores(response.status())) {
+                claim.abandon();
+                return new Outcome.Executed(response, false);
+            }
+            StoredResponse stored = StoredResponse.of(response.status(), replayable(response.headers()),
+                    response.body());
+            try {
+                claim.complete(stored);
+            } catch (StoreUnavailableException e) {
+                LOG.log(Level.WARNING, "Idempotency store unavailable while storing an outcome; effects rolled "
+                        + "back, answering 503", e);
+                return rejected(Problem.storeUnavailable(config.retryAfter()));
+            } catch (StoreException e) {
+                LOG.log(Level.ERROR, "Idempotency store failed while storing an outcome; effects rolled back, "
+                        + "answering 500", e);
+                return rejected(Problem.storeFailure());
+            }
+            return new Outcome.Executed(response, true);
+        }
+    }
+
+    private Outcome replayOrRefuse(StoredRecord record, RequestFingerprint fingerprint, IncomingRequest request,
+            byte[] body) {
+        RequestFingerprint stored = record.fingerprint();
+        RequestFingerprint current = fingerprint;
+        if (stored.version() != fingerprint.version()) {
+            if (!RequestFingerprint.isKnownVersion(stored.version())) {
+                return rejected(Problem.unknownFingerprintVersion(stored.version(), config.retryAfter()));
+            }
+            current = RequestFingerprint.of(stored.version(), request.method(), request.path(), request.rawQuery(),
+                    request.contentType(), body);
+        }
+        return stored.equals(current) ? new Outcome.Replayed(record.response()) : rejected(Problem.keyReused());
+    }
+
+    private List<Header> replayable(List<Header> headers) {
+        List<Header> kept = new ArrayList<>(headers.size());
+        for (Header header : headers) {
+            if (config.replays(header.name())) {
+                kept.add(header);
+            }
+        }
+        return kept;
+    }
+
+    /**
+     * Scopes longer than a store must hold are replaced by their SHA-256, which keeps them distinct
+     * without truncating two long names into one.
+     */
+    private static String boundedScope(String scope) {
+        if (scope.length() <= RecordKey.MAX_SCOPE_LENGTH) {
+            return scope;
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(scope.getBytes(StandardCharsets.UTF_8));
+            return "sha256:" + HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Outcome rejected(Problem problem) {
+        return new Outcome.Rejected(problem);
+    }
+}

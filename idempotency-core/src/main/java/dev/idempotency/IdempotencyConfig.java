@@ -1,0 +1,554 @@
+package dev.idempotency;
+
+import dev.idempotency.internal.PropertyValues;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * Immutable settings of the idempotency protocol. Build one with {@link #custom()}, start from
+ * {@link #ofDefaults()}, or read one from properties with {@link #fromProperties(Map)}. Every setter
+ * validates its argument at once and names the setting and the value when it refuses one.
+ *
+ * <table>
+ * <caption>Properties</caption>
+ * <tr><th>Property</th><th>Default</th><th>Meaning</th></tr>
+ * <tr><td>{@value #KEY_TTL}</td><td>24h</td><td>how long a key and its stored outcome are kept</td></tr>
+ * <tr><td>{@value #METHODS}</td><td>POST,PATCH</td><td>the methods the protocol covers</td></tr>
+ * <tr><td>{@value #REQUIRED}</td><td>true</td><td>whether a covered request without a key is refused</td></tr>
+ * <tr><td>{@value #CONCURRENT}</td><td>reject</td><td>{@code reject} or {@code wait}</td></tr>
+ * <tr><td>{@value #WAIT_TIMEOUT}</td><td>10s</td><td>the longest a request waits in {@code wait} mode</td></tr>
+ * <tr><td>{@value #RETRY_AFTER}</td><td>1s</td><td>{@code Retry-After} sent with 409</td></tr>
+ * <tr><td>{@value #MAX_REQUEST_BYTES}</td><td>1MB</td><td>larger bodies get 413</td></tr>
+ * <tr><td>{@value #MAX_RESPONSE_BYTES}</td><td>1MB</td><td>larger responses are rolled back</td></tr>
+ * <tr><td>{@value #STORED_STATUSES}</td><td>{@value StoredStatuses#DEFAULT_SPEC}</td><td>see {@link StoredStatuses}</td></tr>
+ * <tr><td>{@value #REPLAYED_HEADERS}</td><td>(none)</td><td>headers replayed besides the default list</td></tr>
+ * <tr><td>{@value #PURGE_INTERVAL}</td><td>1m</td><td>how often expired records are purged; 0 turns it off</td></tr>
+ * <tr><td>{@value #PURGE_BATCH_SIZE}</td><td>1000</td><td>records deleted per purge transaction</td></tr>
+ * </table>
+ */
+public final class IdempotencyConfig {
+
+    public static final String KEY_TTL = "idempotency.key-ttl";
+    public static final String METHODS = "idempotency.methods";
+    public static final String REQUIRED = "idempotency.required";
+    public static final String CONCURRENT = "idempotency.concurrent";
+    public static final String WAIT_TIMEOUT = "idempotency.wait-timeout";
+    public static final String RETRY_AFTER = "idempotency.retry-after";
+    public static final String MAX_REQUEST_BYTES = "idempotency.max-request-bytes";
+    public static final String MAX_RESPONSE_BYTES = "idempotency.max-response-bytes";
+    public static final String STORED_STATUSES = "idempotency.stored-statuses";
+    public static final String REPLAYED_HEADERS = "idempotency.replayed-headers";
+    public static final String PURGE_INTERVAL = "idempotency.purge-interval";
+    public static final String PURGE_BATCH_SIZE = "idempotency.purge-batch-size";
+
+    /** Every property this class reads. */
+    public static final List<String> PROPERTY_NAMES = List.of(KEY_TTL, METHODS, REQUIRED, CONCURRENT,
+            WAIT_TIMEOUT, RETRY_AFTER, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, STORED_STATUSES, REPLAYED_HEADERS,
+            PURGE_INTERVAL, PURGE_BATCH_SIZE);
+
+    /** The prefix every property of this library starts with. */
+    public static final String PROPERTY_PREFIX = "idempotency.";
+
+    public static final Duration DEFAULT_KEY_TTL = Duration.ofHours(24);
+    public static final Set<String> DEFAULT_METHODS = Collections.unmodifiableSet(new LinkedHashSet<>(
+            List.of("POST", "PATCH")));
+    public static final boolean DEFAULT_REQUIRED = true;
+    public static final ConcurrentRequestPolicy DEFAULT_CONCURRENT = ConcurrentRequestPolicy.REJECT;
+    public static final Duration DEFAULT_WAIT_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
+    public static final int DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
+    public static final int DEFAULT_MAX_RESPONSE_BYTES = 1 << 20;
+    public static final Duration DEFAULT_PURGE_INTERVAL = Duration.ofMinutes(1);
+    public static final int DEFAULT_PURGE_BATCH_SIZE = 1000;
+
+    /** Headers replayed by default: the ones that describe the stored representation. */
+    public static final List<String> DEFAULT_REPLAYED_HEADERS = List.of("Content-Type", "Location",
+            "Content-Location", "ETag", "Last-Modified", "Link");
+
+    /**
+     * Headers that are never replayed, whatever the configuration says: credentials and session state
+     * belong to the request that created them, and framing headers are recomputed for each response.
+     */
+    public static final Set<String> NEVER_REPLAYED_HEADERS = Set.of("set-cookie", "set-cookie2", "cookie",
+            "authorization", "proxy-authorization", "www-authenticate", "proxy-authenticate",
+            "authentication-info", "proxy-authentication-info", "content-length", "transfer-encoding",
+            "connection", "keep-alive", "te", "trailer", "upgrade", "idempotent-replayed");
+
+    /** The largest body limit: bodies are held in one array. */
+    public static final int MAX_BODY_LIMIT = Integer.MAX_VALUE - 16;
+
+    private static final int MAX_PURGE_BATCH_SIZE = 100_000;
+    private static final Duration MAX_KEY_TTL = Duration.ofDays(365);
+
+    private final Duration keyTtl;
+    private final Set<String> methods;
+    private final boolean required;
+    private final ConcurrentRequestPolicy concurrent;
+    private final Duration waitTimeout;
+    private final Duration retryAfter;
+    private final int maxRequestBytes;
+    private final int maxResponseBytes;
+    private final StoredStatuses storedStatuses;
+    private final List<String> replayedHeaders;
+    private final Set<String> replayedHeadersLowerCase;
+    private final Duration purgeInterval;
+    private final int purgeBatchSize;
+    private final Clock clock;
+
+    private IdempotencyConfig(Builder b) {
+        this.keyTtl = b.keyTtl;
+        this.methods = Collections.unmodifiableSet(new LinkedHashSet<>(b.methods));
+        this.required = b.required;
+        this.concurrent = b.concurrent;
+        this.waitTimeout = b.waitTimeout;
+        this.retryAfter = b.retryAfter;
+        this.maxRequestBytes = b.maxRequestBytes;
+        this.maxResponseBytes = b.maxResponseBytes;
+        this.storedStatuses = b.storedStatuses;
+        LinkedHashSet<String> headers = new LinkedHashSet<>(DEFAULT_REPLAYED_HEADERS);
+        headers.addAll(b.extraReplayedHeaders);
+        this.replayedHeaders = List.copyOf(headers);
+        this.replayedHeadersLowerCase = headers.stream().map(h -> h.toLowerCase(Locale.ROOT))
+                .collect(Collectors.toUnmodifiableSet());
+        this.purgeInterval = b.purgeInterval;
+        this.purgeBatchSize = b.purgeBatchSize;
+        this.clock = b.clock;
+    }
+
+    /** All defaults. */
+    public static IdempotencyConfig ofDefaults() {
+        return custom().build();
+    }
+
+    /** A builder that starts from the defaults. */
+    public static Builder custom() {
+        return new Builder();
+    }
+
+    /** A builder that starts from {@code base}. */
+    public static Builder from(IdempotencyConfig base) {
+        return new Builder(Objects.requireNonNull(base, "base"));
+    }
+
+    /**
+     * Reads the {@code idempotency.*} entries of {@code properties} over the defaults.
+     *
+     * @throws IdempotencyConfigException naming the property and the value, for a value that cannot be
+     *     read and for an unknown {@code idempotency.*} property (usually a typo)
+     */
+    public static IdempotencyConfig fromProperties(Map<String, String> properties) {
+        return fromProperties(properties, Set.of());
+    }
+
+    /**
+     * As {@link #fromProperties(Map)}, ignoring {@code handledElsewhere}: properties that another part
+     * of the library reads (the servlet filter's {@code idempotency.scope}, say).
+     */
+    public static IdempotencyConfig fromProperties(Map<String, String> properties,
+            Collection<String> handledElsewhere) {
+        Objects.requireNonNull(properties, "properties");
+        Builder b = custom();
+        for (Map.Entry<String, String> e : new java.util.TreeMap<>(properties).entrySet()) {
+            String name = e.getKey();
+            String text = e.getValue() == null ? "" : e.getValue();
+            if (!name.startsWith(PROPERTY_PREFIX) || handledElsewhere.contains(name)) {
+                continue;
+            }
+            switch (name) {
+                case KEY_TTL -> b.keyTtl(parseDuration(name, text), name, text);
+                case METHODS -> b.methods(splitList(text), name, text);
+                case REQUIRED -> b.required(parseBoolean(name, text));
+                case CONCURRENT -> b.concurrent(parsePolicy(name, text));
+                case WAIT_TIMEOUT -> b.waitTimeout(parseDuration(name, text), name, text);
+                case RETRY_AFTER -> b.retryAfter(parseDuration(name, text), name, text);
+                case MAX_REQUEST_BYTES -> b.maxRequestBytes(parseBytes(name, text), name, text);
+                case MAX_RESPONSE_BYTES -> b.maxResponseBytes(parseBytes(name, text), name, text);
+                case STORED_STATUSES -> b.storedStatuses(parseStatuses(name, text));
+                case REPLAYED_HEADERS -> b.replayedHeaders(splitList(text), name, text);
+                case PURGE_INTERVAL -> b.purgeInterval(parseDuration(name, text), name, text);
+                case PURGE_BATCH_SIZE -> b.purgeBatchSize(parseInt(name, text), name, text);
+                default -> {
+                    TreeSet<String> known = new TreeSet<>(PROPERTY_NAMES);
+                    known.addAll(handledElsewhere);
+                    throw IdempotencyConfigException.unknownProperty(name, text, known);
+                }
+            }
+        }
+        return b.build();
+    }
+
+    private static Duration parseDuration(String name, String text) {
+        Duration d = PropertyValues.duration(text);
+        if (d == null) {
+            throw IdempotencyConfigException.invalid(name, text,
+                    "a duration such as 500ms, 30s, 10m, 24h, 7d or PT24H");
+        }
+        return d;
+    }
+
+    private static long parseBytes(String name, String text) {
+        Long bytes = PropertyValues.bytes(text);
+        if (bytes == null) {
+            throw IdempotencyConfigException.invalid(name, text, "a size in bytes such as 1048576, 512KB or 1MB");
+        }
+        return bytes;
+    }
+
+    private static boolean parseBoolean(String name, String text) {
+        Boolean b = PropertyValues.bool(text);
+        if (b == null) {
+            throw IdempotencyConfigException.invalid(name, text, "true or false");
+        }
+        return b;
+    }
+
+    private static int parseInt(String name, String text) {
+        try {
+            return Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw IdempotencyConfigException.invalid(name, text, "a whole number");
+        }
+    }
+
+    private static ConcurrentRequestPolicy parsePolicy(String name, String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "reject" -> ConcurrentRequestPolicy.REJECT;
+            case "wait" -> ConcurrentRequestPolicy.WAIT;
+            default -> throw IdempotencyConfigException.invalid(name, text, "reject or wait");
+        };
+    }
+
+    private static StoredStatuses parseStatuses(String name, String text) {
+        try {
+            return StoredStatuses.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw IdempotencyConfigException.invalid(name, text,
+                    "a list such as " + StoredStatuses.DEFAULT_SPEC + " (" + e.getMessage() + ")");
+        }
+    }
+
+    private static List<String> splitList(String text) {
+        return java.util.Arrays.stream(text.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    /** How long a key and its stored outcome are kept; a retry after that runs again. */
+    public Duration keyTtl() {
+        return keyTtl;
+    }
+
+    /** The HTTP methods the protocol covers, upper case. Other methods pass through untouched. */
+    public Set<String> methods() {
+        return methods;
+    }
+
+    /** Whether {@code method} is covered. */
+    public boolean covers(String method) {
+        return methods.contains(method);
+    }
+
+    /** Whether a covered request without a key is refused (400) rather than passed through. */
+    public boolean required() {
+        return required;
+    }
+
+    public ConcurrentRequestPolicy concurrent() {
+        return concurrent;
+    }
+
+    /** The longest a request waits for a concurrent one in {@link ConcurrentRequestPolicy#WAIT} mode. */
+    public Duration waitTimeout() {
+        return waitTimeout;
+    }
+
+    /** The {@code Retry-After} sent with 409 and 503 answers. */
+    public Duration retryAfter() {
+        return retryAfter;
+    }
+
+    public int maxRequestBytes() {
+        return maxRequestBytes;
+    }
+
+    public int maxResponseBytes() {
+        return maxResponseBytes;
+    }
+
+    public StoredStatuses storedStatuses() {
+        return storedStatuses;
+    }
+
+    /** The headers replayed with a stored outcome: the defaults plus the configured extras. */
+    public List<String> replayedHeaders() {
+        return replayedHeaders;
+    }
+
+    /** Whether a header with this name is stored and replayed. */
+    public boolean replays(String headerName) {
+        return replayedHeadersLowerCase.contains(headerName.toLowerCase(Locale.ROOT));
+    }
+
+    /** How often expired records are purged; {@link Duration#ZERO} turns the background purge off. */
+    public Duration purgeInterval() {
+        return purgeInterval;
+    }
+
+    public int purgeBatchSize() {
+        return purgeBatchSize;
+    }
+
+    /** The clock that dates records and judges their expiry. */
+    public Clock clock() {
+        return clock;
+    }
+
+    @Override
+    public String toString() {
+        return "IdempotencyConfig[keyTtl=" + keyTtl + ", methods=" + methods + ", required=" + required
+                + ", concurrent=" + concurrent + ", waitTimeout=" + waitTimeout + ", retryAfter=" + retryAfter
+                + ", maxRequestBytes=" + maxRequestBytes + ", maxResponseBytes=" + maxResponseBytes
+                + ", storedStatuses=" + storedStatuses + ", replayedHeaders=" + replayedHeaders
+                + ", purgeInterval=" + purgeInterval + ", purgeBatchSize=" + purgeBatchSize + "]";
+    }
+
+    /** Builds an {@link IdempotencyConfig}; each setter validates at once. */
+    public static final class Builder {
+
+        private Duration keyTtl = DEFAULT_KEY_TTL;
+        private Set<String> methods = DEFAULT_METHODS;
+        private boolean required = DEFAULT_REQUIRED;
+        private ConcurrentRequestPolicy concurrent = DEFAULT_CONCURRENT;
+        private Duration waitTimeout = DEFAULT_WAIT_TIMEOUT;
+        private Duration retryAfter = DEFAULT_RETRY_AFTER;
+        private int maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
+        private int maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
+        private StoredStatuses storedStatuses = StoredStatuses.defaults();
+        private List<String> extraReplayedHeaders = List.of();
+        private Duration purgeInterval = DEFAULT_PURGE_INTERVAL;
+        private int purgeBatchSize = DEFAULT_PURGE_BATCH_SIZE;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder() {
+        }
+
+        private Builder(IdempotencyConfig base) {
+            keyTtl = base.keyTtl;
+            methods = base.methods;
+            required = base.required;
+            concurrent = base.concurrent;
+            waitTimeout = base.waitTimeout;
+            retryAfter = base.retryAfter;
+            maxRequestBytes = base.maxRequestBytes;
+            maxResponseBytes = base.maxResponseBytes;
+            storedStatuses = base.storedStatuses;
+            extraReplayedHeaders = base.replayedHeaders.stream()
+                    .filter(h -> !DEFAULT_REPLAYED_HEADERS.contains(h)).toList();
+            purgeInterval = base.purgeInterval;
+            purgeBatchSize = base.purgeBatchSize;
+            clock = base.clock;
+        }
+
+        /** How long keys are kept; positive, at most 365 days. Default {@link #DEFAULT_KEY_TTL}. */
+        public Builder keyTtl(Duration keyTtl) {
+            return keyTtl(keyTtl, "keyTtl", keyTtl);
+        }
+
+        private Builder keyTtl(Duration value, String setting, Object shown) {
+            requirePositive(setting, value, shown);
+            if (value.compareTo(MAX_KEY_TTL) > 0) {
+                throw IdempotencyConfigException.invalid(setting, shown, "at most 365d");
+            }
+            this.keyTtl = value;
+            return this;
+        }
+
+        /** The covered methods, such as {@code POST, PATCH, PUT}; at least one. Case is normalised to upper. */
+        public Builder methods(String... methods) {
+            return methods(List.of(methods), "methods", String.join(",", methods));
+        }
+
+        private Builder methods(Collection<String> values, String setting, String shown) {
+            if (values.isEmpty()) {
+                throw IdempotencyConfigException.invalid(setting, shown, "at least one HTTP method, such as POST,PATCH");
+            }
+            LinkedHashSet<String> normalised = new LinkedHashSet<>();
+            for (String method : values) {
+                String m = Objects.requireNonNull(method, "method").trim().toUpperCase(Locale.ROOT);
+                if (m.isEmpty() || !isToken(m)) {
+                    throw IdempotencyConfigException.invalid(setting, shown,
+                            "HTTP method names such as POST,PATCH ('" + method + "' is not a method name)");
+                }
+                normalised.add(m);
+            }
+            this.methods = normalised;
+            return this;
+        }
+
+        /** Whether a covered request must carry a key (400 without one). Default {@code true}. */
+        public Builder required(boolean required) {
+            this.required = required;
+            return this;
+        }
+
+        /** What to do with a concurrent request for a key in progress. Default {@code REJECT}. */
+        public Builder concurrent(ConcurrentRequestPolicy policy) {
+            this.concurrent = Objects.requireNonNull(policy, "concurrent");
+            return this;
+        }
+
+        /** The longest wait in {@code WAIT} mode; positive and at most 10 minutes. Default 10s. */
+        public Builder waitTimeout(Duration waitTimeout) {
+            return waitTimeout(waitTimeout, "waitTimeout", waitTimeout);
+        }
+
+        private Builder waitTimeout(Duration value, String setting, Object shown) {
+            requirePositive(setting, value, shown);
+            if (value.compareTo(Duration.ofMinutes(10)) > 0) {
+                throw IdempotencyConfigException.invalid(setting, shown,
+                        "at most 10m: a longer wait ties up a server thread for as long");
+            }
+            this.waitTimeout = value;
+            return this;
+        }
+
+        /** The {@code Retry-After} for 409 and 503; at least 1 second (the header counts whole seconds). */
+        public Builder retryAfter(Duration retryAfter) {
+            return retryAfter(retryAfter, "retryAfter", retryAfter);
+        }
+
+        private Builder retryAfter(Duration value, String setting, Object shown) {
+            Objects.requireNonNull(value, setting);
+            if (value.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw IdempotencyConfigException.invalid(setting, shown, "at least 1s: Retry-After counts whole seconds");
+            }
+            this.retryAfter = value;
+            return this;
+        }
+
+        /** The largest request body accepted, in bytes; 413 above it. Default 1 MiB. */
+        public Builder maxRequestBytes(long bytes) {
+            return maxRequestBytes(bytes, "maxRequestBytes", Long.toString(bytes));
+        }
+
+        private Builder maxRequestBytes(long bytes, String setting, String shown) {
+            this.maxRequestBytes = requireBodyLimit(setting, bytes, shown);
+            return this;
+        }
+
+        /** The largest response stored, in bytes; a larger one is rolled back and answered 500. Default 1 MiB. */
+        public Builder maxResponseBytes(long bytes) {
+            return maxResponseBytes(bytes, "maxResponseBytes", Long.toString(bytes));
+        }
+
+        private Builder maxResponseBytes(long bytes, String setting, String shown) {
+            this.maxResponseBytes = requireBodyLimit(setting, bytes, shown);
+            return this;
+        }
+
+        /** Which statuses are stored and replayed. Default {@link StoredStatuses#defaults()}. */
+        public Builder storedStatuses(StoredStatuses statuses) {
+            this.storedStatuses = Objects.requireNonNull(statuses, "storedStatuses");
+            return this;
+        }
+
+        /**
+         * Headers to replay in addition to {@link #DEFAULT_REPLAYED_HEADERS}. Credentials, cookies and
+         * framing headers ({@link #NEVER_REPLAYED_HEADERS}) are refused.
+         */
+        public Builder replayedHeaders(String... headers) {
+            return replayedHeaders(List.of(headers), "replayedHeaders", String.join(",", headers));
+        }
+
+        private Builder replayedHeaders(Collection<String> headers, String setting, String shown) {
+            for (String header : headers) {
+                String h = Objects.requireNonNull(header, "header").trim();
+                if (h.isEmpty() || !isToken(h)) {
+                    throw IdempotencyConfigException.invalid(setting, shown,
+                            "header names such as X-Request-Id ('" + header + "' is not a header name)");
+                }
+                if (NEVER_REPLAYED_HEADERS.contains(h.toLowerCase(Locale.ROOT))) {
+                    throw IdempotencyConfigException.inconsistent(setting, shown, "'" + h
+                            + "' is never replayed: credentials and cookies belong to the request that set them, "
+                            + "and framing headers are computed for each response");
+                }
+            }
+            this.extraReplayedHeaders = headers.stream().map(String::trim).toList();
+            return this;
+        }
+
+        /** How often the background purge runs; {@link Duration#ZERO} turns it off. Default 1 minute. */
+        public Builder purgeInterval(Duration interval) {
+            return purgeInterval(interval, "purgeInterval", interval);
+        }
+
+        private Builder purgeInterval(Duration value, String setting, Object shown) {
+            Objects.requireNonNull(value, setting);
+            if (value.isNegative()) {
+                throw IdempotencyConfigException.invalid(setting, shown, "a positive duration, or 0 to turn the purge off");
+            }
+            this.purgeInterval = value;
+            return this;
+        }
+
+        /** Records deleted per purge transaction, 1 to 100000. Default 1000. */
+        public Builder purgeBatchSize(int size) {
+            return purgeBatchSize(size, "purgeBatchSize", size);
+        }
+
+        private Builder purgeBatchSize(int size, String setting, Object shown) {
+            if (size < 1 || size > MAX_PURGE_BATCH_SIZE) {
+                throw IdempotencyConfigException.invalid(setting, shown, "a number from 1 to " + MAX_PURGE_BATCH_SIZE);
+            }
+            this.purgeBatchSize = size;
+            return this;
+        }
+
+        /** The clock for record dates and expiry. Default {@link Clock#systemUTC()}; tests pass their own. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        public IdempotencyConfig build() {
+            return new IdempotencyConfig(this);
+        }
+
+        private static void requirePositive(String setting, Duration value, Object shown) {
+            if (value == null) {
+                throw IdempotencyConfigException.invalid(setting, null, "a positive duration");
+            }
+            if (value.isNegative() || value.isZero()) {
+                throw IdempotencyConfigException.invalid(setting, shown, "a positive duration");
+            }
+        }
+
+        private static int requireBodyLimit(String setting, long bytes, String shown) {
+            if (bytes < 1 || bytes > MAX_BODY_LIMIT) {
+                throw IdempotencyConfigException.invalid(setting, shown, "a size from 1 byte to " + MAX_BODY_LIMIT
+                        + " bytes");
+            }
+            return (int) bytes;
+        }
+
+        private static boolean isToken(String s) {
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                        || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+                if (!ok) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+}

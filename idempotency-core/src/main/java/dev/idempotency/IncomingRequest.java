@@ -1,0 +1,44 @@
+package dev.idempotency;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The parts of an HTTP request the protocol looks at, as an adapter (the servlet filter, say) sees
+ * them. Methods are called lazily and at most once each, in the order the protocol needs them, so an
+ * adapter reads the body only for requests that are processed.
+ */
+public interface IncomingRequest {
+
+    /** The HTTP method, as sent. */
+    String method();
+
+    /** The request path as sent, without the query. */
+    String path();
+
+    /** The raw query string without {@code ?}, or {@code null}. */
+    String rawQuery();
+
+    /** The Content-Type header, or {@code null}. */
+    String contentType();
+
+    /** Every {@code Idempotency-Key} header value, in order; empty when there is none. */
+    List<String> idempotencyKeyHeaders();
+
+    /** The client's scope, or empty if it cannot be determined. */
+    Optional<String> scope();
+
+    /** Where {@link #scope()} looks, for error messages: "the authenticated principal", say. */
+    String scopeSource();
+
+    /**
+     * Reads the whole body.
+     *
+     * @param maxBytes the limit
+     * @throws RequestBodyTooLargeException if the body is longer than {@code maxBytes}; the adapter stops
+     *     reading at the limit
+     * @throws IOException if the body cannot be read
+     */
+    byte[] readBody(int maxBytes) throws IOException;
+}

@@ -1,0 +1,201 @@
+package dev.idempotency;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * An RFC 9457 problem detail that the library answers with instead of running the handler. Served as
+ * {@code application/problem+json}; {@link #retryAfter()} becomes a {@code Retry-After} header.
+ *
+ * <p>The {@code type} URIs are stable identifiers, one per kind of problem, for clients that want to
+ * branch on them; {@code detail} is for people and may change between releases.
+ */
+public final class Problem {
+
+    /** The media type of the serialised form. */
+    public static final String MEDIA_TYPE = "application/problem+json";
+
+    private static final String TYPE_PREFIX = "urn:idempotency:problem:";
+    private static final JsonFactory JSON = JsonFactory.builder().build();
+
+    private final int status;
+    private final String type;
+    private final String title;
+    private final String detail;
+    private final Duration retryAfter;
+
+    private Problem(int status, String code, String title, String detail, Duration retryAfter) {
+        this.status = status;
+        this.type = TYPE_PREFIX + code;
+        this.title = title;
+        this.detail = detail;
+        this.retryAfter = retryAfter;
+    }
+
+    /** 400: a covered request without an {@code Idempotency-Key} while keys are required. */
+    public static Problem missingKey(String method) {
+        return new Problem(400, "missing-key", "Idempotency-Key required",
+                method + " requests to this endpoint must carry an Idempotency-Key header, for example "
+                        + "Idempotency-Key: \"<a new UUID per logical operation>\"; reuse the same key when "
+                        + "retrying the same operation.", null);
+    }
+
+    /** 400: more than one {@code Idempotency-Key} header. */
+    public static Problem multipleKeys(int count) {
+        return new Problem(400, "multiple-keys", "More than one Idempotency-Key",
+                "The request has " + count + " Idempotency-Key headers; send exactly one.", null);
+    }
+
+    /** 400: an invalid key; {@code reason} comes from {@link InvalidIdempotencyKeyException}. */
+    public static Problem invalidKey(String reason) {
+        return new Problem(400, "invalid-key", "Invalid Idempotency-Key", reason, null);
+    }
+
+    /**
+     * 400: the client's scope (who is asking) could not be determined.
+     *
+     * @param source where the scope was looked for, such as "the X-Api-Key header"
+     */
+    public static Problem scopeUnresolved(String source) {
+        return new Problem(400, "scope-unresolved", "Client not identified",
+                "This request carries an Idempotency-Key, but the client it belongs to could not be "
+                        + "identified from " + source + ". Keys are kept per client, so the request was not run; "
+                        + "send it with its client credentials.", null);
+    }
+
+    /** 400: a body that says it is JSON and is not. */
+    public static Problem malformedBody(String reason) {
+        return new Problem(400, "malformed-body", "Malformed request body", reason, null);
+    }
+
+    /** 413: a body over {@code idempotency.max-request-bytes}. */
+    public static Problem bodyTooLarge(RequestBodyTooLargeException e) {
+        return new Problem(413, "body-too-large", "Request body too large",
+                e.getMessage() + " (idempotency.max-request-bytes); the request was not run.", null);
+    }
+
+    /** 422: the key was used before with a different request. */
+    public static Problem keyReused() {
+        return new Problem(422, "key-reused", "Idempotency-Key reused",
+                "This Idempotency-Key was already used for a different request (another method, path, query "
+                        + "or body). Use a new key for a new operation, or resend the original request exactly "
+                        + "to get its stored response.", null);
+    }
+
+    /** 409: a request with the same key is still being processed. */
+    public static Problem inProgress(Duration retryAfter) {
+        return new Problem(409, "in-progress", "Request in progress",
+                "A request with this Idempotency-Key is still being processed. Retry after "
+                        + seconds(retryAfter) + " second(s) to get its outcome.", retryAfter);
+    }
+
+    /** 500: the handler's response was too large to store, so its effects were rolled back. */
+    public static Problem responseTooLarge(long limit) {
+        return new Problem(500, "response-too-large", "Response too large to store",
+                "The response exceeded idempotency.max-response-bytes (" + limit + " bytes), so it could not "
+                        + "be stored for retries; the request's effects were rolled back and nothing happened. "
+                        + "The server's limit needs raising for this endpoint.", null);
+    }
+
+    /** 503: the store could not be reached; nothing happened and a retry with the same key will run. */
+    public static Problem storeUnavailable(Duration retryAfter) {
+        return new Problem(503, "store-unavailable", "Service temporarily unavailable",
+                "The idempotency store could not be reached, so the request was not run or its effects "
+                        + "were rolled back. Retry with the same Idempotency-Key after " + seconds(retryAfter)
+                        + " second(s).", retryAfter);
+    }
+
+    /**
+     * 503: the key's record was written with a fingerprint version this release does not know (a newer
+     * release wrote it during a rolling upgrade), so whether this is the same request cannot be judged.
+     */
+    public static Problem unknownFingerprintVersion(int version, Duration retryAfter) {
+        return new Problem(503, "fingerprint-version-unknown", "Service temporarily unavailable",
+                "This Idempotency-Key's record was written by a newer server release (fingerprint version "
+                        + version + "); retry after " + seconds(retryAfter) + " second(s).", retryAfter);
+    }
+
+    /** 500: the store failed in a way a retry is not expected to fix. */
+    public static Problem storeFailure() {
+        return new Problem(500, "store-failure", "Internal server error",
+                "The outcome could not be stored, so the request's effects were rolled back and nothing "
+                        + "happened. The server log has the cause.", null);
+    }
+
+    private static long seconds(Duration d) {
+        return Math.max(1, (d.toMillis() + 999) / 1000);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    /** A stable URI naming the kind of problem, such as {@code urn:idempotency:problem:key-reused}. */
+    public String type() {
+        return type;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    /** The human-readable explanation. */
+    public String detail() {
+        return detail;
+    }
+
+    /** How long the client should wait before retrying, when it should. */
+    public Optional<Duration> retryAfter() {
+        return Optional.ofNullable(retryAfter);
+    }
+
+    /** The {@code Retry-After} header value (whole seconds, at least 1), when there is one. */
+    public Optional<String> retryAfterHeader() {
+        return retryAfter().map(d -> Long.toString(seconds(d)));
+    }
+
+    /**
+     * The RFC 9457 JSON document.
+     *
+     * @param instance the request path, or {@code null} to leave {@code instance} out
+     */
+    public byte[] toJson(String instance) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256 + detail.length());
+        try (JsonGenerator json = JSON.createGenerator(out)) {
+            json.writeStartObject();
+            json.writeStringField("type", type);
+            json.writeStringField("title", title);
+            json.writeNumberField("status", status);
+            json.writeStringField("detail", detail);
+            if (instance != null) {
+                json.writeStringField("instance", instance);
+            }
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    @Override
+    public String toString() {
+        return status + " " + type + ": " + detail;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Problem other && status == other.status && type.equals(other.type)
+                && detail.equals(other.detail) && Objects.equals(retryAfter, other.retryAfter);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(status, type, detail);
+    }
+}

@@ -1,0 +1,145 @@
+package dev.idempotency.internal;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The fingerprint algorithms, by version. A stored record keeps the version it was computed with, so a
+ * later version can be introduced without turning every in-flight retry into a false mismatch.
+ *
+ * <p>Version 1 is SHA-256 over length-prefixed fields: the method; the request path as sent; the query
+ * parameters percent-decoded ({@code +} as space, as servlet containers decode them) and stably sorted by
+ * name; then the body, canonicalised if its media type is JSON ({@code application/json} or
+ * {@code application/*+json}) and as raw bytes otherwise.
+ */
+public final class Fingerprints {
+
+    /** The version new fingerprints are computed with. */
+    public static final int CURRENT_VERSION = 1;
+
+    private static final byte[] V1_DOMAIN = "idempotency-fingerprint:1\n".getBytes(StandardCharsets.US_ASCII);
+
+    private Fingerprints() {
+    }
+
+    /** Whether this build knows how to compute fingerprints of {@code version}. */
+    public static boolean isKnownVersion(int version) {
+        return version == 1;
+    }
+
+    /**
+     * Computes a version-{@code version} fingerprint.
+     *
+     * @throws dev.idempotency.MalformedRequestBodyException if the body is declared JSON and is not
+     * @throws IllegalArgumentException for an unknown version
+     */
+    public static byte[] compute(int version, String method, String path, String rawQuery, String contentType,
+            byte[] body) {
+        if (version != 1) {
+            throw new IllegalArgumentException("Unknown fingerprint version " + version);
+        }
+        DigestSink sink = new DigestSink(sha256());
+        sink.write(V1_DOMAIN, 0, V1_DOMAIN.length);
+        sink.field(method);
+        sink.field(path == null ? "" : path);
+        List<byte[][]> parameters = queryParameters(rawQuery);
+        sink.writeInt(parameters.size());
+        for (byte[][] parameter : parameters) {
+            sink.field(parameter[0]);
+            sink.field(parameter[1]);
+        }
+        if (body.length == 0) {
+            sink.write('E');
+        } else if (isJson(contentType)) {
+            sink.write('J');
+            CanonicalJson.write(body, sink);
+        } else {
+            sink.write('R');
+            sink.field(body);
+        }
+        return sink.finish();
+    }
+
+    /** {@code application/json}, or any {@code type/subtype+json}, ignoring parameters and case. */
+    public static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        int semicolon = contentType.indexOf(';');
+        String mediaType = (semicolon >= 0 ? contentType.substring(0, semicolon) : contentType)
+                .trim().toLowerCase(Locale.ROOT);
+        if (mediaType.equals("application/json")) {
+            return true;
+        }
+        int slash = mediaType.indexOf('/');
+        return slash > 0 && mediaType.endsWith("+json") && mediaType.length() > slash + 6;
+    }
+
+    /** Decoded name/value pairs, stably sorted by name bytes. Undecodable escapes are kept literally. */
+    static List<byte[][]> queryParameters(String rawQuery) {
+        List<byte[][]> parameters = new ArrayList<>();
+        if (rawQuery == null || rawQuery.isEmpty()) {
+            return parameters;
+        }
+        for (String pair : rawQuery.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int equals = pair.indexOf('=');
+            String name = equals >= 0 ? pair.substring(0, equals) : pair;
+            String value = equals >= 0 ? pair.substring(equals + 1) : "";
+            parameters.add(new byte[][] {decode(name), decode(value)});
+        }
+        parameters.sort((a, b) -> Arrays.compareUnsigned(a[0], b[0]));
+        return parameters;
+    }
+
+    private static byte[] decode(String s) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(s.length());
+        int i = 0;
+        while (i < s.length()) {
+            char c = s.charAt(i);
+            if (c == '+') {
+                out.write(' ');
+                i++;
+            } else if (c == '%' && i + 2 < s.length()
+                    && hex(s.charAt(i + 1)) >= 0 && hex(s.charAt(i + 2)) >= 0) {
+                out.write(hex(s.charAt(i + 1)) * 16 + hex(s.charAt(i + 2)));
+                i += 3;
+            } else {
+                int codePoint = s.codePointAt(i);
+                byte[] raw = new String(Character.toChars(codePoint)).getBytes(StandardCharsets.UTF_8);
+                out.write(raw, 0, raw.length);
+                i += Character.charCount(codePoint);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private static int hex(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("Every Java platform must provide SHA-256", e);
+        }
+    }
+}
