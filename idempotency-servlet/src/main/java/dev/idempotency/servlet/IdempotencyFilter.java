@@ -1,0 +1,250 @@
+package dev.idempotency.servlet;
+
+import dev.idempotency.HandlerResponse;
+import dev.idempotency.Idempotency;
+import dev.idempotency.IdempotencyConfig;
+import dev.idempotency.IdempotencyConfigException;
+import dev.idempotency.IdempotencyProperties;
+import dev.idempotency.Outcome;
+import dev.idempotency.StoredResponse;
+import dev.idempotency.servlet.internal.CachedBodyRequest;
+import dev.idempotency.servlet.internal.CapturingResponse;
+import dev.idempotency.servlet.internal.OutcomeWriter;
+import dev.idempotency.servlet.internal.ServletIncomingRequest;
+import dev.idempotency.store.ExpiredRecordPurger;
+import dev.idempotency.store.IdempotencyStore;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Applies the Idempotency-Key protocol to the requests it covers (POST and PATCH by default): the first
+ * request with a key runs the handler and stores its outcome; a retry with the same key and request gets
+ * the stored outcome with {@code Idempotent-Replayed: true}; refusals are RFC 9457 problem responses.
+ *
+ * <p>With a JDBC store, the claim of the key, the handler's own writes (through the store's
+ * transaction-joining DataSource) and the stored outcome commit in one transaction, and the response is
+ * held back until that commit succeeded.
+ *
+ * <p>Three ways to register it:
+ * <ul>
+ * <li>{@code web.xml}: declare the class; init parameters are properties such as
+ * {@code idempotency.key-ttl}; the store is taken from the servlet context attribute
+ * {@link #STORE_ATTRIBUTE}, set by the application (a {@code ServletContextListener}, say).</li>
+ * <li>Programmatically: {@code servletContext.addFilter("idempotency", IdempotencyFilter.builder(store).build())}.</li>
+ * <li>Spring Boot: a {@code FilterRegistrationBean} holding an instance built the same way.</li>
+ * </ul>
+ * Without an explicit {@link IdempotencyConfig}, settings come from {@value IdempotencyProperties#FILE} on
+ * the classpath, then the filter's init parameters, then system properties. The scope resolver comes from
+ * {@value #SCOPE_PROPERTY} ({@code principal}, the default, or {@code header:<Name>}, or a class name).
+ *
+ * <p>Register it after authentication (the default scope is the principal) and before anything that
+ * writes the response. Only {@link DispatcherType#REQUEST} dispatches are processed.
+ */
+public final class IdempotencyFilter implements Filter {
+
+    /** The servlet context attribute a no-argument filter takes its {@link IdempotencyStore} from. */
+    public static final String STORE_ATTRIBUTE = "dev.idempotency.store";
+
+    /** The property naming the {@link ScopeResolver}. */
+    public static final String SCOPE_PROPERTY = "idempotency.scope";
+
+    /** The header that marks a replayed response. */
+    public static final String REPLAYED_HEADER = OutcomeWriter.REPLAYED_HEADER;
+
+    private final IdempotencyStore explicitStore;
+    private final IdempotencyConfig explicitConfig;
+    private final ScopeResolver explicitScopeResolver;
+
+    private volatile Idempotency idempotency;
+    private volatile ScopeResolver scopeResolver;
+    private ExpiredRecordPurger purger;
+
+    /**
+     * For {@code web.xml}: the store comes from the servlet context attribute {@link #STORE_ATTRIBUTE}
+     * and settings from properties, when the container calls {@link #init}.
+     */
+    public IdempotencyFilter() {
+        this(null, null, null);
+    }
+
+    /** A filter over {@code store}, with settings from properties read in {@link #init}. */
+    public IdempotencyFilter(IdempotencyStore store) {
+        this(Objects.requireNonNull(store, "store"), null, null);
+    }
+
+    private IdempotencyFilter(IdempotencyStore store, IdempotencyConfig config, ScopeResolver scopeResolver) {
+        this.explicitStore = store;
+        this.explicitConfig = config;
+        this.explicitScopeResolver = scopeResolver;
+    }
+
+    /** A builder for a filter over {@code store}. */
+    public static Builder builder(IdempotencyStore store) {
+        return new Builder(Objects.requireNonNull(store, "store"));
+    }
+
+    /**
+     * Resolves the store, the settings and the scope resolver, and starts the background purge of
+     * expired records.
+     *
+     * @throws IdempotencyConfigException for invalid settings or a missing store, naming what is wrong
+     */
+    @Override
+    public void init(FilterConfig filterConfig) throws ServletException {
+        ServletContext context = filterConfig == null ? null : filterConfig.getServletContext();
+        IdempotencyStore store = explicitStore != null ? explicitStore : storeFrom(context);
+        IdempotencyConfig config = explicitConfig;
+        ScopeResolver resolver = explicitScopeResolver;
+        if (config == null) {
+            Map<String, String> properties = IdempotencyProperties.load(classLoader(), initParameters(filterConfig));
+            config = IdempotencyConfig.fromProperties(properties, Set.of(SCOPE_PROPERTY));
+            if (resolver == null && properties.containsKey(SCOPE_PROPERTY)) {
+                resolver = ScopeResolver.fromSpec(SCOPE_PROPERTY, properties.get(SCOPE_PROPERTY));
+            }
+        }
+        this.scopeResolver = resolver != null ? resolver : ScopeResolver.principal();
+        this.idempotency = Idempotency.create(store, config);
+        synchronized (this) {
+            if (purger == null) {
+                purger = ExpiredRecordPurger.create(store, config).start();
+            }
+        }
+    }
+
+    private static IdempotencyStore storeFrom(ServletContext context) {
+        Object attribute = context == null ? null : context.getAttribute(STORE_ATTRIBUTE);
+        if (attribute == null) {
+            throw IdempotencyConfigException.missing("servlet context attribute " + STORE_ATTRIBUTE,
+                    "IdempotencyFilter was created without a store, so it looks for one in that attribute. Set it "
+                            + "before the filter starts (from a ServletContextListener, for example "
+                            + "context.setAttribute(IdempotencyFilter.STORE_ATTRIBUTE, JdbcIdempotencyStore.create(dataSource))), "
+                            + "or construct the filter with IdempotencyFilter.builder(store).");
+        }
+        if (!(attribute instanceof IdempotencyStore store)) {
+            throw IdempotencyConfigException.invalid("servlet context attribute " + STORE_ATTRIBUTE,
+                    attribute.getClass().getName(), "an " + IdempotencyStore.class.getName());
+        }
+        return store;
+    }
+
+    private static Map<String, String> initParameters(FilterConfig filterConfig) {
+        Map<String, String> parameters = new LinkedHashMap<>();
+        if (filterConfig != null) {
+            for (String name : Collections.list(filterConfig.getInitParameterNames())) {
+                parameters.put(name, filterConfig.getInitParameter(name));
+            }
+        }
+        return parameters;
+    }
+
+    private static ClassLoader classLoader() {
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        return context != null ? context : IdempotencyFilter.class.getClassLoader();
+    }
+
+    /** The settings in effect; available after {@link #init}. */
+    public IdempotencyConfig config() {
+        return requireInitialised().config();
+    }
+
+    @Override
+    public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
+            throws IOException, ServletException {
+        if (!(req instanceof HttpServletRequest request) || !(res instanceof HttpServletResponse response)
+                || request.getDispatcherType() != DispatcherType.REQUEST) {
+            chain.doFilter(req, res);
+            return;
+        }
+        Idempotency protocol = requireInitialised();
+        CapturingResponse[] capture = new CapturingResponse[1];
+        Outcome outcome;
+        try {
+            outcome = protocol.process(new ServletIncomingRequest(request, scopeResolver), body -> {
+                capture[0] = new CapturingResponse(response, protocol.config().maxResponseBytes());
+                chain.doFilter(new CachedBodyRequest(request, body), capture[0]);
+                return capture[0].toHandlerResponse();
+            });
+        } catch (IOException | ServletException | RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ServletException(e);
+        }
+        if (outcome instanceof Outcome.PassThrough) {
+            chain.doFilter(request, response);
+        } else if (outcome instanceof Outcome.Executed executed) {
+            HandlerResponse handled = executed.response();
+            OutcomeWriter.writeExecuted(response, handled.status(), handled.headers(), capture[0].cookies(),
+                    handled.body());
+        } else if (outcome instanceof Outcome.Replayed replayed) {
+            StoredResponse stored = replayed.response();
+            OutcomeWriter.writeReplayed(response, stored.status(), stored.headers(), stored.body());
+        } else {
+            OutcomeWriter.writeProblem(response, ((Outcome.Rejected) outcome).problem(), request.getRequestURI());
+        }
+    }
+
+    private Idempotency requireInitialised() {
+        Idempotency protocol = idempotency;
+        if (protocol == null) {
+            throw new IllegalStateException("IdempotencyFilter has not been initialised; the servlet container "
+                    + "calls init() before the first request");
+        }
+        return protocol;
+    }
+
+    /** Stops the background purge. The store is left open: the application owns it. */
+    @Override
+    public void destroy() {
+        synchronized (this) {
+            if (purger != null) {
+                purger.close();
+                purger = null;
+            }
+        }
+    }
+
+    /** Builds an {@link IdempotencyFilter}. */
+    public static final class Builder {
+
+        private final IdempotencyStore store;
+        private IdempotencyConfig config;
+        private ScopeResolver scopeResolver;
+
+        private Builder(IdempotencyStore store) {
+            this.store = store;
+        }
+
+        /**
+         * The settings to use as they are. Without this, settings are read from properties when the filter
+         * starts (see {@link IdempotencyFilter}).
+         */
+        public Builder config(IdempotencyConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /** Who a request's client is. Default: {@link ScopeResolver#principal()}, or {@value IdempotencyFilter#SCOPE_PROPERTY}. */
+        public Builder scopeResolver(ScopeResolver scopeResolver) {
+            this.scopeResolver = Objects.requireNonNull(scopeResolver, "scopeResolver");
+            return this;
+        }
+
+        public IdempotencyFilter build() {
+            return new IdempotencyFilter(store, config, scopeResolver);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package dev.idempotency.servlet.internal;
+
+import dev.idempotency.IncomingRequest;
+import dev.idempotency.RequestBodyTooLargeException;
+import dev.idempotency.servlet.ScopeResolver;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+
+/** A servlet request seen through {@link IncomingRequest}. */
+public final class ServletIncomingRequest implements IncomingRequest {
+
+    /** The request header that carries the key. */
+    public static final String KEY_HEADER = "Idempotency-Key";
+
+    private final HttpServletRequest request;
+    private final ScopeResolver scopeResolver;
+
+    public ServletIncomingRequest(HttpServletRequest request, ScopeResolver scopeResolver) {
+        this.request = request;
+        this.scopeResolver = scopeResolver;
+    }
+
+    @Override
+    public String method() {
+        return request.getMethod();
+    }
+
+    @Override
+    public String path() {
+        return request.getRequestURI();
+    }
+
+    @Override
+    public String rawQuery() {
+        return request.getQueryString();
+    }
+
+    @Override
+    public String contentType() {
+        return request.getContentType();
+    }
+
+    @Override
+    public List<String> idempotencyKeyHeaders() {
+        return Collections.list(request.getHeaders(KEY_HEADER));
+    }
+
+    @Override
+    public Optional<String> scope() {
+        return scopeResolver.resolve(request);
+    }
+
+    @Override
+    public String scopeSource() {
+        return scopeResolver.description();
+    }
+
+    /**
+     * Refuses a declared length over the limit before reading a byte, and otherwise reads at most one
+     * byte past the limit, so a chunked body that lies about its size costs no more than the limit.
+     */
+    @Override
+    public byte[] readBody(int maxBytes) throws IOException {
+        long declared = request.getContentLengthLong();
+        if (declared > maxBytes) {
+            throw new RequestBodyTooLargeException(maxBytes, declared);
+        }
+        try (InputStream in = request.getInputStream()) {
+            byte[] body = in.readNBytes(maxBytes);
+            if (body.length == maxBytes && in.read() != -1) {
+                throw new RequestBodyTooLargeException(maxBytes, -1);
+            }
+            return body;
+        }
+    }
+}
