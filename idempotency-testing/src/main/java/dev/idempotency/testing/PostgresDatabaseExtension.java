@@ -1,0 +1,443 @@
+package dev.idempotency.testing;
+
+import com.zaxxer.hikari.HikariDataSource;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A fresh PostgreSQL schema for a test class or a single test, with a connection pool whose connections
+ * use it as their current schema.
+ *
+ * <pre>{@code
+ * @RegisterExtension
+ * static final PostgresDatabaseExtension DB = PostgresDatabaseExtension.create();
+ * }</pre>
+ *
+ * <p>Registered in a static field, the extension creates its schema before all tests of the class and
+ * drops it after them; registered in an instance field, it does so around each test. The schema is named
+ * {@code it_} followed by random lower-case hex digits and is dropped with {@code CASCADE}, together with
+ * every pool the extension opened.
+ *
+ * <p>The server is found once per JVM, in this order:
+ * <ol>
+ *   <li>the environment variable {@value #ENV_JDBC_URL}, with the optional {@value #ENV_JDBC_USER} and
+ *       {@value #ENV_JDBC_PASSWORD} (a {@code user} or {@code password} parameter in the URL itself takes
+ *       precedence over them, as it does in the driver);</li>
+ *   <li>otherwise a {@value #CONTAINER_IMAGE} container started by Testcontainers, if Testcontainers is on
+ *       the class path and a Docker engine answers; one container serves the whole JVM;</li>
+ *   <li>otherwise the extension fails with {@link ExtensionConfigurationException} saying how to provide
+ *       a server. It never skips: a test that cannot reach its database has not passed.</li>
+ * </ol>
+ *
+ * <p>Needs the PostgreSQL JDBC driver ({@code org.postgresql:postgresql}) on the test class path, and
+ * Testcontainers ({@code org.testcontainers:testcontainers-postgresql}) only for the container fallback.
+ */
+public final class PostgresDatabaseExtension implements TestDatabase, BeforeAllCallback, AfterAllCallback,
+        BeforeEachCallback, AfterEachCallback {
+
+    /** The environment variable holding the JDBC URL of the server to test against. */
+    public static final String ENV_JDBC_URL = "IDEMPOTENCY_TEST_JDBC_URL";
+
+    /** The environment variable holding the user, when the URL does not name one. */
+    public static final String ENV_JDBC_USER = "IDEMPOTENCY_TEST_JDBC_USER";
+
+    /** The environment variable holding the password, when the URL does not carry one. */
+    public static final String ENV_JDBC_PASSWORD = "IDEMPOTENCY_TEST_JDBC_PASSWORD";
+
+    /** The image Testcontainers runs when no URL is given. */
+    public static final String CONTAINER_IMAGE = "postgres:15-alpine";
+
+    /** The size of the pool behind {@link #dataSource()} unless {@link #withMaxPoolSize} says otherwise. */
+    public static final int DEFAULT_MAX_POOL_SIZE = 20;
+
+    static final String NO_POSTGRES_MESSAGE = "No PostgreSQL for tests: set " + ENV_JDBC_URL
+            + " (for example jdbc:postgresql://127.0.0.1:5432/test?user=postgres) or start a Docker engine so"
+            + " Testcontainers can run one.";
+
+    static final String NO_TESTCONTAINERS_MESSAGE = "No PostgreSQL for tests: set " + ENV_JDBC_URL
+            + " (for example jdbc:postgresql://127.0.0.1:5432/test?user=postgres), or add"
+            + " org.testcontainers:testcontainers-postgresql to the test class path and start a Docker engine"
+            + " so Testcontainers can run one.";
+
+    private static final String DRIVER_CLASS = "org.postgresql.Driver";
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static Server sharedServer;
+
+    private final int maxPoolSize;
+    private final Supplier<Server> serverSource;
+    private final ExtensionLifecycle lifecycle = new ExtensionLifecycle();
+    private final Pools pools = new Pools();
+    private final AtomicInteger extraPools = new AtomicInteger();
+    private volatile Running running;
+
+    PostgresDatabaseExtension(int maxPoolSize, Supplier<Server> serverSource) {
+        Pools.requireValidPoolSize(maxPoolSize);
+        this.maxPoolSize = maxPoolSize;
+        this.serverSource = Objects.requireNonNull(serverSource, "serverSource");
+    }
+
+    /**
+     * An extension with a pool of {@value #DEFAULT_MAX_POOL_SIZE} connections, on the server found as the
+     * class description says.
+     */
+    public static PostgresDatabaseExtension create() {
+        return new PostgresDatabaseExtension(DEFAULT_MAX_POOL_SIZE, PostgresDatabaseExtension::sharedServer);
+    }
+
+    /**
+     * A copy of this extension whose {@link #dataSource()} pool holds at most {@code maxPoolSize}
+     * connections.
+     *
+     * @throws IllegalArgumentException if {@code maxPoolSize} is less than 1
+     */
+    public PostgresDatabaseExtension withMaxPoolSize(int maxPoolSize) {
+        return new PostgresDatabaseExtension(maxPoolSize, serverSource);
+    }
+
+    /** Starts the schema for the whole class when the extension is registered in a static field. */
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        if (lifecycle.beforeAll()) {
+            start();
+        }
+    }
+
+    /** Drops the schema of a class-wide extension after the last test of its class. */
+    @Override
+    public void afterAll(ExtensionContext context) {
+        if (lifecycle.afterAll()) {
+            stop();
+        }
+    }
+
+    /** Starts a schema for this test when the extension is registered in an instance field. */
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        if (lifecycle.beforeEach()) {
+            start();
+        }
+    }
+
+    /** Drops the schema of a per-test extension after its test. */
+    @Override
+    public void afterEach(ExtensionContext context) {
+        if (lifecycle.afterEach()) {
+            stop();
+        }
+    }
+
+    /** The pool of connections whose current schema is {@link #schema()}. */
+    @Override
+    public HikariDataSource dataSource() {
+        return running().dataSource();
+    }
+
+    /** The server's JDBC URL with {@code currentSchema} set to {@link #schema()}. */
+    @Override
+    public String jdbcUrl() {
+        return running().jdbcUrl();
+    }
+
+    /** The user from the URL or {@value #ENV_JDBC_USER}, or the container's user; {@code null} if none. */
+    @Override
+    public String user() {
+        return running().server().user();
+    }
+
+    /** The password from the URL or {@value #ENV_JDBC_PASSWORD}, or the container's; {@code null} if none. */
+    @Override
+    public String password() {
+        return running().server().password();
+    }
+
+    /**
+     * The schema this extension created, such as {@code it_3f9c0a1b2c3d4e5f}.
+     *
+     * @throws IllegalStateException if the extension has not started or has ended
+     */
+    public String schema() {
+        return running().schema();
+    }
+
+    /** A new pool on {@link #jdbcUrl()}, closed by the extension before it drops the schema. */
+    @Override
+    public HikariDataSource newDataSource(int maxPoolSize) {
+        Pools.requireValidPoolSize(maxPoolSize);
+        Running current = running();
+        return pools.open(current.schema() + "-pool-" + extraPools.incrementAndGet(), current.jdbcUrl(),
+                current.server().user(), current.server().password(), maxPoolSize);
+    }
+
+    private Running running() {
+        Running current = running;
+        if (current == null) {
+            throw new IllegalStateException("PostgresDatabaseExtension is not running: register it with"
+                    + " @RegisterExtension in a static field (one schema per test class) or an instance field"
+                    + " (one schema per test), and use it only while its tests run.");
+        }
+        return current;
+    }
+
+    private void start() {
+        requireDriver();
+        Server server = serverSource.get();
+        String schema = "it_" + randomHex();
+        execute(server, "create schema " + schema);
+        try {
+            String url = withCurrentSchema(server.jdbcUrl(), schema);
+            HikariDataSource dataSource = pools.open(schema + "-pool", url, server.user(), server.password(),
+                    maxPoolSize);
+            running = new Running(server, schema, url, dataSource);
+        } catch (RuntimeException e) {
+            try {
+                pools.closeAll();
+                execute(server, "drop schema if exists " + schema + " cascade");
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    private void stop() {
+        Running current = running;
+        running = null;
+        // Pools close first: a connection left in a transaction would hold locks the drop waits for.
+        RuntimeException failure = null;
+        try {
+            pools.closeAll();
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        if (current != null) {
+            try {
+                execute(current.server(), "drop schema if exists " + current.schema() + " cascade");
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static void requireDriver() {
+        try {
+            Class.forName(DRIVER_CLASS, false, PostgresDatabaseExtension.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new ExtensionConfigurationException("PostgresDatabaseExtension needs the PostgreSQL JDBC driver:"
+                    + " add org.postgresql:postgresql to the test class path.", e);
+        }
+    }
+
+    private static void execute(Server server, String sql) {
+        Properties properties = new Properties();
+        if (server.user() != null) {
+            properties.setProperty("user", server.user());
+        }
+        if (server.password() != null) {
+            properties.setProperty("password", server.password());
+        }
+        try (Connection connection = DriverManager.getConnection(server.jdbcUrl(), properties);
+                Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        } catch (SQLException e) {
+            throw new ExtensionConfigurationException("Could not run \"" + sql + "\" on " + server.describe()
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String randomHex() {
+        byte[] bytes = new byte[8];
+        RANDOM.nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    private static synchronized Server sharedServer() {
+        // Failures are not cached: each test reports the same instructions rather than a stale exception.
+        if (sharedServer == null) {
+            sharedServer = locate(System.getenv(), TESTCONTAINERS);
+        }
+        return sharedServer;
+    }
+
+    /**
+     * Finds the server from {@code environment}, falling back to {@code containers}; the containers are
+     * consulted only when the environment names no URL.
+     */
+    static Server locate(Map<String, String> environment, ContainerRuntime containers) {
+        String url = blankToNull(environment.get(ENV_JDBC_URL));
+        if (url != null) {
+            if (!url.startsWith("jdbc:postgresql:")) {
+                throw new ExtensionConfigurationException(ENV_JDBC_URL + " must be a PostgreSQL JDBC URL starting"
+                        + " with jdbc:postgresql:, not " + maskPassword(url));
+            }
+            String user = queryParameter(url, "user");
+            String password = queryParameter(url, "password");
+            return new Server(url, user != null ? user : blankToNull(environment.get(ENV_JDBC_USER)),
+                    password != null ? password : environment.get(ENV_JDBC_PASSWORD), ENV_JDBC_URL);
+        }
+        if (!containers.isPresent()) {
+            throw new ExtensionConfigurationException(NO_TESTCONTAINERS_MESSAGE);
+        }
+        if (!containers.isDockerAvailable()) {
+            throw new ExtensionConfigurationException(NO_POSTGRES_MESSAGE);
+        }
+        return containers.start();
+    }
+
+    /** {@code url} with {@code currentSchema=schema} as its last parameter, replacing any it had. */
+    static String withCurrentSchema(String url, String schema) {
+        int query = url.indexOf('?');
+        String base = query < 0 ? url : url.substring(0, query);
+        List<String> parameters = new ArrayList<>();
+        if (query >= 0) {
+            for (String parameter : url.substring(query + 1).split("&")) {
+                if (!parameter.isEmpty() && !parameterName(parameter).equals("currentSchema")) {
+                    parameters.add(parameter);
+                }
+            }
+        }
+        parameters.add("currentSchema=" + schema);
+        return base + "?" + String.join("&", parameters);
+    }
+
+    /** The decoded value of parameter {@code name} in the URL's query, or {@code null}. */
+    static String queryParameter(String url, String name) {
+        int query = url.indexOf('?');
+        if (query < 0) {
+            return null;
+        }
+        for (String parameter : url.substring(query + 1).split("&")) {
+            if (parameterName(parameter).equals(name)) {
+                int equals = parameter.indexOf('=');
+                return equals < 0 ? "" : URLDecoder.decode(parameter.substring(equals + 1), StandardCharsets.UTF_8);
+            }
+        }
+        return null;
+    }
+
+    private static String parameterName(String parameter) {
+        int equals = parameter.indexOf('=');
+        return equals < 0 ? parameter : parameter.substring(0, equals);
+    }
+
+    private static String maskPassword(String url) {
+        return url.replaceAll("([?&]password=)[^&]*", "$1***");
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.trim();
+    }
+
+    /**
+     * A PostgreSQL server to create schemas on.
+     *
+     * @param origin where it came from, for messages
+     */
+    record Server(String jdbcUrl, String user, String password, String origin) {
+
+        Server {
+            Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+            Objects.requireNonNull(origin, "origin");
+        }
+
+        String describe() {
+            return maskPassword(jdbcUrl) + " (from " + origin + ")";
+        }
+
+        @Override
+        public String toString() {
+            return "Server[" + describe() + ", user=" + user + "]";
+        }
+    }
+
+    private record Running(Server server, String schema, String jdbcUrl, HikariDataSource dataSource) {
+    }
+
+    /** Where a server comes from when no URL is configured. */
+    interface ContainerRuntime {
+
+        /** Whether the Testcontainers PostgreSQL module is on the class path. */
+        boolean isPresent();
+
+        /** Whether a Docker engine answers; only asked when {@link #isPresent()}. */
+        boolean isDockerAvailable();
+
+        /** Starts (once) and returns the server; only asked when Docker is available. */
+        Server start();
+    }
+
+    private static final ContainerRuntime TESTCONTAINERS = new ContainerRuntime() {
+        @Override
+        public boolean isPresent() {
+            ClassLoader loader = PostgresDatabaseExtension.class.getClassLoader();
+            try {
+                Class.forName("org.testcontainers.DockerClientFactory", false, loader);
+                Class.forName("org.testcontainers.postgresql.PostgreSQLContainer", false, loader);
+                return true;
+            } catch (ClassNotFoundException | LinkageError e) {
+                return false;
+            }
+        }
+
+        @Override
+        public boolean isDockerAvailable() {
+            return SharedContainer.isDockerAvailable();
+        }
+
+        @Override
+        public Server start() {
+            return SharedContainer.server();
+        }
+    };
+
+    /**
+     * The only code that names Testcontainers types. The JVM loads it on first use, so without a URL it
+     * is never loaded and Testcontainers may be absent.
+     */
+    private static final class SharedContainer {
+
+        private static org.testcontainers.postgresql.PostgreSQLContainer container;
+
+        static boolean isDockerAvailable() {
+            return org.testcontainers.DockerClientFactory.instance().isDockerAvailable();
+        }
+
+        static synchronized Server server() {
+            if (container == null) {
+                // Never stopped here: Testcontainers' reaper removes it when the JVM exits, so every test
+                // class of the run shares one server.
+                org.testcontainers.postgresql.PostgreSQLContainer started =
+                        new org.testcontainers.postgresql.PostgreSQLContainer(CONTAINER_IMAGE);
+                started.start();
+                container = started;
+            }
+            return new Server(container.getJdbcUrl(), container.getUsername(), container.getPassword(),
+                    "Testcontainers " + CONTAINER_IMAGE);
+        }
+    }
+}

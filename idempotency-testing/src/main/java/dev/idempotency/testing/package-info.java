@@ -1,0 +1,10 @@
+/**
+ * Test support for idempotency stores: {@link dev.idempotency.testing.IdempotencyStoreContract}, the suite
+ * every {@link dev.idempotency.store.IdempotencyStore} must pass, and JUnit 5 extensions that give each
+ * test class or test a fresh PostgreSQL schema ({@link dev.idempotency.testing.PostgresDatabaseExtension})
+ * or H2 database ({@link dev.idempotency.testing.H2DatabaseExtension}).
+ *
+ * <p>The PostgreSQL driver, H2 and Testcontainers are optional dependencies of this module: add the ones
+ * your tests use.
+ */
+package dev.idempotency.testing;
