@@ -1,0 +1,46 @@
+package dev.idempotency.jdbc;
+
+import dev.idempotency.store.StoreException;
+import java.util.Locale;
+
+/** The databases the JDBC store supports. */
+public enum DatabaseEngine {
+
+    /** PostgreSQL 12 or later: the production engine, shared by many application instances. */
+    POSTGRESQL("postgresql"),
+
+    /** H2 2.x: the embedded default, for development and single-instance deployments. */
+    H2("h2");
+
+    private final String folder;
+
+    DatabaseEngine(String folder) {
+        this.folder = folder;
+    }
+
+    /**
+     * The classpath folder of this engine's migrations, such as
+     * {@code dev/idempotency/jdbc/schema/postgresql}: plain SQL files for users who manage their schema
+     * themselves.
+     */
+    public String schemaLocation() {
+        return "dev/idempotency/jdbc/schema/" + folder;
+    }
+
+    /**
+     * The engine behind a JDBC {@code DatabaseMetaData.getDatabaseProductName()}.
+     *
+     * @throws StoreException for a database this library does not support
+     */
+    public static DatabaseEngine fromProductName(String productName) {
+        String name = productName == null ? "" : productName.toLowerCase(Locale.ROOT);
+        if (name.contains("postgresql")) {
+            return POSTGRESQL;
+        }
+        if (name.equals("h2")) {
+            return H2;
+        }
+        throw new StoreException("Unsupported database '" + productName + "': the JDBC idempotency store "
+                + "supports PostgreSQL and H2");
+    }
+}

@@ -1,0 +1,293 @@
+package dev.idempotency.jdbc;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.idempotency.IdempotencyConfigException;
+import dev.idempotency.jdbc.internal.JdbcClaim;
+import dev.idempotency.jdbc.internal.SqlDialect;
+import dev.idempotency.jdbc.internal.SqlErrors;
+import dev.idempotency.store.ClaimRequest;
+import dev.idempotency.store.ClaimResult;
+import dev.idempotency.store.IdempotencyStore;
+import dev.idempotency.store.StoreException;
+import dev.idempotency.store.StoreUnavailableException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Objects;
+import javax.sql.DataSource;
+
+/**
+ * An {@link IdempotencyStore} in a PostgreSQL or H2 database, where a claim is a database transaction:
+ * the in-progress record, every write the handler makes through {@link #transactionalDataSource()} and
+ * the stored outcome commit together, or not at all. A concurrent claim of the same key never waits for
+ * that transaction: it is told {@code Busy} at once.
+ *
+ * <pre>{@code
+ * JdbcIdempotencyStore store = JdbcIdempotencyStore.create(pool);      // migrates its table
+ * DataSource forHandlers = store.transactionalDataSource();            // give this to your DAOs
+ * }</pre>
+ *
+ * <p>Each open claim holds one pooled connection from the claim until the response is stored, so size
+ * the pool for the number of covered requests you serve at once. The store expects the pool's default
+ * isolation level, READ COMMITTED, and sets it on its own transactions if the pool uses another.
+ */
+public final class JdbcIdempotencyStore implements IdempotencyStore {
+
+    /** The pool size used when the store builds its own pool from a JDBC URL. */
+    public static final int DEFAULT_MAXIMUM_POOL_SIZE = 10;
+
+    private final DataSource pool;
+    private final HikariDataSource ownedPool;
+    private final DatabaseEngine engine;
+    private final SqlDialect dialect;
+    private final boolean forceReadCommitted;
+    private final TransactionJoiningDataSource transactionalDataSource;
+
+    private JdbcIdempotencyStore(DataSource pool, HikariDataSource ownedPool, DatabaseEngine engine,
+            boolean forceReadCommitted) {
+        this.pool = pool;
+        this.ownedPool = ownedPool;
+        this.engine = engine;
+        this.dialect = SqlDialect.of(engine);
+        this.forceReadCommitted = forceReadCommitted;
+        this.transactionalDataSource = new TransactionJoiningDataSource(pool);
+    }
+
+    /**
+     * A store on an existing pool, whose table is created or upgraded now.
+     *
+     * @throws StoreUnavailableException if the database cannot be reached
+     * @throws StoreException if the database is not PostgreSQL or H2, or the migration fails
+     */
+    public static JdbcIdempotencyStore create(DataSource dataSource) {
+        return builder().dataSource(dataSource).build();
+    }
+
+    /** A builder, for a store on a JDBC URL (with its own HikariCP pool) or without migrations. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The DataSource for the application's handlers: inside an idempotent request it hands out the
+     * request's connection, so the handler's writes commit with the stored outcome; elsewhere it is the
+     * store's pool. See {@link TransactionJoiningDataSource}.
+     */
+    public TransactionJoiningDataSource transactionalDataSource() {
+        return transactionalDataSource;
+    }
+
+    /** The database engine in use. */
+    public DatabaseEngine engine() {
+        return engine;
+    }
+
+    @Override
+    public ClaimResult claim(ClaimRequest request) {
+        Objects.requireNonNull(request, "request");
+        Connection connection;
+        try {
+            connection = pool.getConnection();
+        } catch (SQLException e) {
+            throw SqlErrors.translate("getting a connection to claim idempotency key " + request.key().key(), e);
+        }
+        boolean handedOver = false;
+        boolean restoreAutoCommit = false;
+        try {
+            if (connection.getAutoCommit()) {
+                connection.setAutoCommit(false);
+                restoreAutoCommit = true;
+            }
+            if (forceReadCommitted) {
+                connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+            }
+            SqlDialect.ClaimFound found = dialect.claim(connection, request);
+            if (found.state() == SqlDialect.ClaimState.ACQUIRED) {
+                handedOver = true;
+                return new ClaimResult.Acquired(new JdbcClaim(pool, connection, restoreAutoCommit, dialect, request));
+            }
+            connection.rollback();
+            return found.state() == SqlDialect.ClaimState.EXISTING ? new ClaimResult.Existing(found.record())
+                    : ClaimResult.Busy.unknown();
+        } catch (SQLException e) {
+            throw SqlErrors.translate("claiming idempotency key " + request.key().key(), e);
+        } finally {
+            if (!handedOver) {
+                release(connection, restoreAutoCommit);
+            }
+        }
+    }
+
+    @Override
+    public int purgeExpired(Instant now, int limit) {
+        Objects.requireNonNull(now, "now");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be positive, not " + limit);
+        }
+        try (Connection connection = pool.getConnection()) {
+            boolean autoCommit = connection.getAutoCommit();
+            connection.setAutoCommit(false);
+            try {
+                int deleted = dialect.purge(connection, now, limit);
+                connection.commit();
+                return deleted;
+            } catch (SQLException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(autoCommit);
+            }
+        } catch (SQLException e) {
+            throw SqlErrors.translate("purging expired idempotency records", e);
+        }
+    }
+
+    /** Closes the pool the store built from a JDBC URL; a pool passed in stays open. */
+    @Override
+    public void close() {
+        if (ownedPool != null) {
+            ownedPool.close();
+        }
+    }
+
+    private static void release(Connection connection, boolean restoreAutoCommit) {
+        try {
+            connection.rollback();
+        } catch (SQLException ignored) {
+            // A broken connection has no transaction left to roll back.
+        }
+        try {
+            if (restoreAutoCommit) {
+                connection.setAutoCommit(true);
+            }
+        } catch (SQLException ignored) {
+            // Closing below discards the connection's state either way.
+        }
+        try {
+            connection.close();
+        } catch (SQLException ignored) {
+            // Nothing more to release.
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "JdbcIdempotencyStore[" + engine + ", " + pool + "]";
+    }
+
+    /** Builds a {@link JdbcIdempotencyStore}; give either a DataSource or a JDBC URL. */
+    public static final class Builder {
+
+        private DataSource dataSource;
+        private String jdbcUrl;
+        private String username;
+        private String password;
+        private int maximumPoolSize = DEFAULT_MAXIMUM_POOL_SIZE;
+        private boolean migrate = true;
+
+        private Builder() {
+        }
+
+        /** An existing pool; the store does not close it. */
+        public Builder dataSource(DataSource dataSource) {
+            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+            return this;
+        }
+
+        /**
+         * A JDBC URL such as {@code jdbc:postgresql://db:5432/app} or {@code jdbc:h2:file:./data/app};
+         * the store builds a HikariCP pool on it and closes the pool in {@link #close()}.
+         */
+        public Builder jdbcUrl(String jdbcUrl) {
+            Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+            if (!jdbcUrl.startsWith("jdbc:")) {
+                throw IdempotencyConfigException.invalid("jdbcUrl", jdbcUrl,
+                        "a JDBC URL such as jdbc:postgresql://localhost:5432/app or jdbc:h2:file:./data/app");
+            }
+            this.jdbcUrl = jdbcUrl;
+            return this;
+        }
+
+        /** The user for {@link #jdbcUrl}. */
+        public Builder username(String username) {
+            this.username = username;
+            return this;
+        }
+
+        /** The password for {@link #jdbcUrl}. */
+        public Builder password(String password) {
+            this.password = password;
+            return this;
+        }
+
+        /** The size of the pool built for {@link #jdbcUrl}, 1 to 1000. Default {@value #DEFAULT_MAXIMUM_POOL_SIZE}. */
+        public Builder maximumPoolSize(int size) {
+            if (size < 1 || size > 1000) {
+                throw IdempotencyConfigException.invalid("maximumPoolSize", size, "a number from 1 to 1000");
+            }
+            this.maximumPoolSize = size;
+            return this;
+        }
+
+        /**
+         * Whether to create or upgrade the table when the store is built. Default {@code true}; turn it
+         * off when the schema is managed elsewhere (the SQL files are in this jar).
+         */
+        public Builder migrate(boolean migrate) {
+            this.migrate = migrate;
+            return this;
+        }
+
+        /**
+         * Connects, identifies the database, and migrates the table unless told not to.
+         *
+         * @throws IdempotencyConfigException if neither or both of a DataSource and a JDBC URL were given
+         * @throws StoreUnavailableException if the database cannot be reached
+         * @throws StoreException if the database is not supported or the migration fails
+         */
+        public JdbcIdempotencyStore build() {
+            if ((dataSource == null) == (jdbcUrl == null)) {
+                throw IdempotencyConfigException.missing("dataSource or jdbcUrl",
+                        "give exactly one of them to JdbcIdempotencyStore.builder()");
+            }
+            HikariDataSource owned = jdbcUrl == null ? null : newPool();
+            DataSource pool = owned != null ? owned : dataSource;
+            try {
+                DatabaseEngine engine;
+                boolean forceReadCommitted;
+                try (Connection connection = pool.getConnection()) {
+                    engine = DatabaseEngine.fromProductName(connection.getMetaData().getDatabaseProductName());
+                    forceReadCommitted = connection.getTransactionIsolation() != Connection.TRANSACTION_READ_COMMITTED;
+                } catch (SQLException e) {
+                    throw SqlErrors.translate("connecting to the idempotency store's database ("
+                            + (jdbcUrl != null ? jdbcUrl : pool) + ")", e);
+                }
+                if (migrate) {
+                    IdempotencySchema.migrate(pool, engine);
+                }
+                return new JdbcIdempotencyStore(pool, owned, engine, forceReadCommitted);
+            } catch (RuntimeException e) {
+                if (owned != null) {
+                    owned.close();
+                }
+                throw e;
+            }
+        }
+
+        private HikariDataSource newPool() {
+            HikariConfig config = new HikariConfig();
+            config.setPoolName("idempotency");
+            config.setJdbcUrl(jdbcUrl);
+            config.setUsername(username);
+            config.setPassword(password);
+            config.setMaximumPoolSize(maximumPoolSize);
+            try {
+                return new HikariDataSource(config);
+            } catch (RuntimeException e) {
+                throw new StoreUnavailableException("Cannot open a connection pool on " + jdbcUrl + ": "
+                        + e.getMessage(), e);
+            }
+        }
+    }
+}

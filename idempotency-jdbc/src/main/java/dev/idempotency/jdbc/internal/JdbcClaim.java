@@ -1,0 +1,103 @@
+package dev.idempotency.jdbc.internal;
+
+import dev.idempotency.StoredResponse;
+import dev.idempotency.internal.ClaimLifecycle;
+import dev.idempotency.store.Claim;
+import dev.idempotency.store.ClaimRequest;
+import java.lang.System.Logger.Level;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Objects;
+import javax.sql.DataSource;
+
+/**
+ * A claim held as an open transaction on one connection: the in-progress row, the handler's writes and
+ * the outcome commit together in {@link #complete}, or roll back together.
+ */
+public final class JdbcClaim implements Claim {
+
+    private static final System.Logger LOG = System.getLogger(JdbcClaim.class.getName());
+
+    private final DataSource pool;
+    private final Connection connection;
+    private final boolean restoreAutoCommit;
+    private final SqlDialect dialect;
+    private final ClaimRequest request;
+    private final ClaimLifecycle lifecycle;
+
+    public JdbcClaim(DataSource pool, Connection connection, boolean restoreAutoCommit, SqlDialect dialect,
+            ClaimRequest request) {
+        this.pool = pool;
+        this.connection = connection;
+        this.restoreAutoCommit = restoreAutoCommit;
+        this.dialect = dialect;
+        this.request = request;
+        this.lifecycle = new ClaimLifecycle(request.key().toString());
+    }
+
+    @Override
+    public <T> T execute(Work<T> work) throws Exception {
+        lifecycle.requireOpen("execute");
+        TransactionBinding.bind(pool, connection);
+        try {
+            return work.run();
+        } finally {
+            TransactionBinding.unbind(pool);
+        }
+    }
+
+    @Override
+    public void complete(StoredResponse response) {
+        Objects.requireNonNull(response, "response");
+        lifecycle.completed();
+        try {
+            dialect.complete(connection, request.key(), response);
+            connection.commit();
+        } catch (SQLException e) {
+            rollbackQuietly();
+            throw SqlErrors.translate("storing the outcome of idempotency key " + request.key().key(), e);
+        } catch (RuntimeException e) {
+            rollbackQuietly();
+            throw e;
+        } finally {
+            release();
+        }
+    }
+
+    @Override
+    public void abandon() {
+        if (lifecycle.abandon()) {
+            rollbackQuietly();
+            release();
+        }
+    }
+
+    @Override
+    public void close() {
+        abandon();
+    }
+
+    private void rollbackQuietly() {
+        try {
+            connection.rollback();
+        } catch (SQLException e) {
+            // The database rolls back a transaction whose connection is gone; nothing else to do.
+            LOG.log(Level.DEBUG, "Rollback of an idempotency claim failed", e);
+        }
+    }
+
+    private void release() {
+        try {
+            if (restoreAutoCommit) {
+                connection.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            LOG.log(Level.DEBUG, "Could not restore auto-commit on a released connection", e);
+        }
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            LOG.log(Level.DEBUG, "Closing an idempotency claim's connection failed", e);
+        }
+    }
+}

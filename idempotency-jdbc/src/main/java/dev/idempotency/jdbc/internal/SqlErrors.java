@@ -1,0 +1,70 @@
+package dev.idempotency.jdbc.internal;
+
+import dev.idempotency.store.StoreException;
+import dev.idempotency.store.StoreUnavailableException;
+import java.sql.SQLException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientException;
+import java.util.Set;
+
+/**
+ * Sorts SQL failures into "retry later" ({@link StoreUnavailableException}: the database is down or
+ * unreachable, the pool is exhausted, the connection broke, the database asked for a retry) and
+ * everything else ({@link StoreException}).
+ */
+public final class SqlErrors {
+
+    /** SQLStates a retry can fix. */
+    private static final Set<String> TRANSIENT_STATES = Set.of(
+            "40001", // serialization failure
+            "40P01", // deadlock detected
+            "53300", // too many connections
+            "55P03", // lock not available
+            "57014", // query cancelled (statement timeout)
+            "57P01", // admin shutdown
+            "57P02", // crash shutdown
+            "57P03", // cannot connect now
+            "HYT00", // H2: lock timeout
+            "HYT01");
+
+    /** H2 error codes that mean the database is gone or shutting down. */
+    private static final Set<Integer> H2_UNAVAILABLE_CODES = Set.of(90067, 90098, 90121, 90020);
+
+    private SqlErrors() {
+    }
+
+    /** Whether {@code e}, or a cause of it, says the database could not serve the request now. */
+    public static boolean isTransient(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLTransientException || t instanceof SQLRecoverableException
+                    || t instanceof java.sql.SQLNonTransientConnectionException
+                    || t instanceof java.net.SocketException || t instanceof java.io.EOFException) {
+                return true;
+            }
+            if (t instanceof SQLException sql) {
+                String state = sql.getSQLState();
+                if (state != null && (state.startsWith("08") || TRANSIENT_STATES.contains(state))) {
+                    return true;
+                }
+                if (H2_UNAVAILABLE_CODES.contains(sql.getErrorCode())) {
+                    return true;
+                }
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The store exception for a SQL failure.
+     *
+     * @param doing what the store was doing, completing "Failed while ..."
+     */
+    public static StoreException translate(String doing, SQLException e) {
+        String message = "Failed while " + doing + ": " + e.getMessage() + " (SQLState " + e.getSQLState()
+                + ", error code " + e.getErrorCode() + ")";
+        return isTransient(e) ? new StoreUnavailableException(message, e) : new StoreException(message, e);
+    }
+}

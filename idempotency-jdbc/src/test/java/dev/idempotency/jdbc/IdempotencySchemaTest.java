@@ -1,0 +1,162 @@
+package dev.idempotency.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.idempotency.testing.H2DatabaseExtension;
+import dev.idempotency.testing.PostgresDatabaseExtension;
+import dev.idempotency.testing.TestDatabase;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The store's migrations live beside the application's own Flyway history without clashing, in either
+ * order, and are published as plain SQL.
+ */
+class IdempotencySchemaTest {
+
+    abstract static class Scenarios {
+
+        protected abstract TestDatabase database();
+
+        protected abstract DatabaseEngine engine();
+
+        @Test
+        void storeMigrationRecordsItselfInItsOwnHistoryTable() throws SQLException {
+            JdbcIdempotencyStore.create(database().dataSource()).close();
+            assertEquals(List.of("1"), appliedVersions(database().dataSource(), IdempotencySchema.HISTORY_TABLE));
+        }
+
+        @Test
+        void applicationFlywayFirstThenTheStoreKeepBothHistories() throws SQLException {
+            DataSource ds = database().dataSource();
+            applicationFlyway(ds).load().migrate();
+            JdbcIdempotencyStore.create(ds).close();
+            applicationFlyway(ds).load().migrate();
+            assertEquals(List.of("1"), appliedVersions(ds, "flyway_schema_history"));
+            assertEquals(List.of("0", "1"), appliedVersions(ds, IdempotencySchema.HISTORY_TABLE),
+                    "a schema with the application's tables is baselined at 0, so V1 still runs");
+            assertEquals(0, count(ds, "SELECT count(*) FROM app_table"));
+            assertEquals(0, count(ds, "SELECT count(*) FROM " + IdempotencySchema.TABLE));
+        }
+
+        @Test
+        void storeFirstThenTheApplicationFlywayKeepBothHistories() throws SQLException {
+            DataSource ds = database().dataSource();
+            JdbcIdempotencyStore.create(ds).close();
+            applicationFlyway(ds).baselineOnMigrate(true).baselineVersion("0").load().migrate();
+            assertTrue(appliedVersions(ds, "flyway_schema_history").contains("1"));
+            assertEquals(0, count(ds, "SELECT count(*) FROM app_table"));
+        }
+
+        @Test
+        void migratingAgainChangesNothing() throws SQLException {
+            DataSource ds = database().dataSource();
+            IdempotencySchema.migrate(ds, engine());
+            IdempotencySchema.migrate(ds, engine());
+            assertEquals(List.of("1"), appliedVersions(ds, IdempotencySchema.HISTORY_TABLE));
+        }
+
+        @Test
+        void storeWithoutMigrationUsesATableCreatedFromThePublishedSql() throws Exception {
+            DataSource ds = database().dataSource();
+            String sql;
+            try (InputStream in = getClass().getClassLoader()
+                    .getResourceAsStream(engine().schemaLocation() + "/V1__create_idempotency_record.sql")) {
+                assertNotNull(in, "the plain SQL is published in the jar");
+                sql = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                for (String statement : withoutComments(sql).split(";")) {
+                    if (!statement.isBlank()) {
+                        st.execute(statement);
+                    }
+                }
+            }
+            try (JdbcIdempotencyStore store = JdbcIdempotencyStore.builder().dataSource(ds).migrate(false).build()) {
+                assertEquals(engine(), store.engine());
+            }
+            assertEquals(0, count(ds, "SELECT count(*) FROM " + IdempotencySchema.TABLE));
+        }
+
+        private static String withoutComments(String sql) {
+            StringBuilder out = new StringBuilder();
+            for (String line : sql.split("\n")) {
+                if (!line.trim().startsWith("--")) {
+                    out.append(line).append('\n');
+                }
+            }
+            return out.toString();
+        }
+
+        private static org.flywaydb.core.api.configuration.FluentConfiguration applicationFlyway(DataSource ds) {
+            return Flyway.configure().dataSource(ds).locations("classpath:app-migrations");
+        }
+    }
+
+    /** Versions applied, without Flyway's own bookkeeping rows (schema creation has no version). */
+    static List<String> appliedVersions(DataSource ds, String historyTable) throws SQLException {
+        List<String> versions = new ArrayList<>();
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT \"version\" FROM \"" + historyTable
+                        + "\" WHERE \"success\" AND \"version\" IS NOT NULL ORDER BY \"installed_rank\"")) {
+            while (rs.next()) {
+                versions.add(rs.getString(1));
+            }
+        }
+        return versions;
+    }
+
+    static int count(DataSource ds, String sql) throws SQLException {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Nested
+    class OnH2 extends Scenarios {
+
+        @RegisterExtension
+        final H2DatabaseExtension db = H2DatabaseExtension.create();
+
+        @Override
+        protected TestDatabase database() {
+            return db;
+        }
+
+        @Override
+        protected DatabaseEngine engine() {
+            return DatabaseEngine.H2;
+        }
+    }
+
+    @Nested
+    class OnPostgres extends Scenarios {
+
+        @RegisterExtension
+        final PostgresDatabaseExtension db = PostgresDatabaseExtension.create();
+
+        @Override
+        protected TestDatabase database() {
+            return db;
+        }
+
+        @Override
+        protected DatabaseEngine engine() {
+            return DatabaseEngine.POSTGRESQL;
+        }
+    }
+}

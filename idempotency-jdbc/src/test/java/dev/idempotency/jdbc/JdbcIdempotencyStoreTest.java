@@ -1,0 +1,78 @@
+package dev.idempotency.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.idempotency.IdempotencyConfigException;
+import dev.idempotency.store.StoreException;
+import dev.idempotency.store.StoreUnavailableException;
+import dev.idempotency.testing.H2DatabaseExtension;
+import java.sql.Connection;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class JdbcIdempotencyStoreTest {
+
+    @RegisterExtension
+    final H2DatabaseExtension db = H2DatabaseExtension.create();
+
+    @Test
+    void builderNeedsExactlyOneOfDataSourceAndUrl() {
+        IdempotencyConfigException neither = assertThrows(IdempotencyConfigException.class,
+                () -> JdbcIdempotencyStore.builder().build());
+        assertTrue(neither.getMessage().contains("dataSource or jdbcUrl"), neither.getMessage());
+        assertThrows(IdempotencyConfigException.class, () -> JdbcIdempotencyStore.builder()
+                .dataSource(db.dataSource()).jdbcUrl(db.jdbcUrl()).build());
+    }
+
+    @Test
+    void rejectsAUrlThatIsNotJdbc() {
+        IdempotencyConfigException e = assertThrows(IdempotencyConfigException.class,
+                () -> JdbcIdempotencyStore.builder().jdbcUrl("postgres://localhost/app"));
+        assertTrue(e.getMessage().contains("jdbcUrl") && e.getMessage().contains("postgres://localhost/app"),
+                e.getMessage());
+    }
+
+    @Test
+    void rejectsAPoolSizeOutOfRange() {
+        IdempotencyConfigException e = assertThrows(IdempotencyConfigException.class,
+                () -> JdbcIdempotencyStore.builder().maximumPoolSize(0));
+        assertTrue(e.getMessage().contains("maximumPoolSize"), e.getMessage());
+    }
+
+    @Test
+    void storeBuiltFromAUrlOwnsAndClosesItsPool() throws Exception {
+        JdbcIdempotencyStore store = JdbcIdempotencyStore.builder().jdbcUrl(db.jdbcUrl()).username(db.user())
+                .password(db.password()).maximumPoolSize(2).build();
+        assertEquals(DatabaseEngine.H2, store.engine());
+        try (Connection c = store.transactionalDataSource().getConnection()) {
+            assertTrue(c.isValid(1));
+        }
+        store.close();
+        assertThrows(java.sql.SQLException.class, () -> store.transactionalDataSource().getConnection(),
+                "the owned pool is closed");
+    }
+
+    @Test
+    void storeOnAGivenPoolLeavesItOpen() throws Exception {
+        JdbcIdempotencyStore.create(db.dataSource()).close();
+        try (Connection c = db.dataSource().getConnection()) {
+            assertTrue(c.isValid(1));
+        }
+    }
+
+    @Test
+    void unreachableDatabaseFailsAtStartUpNamingTheUrl() {
+        String url = "jdbc:postgresql://127.0.0.1:1/nothing?connectTimeout=2";
+        StoreUnavailableException e = assertThrows(StoreUnavailableException.class,
+                () -> JdbcIdempotencyStore.builder().jdbcUrl(url).username("nobody").build());
+        assertTrue(e.getMessage().contains(url), e.getMessage());
+    }
+
+    @Test
+    void unsupportedDatabaseIsNamed() {
+        StoreException e = assertThrows(StoreException.class, () -> DatabaseEngine.fromProductName("MariaDB"));
+        assertTrue(e.getMessage().contains("MariaDB") && e.getMessage().contains("PostgreSQL and H2"), e.getMessage());
+    }
+}

@@ -1,0 +1,41 @@
+package dev.idempotency.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.idempotency.jdbc.internal.SqlErrors;
+import dev.idempotency.store.StoreException;
+import dev.idempotency.store.StoreUnavailableException;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import org.junit.jupiter.api.Test;
+
+class SqlErrorsTest {
+
+    @Test
+    void connectionFailuresAndRetryableConflictsAreUnavailable() {
+        for (String state : new String[] {"08001", "08006", "57P01", "53300", "40001", "40P01", "HYT00"}) {
+            assertInstanceOf(StoreUnavailableException.class,
+                    SqlErrors.translate("testing", new SQLException("x", state)), state);
+        }
+        assertTrue(SqlErrors.isTransient(new SQLTransientConnectionException("pool timeout")));
+        assertTrue(SqlErrors.isTransient(new SQLException("wrapper", "XX000", new SQLException("cause", "08003"))));
+        assertTrue(SqlErrors.isTransient(new SQLException("h2 closed", "90098", 90098)));
+    }
+
+    @Test
+    void otherFailuresAreNot() {
+        for (String state : new String[] {"23505", "42P01", "25P02", "22001", null}) {
+            StoreException e = SqlErrors.translate("testing", new SQLException("x", state));
+            assertFalse(e instanceof StoreUnavailableException, String.valueOf(state));
+        }
+    }
+
+    @Test
+    void messageSaysWhatWasBeingDoneAndTheSqlState() {
+        StoreException e = SqlErrors.translate("claiming key k", new SQLException("boom", "23505", 7));
+        assertTrue(e.getMessage().contains("claiming key k") && e.getMessage().contains("23505")
+                && e.getMessage().contains("boom"), e.getMessage());
+    }
+}

@@ -1,0 +1,230 @@
+package dev.idempotency.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.idempotency.IdempotencyKey;
+import dev.idempotency.RequestFingerprint;
+import dev.idempotency.StoredResponse;
+import dev.idempotency.store.Claim;
+import dev.idempotency.store.ClaimRequest;
+import dev.idempotency.store.ClaimResult;
+import dev.idempotency.store.RecordKey;
+import dev.idempotency.testing.TestDatabase;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The DataSource handlers use: inside a claim it is the claim's transaction, elsewhere the pool. */
+abstract class TransactionJoiningDataSourceScenarios {
+
+    private JdbcIdempotencyStore store;
+    private DataSource handlers;
+
+    protected abstract TestDatabase database();
+
+    @BeforeEach
+    void createStore() throws SQLException {
+        store = JdbcIdempotencyStore.create(database().dataSource());
+        handlers = store.transactionalDataSource();
+        try (Connection c = database().dataSource().getConnection(); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS effects (name VARCHAR(100) NOT NULL)");
+        }
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+    }
+
+    private Claim claim() {
+        Instant now = Instant.now();
+        ClaimRequest request = new ClaimRequest(new RecordKey("scope", IdempotencyKey.of(UUID.randomUUID().toString())),
+                RequestFingerprint.of("POST", "/effects", null, "text/plain", new byte[0]), now,
+                now.plus(Duration.ofHours(1)));
+        return assertInstanceOf(ClaimResult.Acquired.class, store.claim(request)).claim();
+    }
+
+    private static StoredResponse ok() {
+        return StoredResponse.of(201, List.of(), "done".getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void insertEffect(String name) throws SQLException {
+        try (Connection c = handlers.getConnection();
+                PreparedStatement ps = c.prepareStatement("INSERT INTO effects (name) VALUES (?)")) {
+            ps.setString(1, name);
+            ps.executeUpdate();
+        }
+    }
+
+    private int effects(String name) throws SQLException {
+        try (Connection c = database().dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM effects WHERE name = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    @Test
+    void writesInsideAClaimCommitWithTheOutcome() throws Exception {
+        String name = UUID.randomUUID().toString();
+        try (Claim claim = claim()) {
+            claim.execute(() -> {
+                insertEffect(name);
+                assertEquals(0, effects(name), "not visible to others before the outcome is stored");
+                return null;
+            });
+            claim.complete(ok());
+        }
+        assertEquals(1, effects(name));
+    }
+
+    @Test
+    void writesInsideAnAbandonedClaimRollBack() throws Exception {
+        String name = UUID.randomUUID().toString();
+        try (Claim claim = claim()) {
+            claim.execute(() -> {
+                insertEffect(name);
+                return null;
+            });
+            claim.abandon();
+        }
+        assertEquals(0, effects(name));
+    }
+
+    @Test
+    void everyGetConnectionInsideAClaimJoinsTheSameTransaction() throws Exception {
+        String name = UUID.randomUUID().toString();
+        try (Claim claim = claim()) {
+            claim.execute(() -> {
+                insertEffect(name);
+                try (Connection second = handlers.getConnection();
+                        PreparedStatement ps = second.prepareStatement("SELECT count(*) FROM effects WHERE name = ?")) {
+                    ps.setString(1, name);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        assertEquals(1, rs.getInt(1), "a second handle sees the first one's uncommitted row");
+                    }
+                }
+                return null;
+            });
+            claim.abandon();
+        }
+    }
+
+    @Test
+    void endingTheTransactionFromTheHandlerIsRefused() throws Exception {
+        try (Claim claim = claim()) {
+            claim.execute(() -> {
+                try (Connection c = handlers.getConnection()) {
+                    assertFalse(c.getAutoCommit());
+                    SQLException commit = assertThrows(SQLException.class, c::commit);
+                    assertTrue(commit.getMessage().contains("commits once"), commit.getMessage());
+                    assertThrows(SQLException.class, c::rollback);
+                    assertThrows(SQLException.class, () -> c.setAutoCommit(true));
+                    c.setAutoCommit(false);
+                }
+                return null;
+            });
+            claim.complete(ok());
+        }
+    }
+
+    @Test
+    void savepointsWorkInsideAClaim() throws Exception {
+        String kept = UUID.randomUUID().toString();
+        String undone = UUID.randomUUID().toString();
+        try (Claim claim = claim()) {
+            claim.execute(() -> {
+                insertEffect(kept);
+                try (Connection c = handlers.getConnection()) {
+                    Savepoint savepoint = c.setSavepoint();
+                    try (PreparedStatement ps = c.prepareStatement("INSERT INTO effects (name) VALUES (?)")) {
+                        ps.setString(1, undone);
+                        ps.executeUpdate();
+                    }
+                    c.rollback(savepoint);
+                }
+                return null;
+            });
+            claim.complete(ok());
+        }
+        assertEquals(1, effects(kept));
+        assertEquals(0, effects(undone));
+    }
+
+    @Test
+    void closingTheHandlersConnectionReleasesOnlyTheHandle() throws Exception {
+        String name = UUID.randomUUID().toString();
+        try (Claim claim = claim()) {
+            claim.execute(() -> {
+                Connection c = handlers.getConnection();
+                c.close();
+                assertTrue(c.isClosed());
+                assertThrows(SQLException.class, c::createStatement, "a closed handle stays closed");
+                insertEffect(name);
+                return null;
+            });
+            claim.complete(ok());
+        }
+        assertEquals(1, effects(name));
+    }
+
+    @Test
+    void outsideAClaimItIsThePoolInAutoCommit() throws Exception {
+        String name = UUID.randomUUID().toString();
+        assertFalse(store.transactionalDataSource().isInIdempotentRequest());
+        try (Connection c = handlers.getConnection()) {
+            assertTrue(c.getAutoCommit());
+        }
+        insertEffect(name);
+        assertEquals(1, effects(name), "committed at once, as the pool would");
+    }
+
+    @Test
+    void otherThreadsDoNotJoinTheClaim() throws Exception {
+        String name = UUID.randomUUID().toString();
+        try (Claim claim = claim()) {
+            claim.execute(() -> {
+                assertTrue(store.transactionalDataSource().isInIdempotentRequest());
+                CompletableFuture.runAsync(() -> {
+                    assertFalse(store.transactionalDataSource().isInIdempotentRequest());
+                    try {
+                        insertEffect(name);
+                    } catch (SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }).get();
+                return null;
+            });
+            claim.abandon();
+        }
+        assertEquals(1, effects(name), "the other thread's write used its own connection and committed");
+    }
+
+    @Test
+    void unwrapReachesThePool() throws Exception {
+        assertSame(store.transactionalDataSource(), handlers.unwrap(TransactionJoiningDataSource.class));
+        assertTrue(handlers.isWrapperFor(com.zaxxer.hikari.HikariDataSource.class));
+    }
+}
