@@ -170,7 +170,7 @@ public final class Idempotency {
                 claim.abandon();
                 throw e;
             }
-            if (response.truncated()) {
+            if (response.truncated() || response.body().length > config.maxResponseBytes()) {
                 claim.abandon();
                 LOG.log(Level.WARNING, "A response exceeded idempotency.max-response-bytes ("
                         + config.maxResponseBytes() + " bytes); its effects were rolled back");

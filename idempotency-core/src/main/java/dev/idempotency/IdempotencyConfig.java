@@ -420,15 +420,18 @@ public final class IdempotencyConfig {
             return this;
         }
 
-        /** The {@code Retry-After} for 409 and 503; at least 1 second (the header counts whole seconds). */
+        /** The {@code Retry-After} for 409 and 503; 1 second (the header counts whole seconds) to 1 hour. */
         public Builder retryAfter(Duration retryAfter) {
             return retryAfter(retryAfter, "retryAfter", retryAfter);
         }
 
         private Builder retryAfter(Duration value, String setting, Object shown) {
-            Objects.requireNonNull(value, setting);
-            if (value.compareTo(Duration.ofSeconds(1)) < 0) {
+            if (value == null || value.compareTo(Duration.ofSeconds(1)) < 0) {
                 throw IdempotencyConfigException.invalid(setting, shown, "at least 1s: Retry-After counts whole seconds");
+            }
+            if (value.compareTo(Duration.ofHours(1)) > 0) {
+                throw IdempotencyConfigException.invalid(setting, shown,
+                        "at most 1h: a client told to wait longer has given up");
             }
             this.retryAfter = value;
             return this;
@@ -485,15 +488,19 @@ public final class IdempotencyConfig {
             return this;
         }
 
-        /** How often the background purge runs; {@link Duration#ZERO} turns it off. Default 1 minute. */
+        /**
+         * How often the background purge runs, 1 millisecond to 1 day; {@link Duration#ZERO} turns it off.
+         * Default 1 minute.
+         */
         public Builder purgeInterval(Duration interval) {
             return purgeInterval(interval, "purgeInterval", interval);
         }
 
         private Builder purgeInterval(Duration value, String setting, Object shown) {
-            Objects.requireNonNull(value, setting);
-            if (value.isNegative()) {
-                throw IdempotencyConfigException.invalid(setting, shown, "a positive duration, or 0 to turn the purge off");
+            if (value == null || value.isNegative() || (!value.isZero()
+                    && (value.compareTo(Duration.ofMillis(1)) < 0 || value.compareTo(Duration.ofDays(1)) > 0))) {
+                throw IdempotencyConfigException.invalid(setting, shown,
+                        "a duration from 1ms to 1d, or 0 to turn the purge off");
             }
             this.purgeInterval = value;
             return this;

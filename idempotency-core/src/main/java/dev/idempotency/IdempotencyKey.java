@@ -98,21 +98,21 @@ public final class IdempotencyKey {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if (c < 0x21 || c > 0x7E) {
-                throw new InvalidIdempotencyKeyException("The Idempotency-Key has " + describe(c)
+                throw new InvalidIdempotencyKeyException("The Idempotency-Key has " + describe(value.codePointAt(i))
                         + " at position " + (i + 1) + "; only visible ASCII characters (0x21-0x7E) are "
                         + "allowed.");
             }
         }
     }
 
-    private static String describe(char c) {
-        if (c == ' ') {
+    private static String describe(int codePoint) {
+        if (codePoint == ' ') {
             return "a space";
         }
-        if (c < 0x20 || c == 0x7F) {
-            return String.format("a control character (0x%02X)", (int) c);
+        if (codePoint < 0x20 || codePoint == 0x7F) {
+            return String.format("a control character (0x%02X)", codePoint);
         }
-        return String.format("a non-ASCII character (U+%04X)", (int) c);
+        return String.format("a non-ASCII character (U+%04X)", codePoint);
     }
 
     private static String trimOptionalWhitespace(String s) {

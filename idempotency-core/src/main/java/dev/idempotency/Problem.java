@@ -128,8 +128,13 @@ public final class Problem {
                         + "happened. The server log has the cause.", null);
     }
 
+    /** Whole seconds, rounded up, at least 1; never overflows (Duration.toMillis would). */
     private static long seconds(Duration d) {
-        return Math.max(1, (d.toMillis() + 999) / 1000);
+        long whole = d.getSeconds();
+        if (d.getNano() > 0 && whole < Long.MAX_VALUE) {
+            whole++;
+        }
+        return Math.max(1, whole);
     }
 
     public int status() {

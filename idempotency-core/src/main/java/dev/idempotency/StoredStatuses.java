@@ -10,15 +10,17 @@ import java.util.Objects;
  * to the client, but its transaction is rolled back and the key is freed, so a retry runs again.
  *
  * <p>The textual form is a comma-separated list of classes ({@code 2xx}), single codes ({@code 409}) and
- * exclusions ({@code !429}); exclusions win. The default, {@value #DEFAULT_SPEC}, stores successes and
- * client errors, except 408 and 429: those say "try again later", and storing them would make every retry
- * within the key's lifetime fail the same way. 5xx responses are never stored by default: a retry should
- * get a second chance.
+ * exclusions ({@code !429}); exclusions win. The default, {@value #DEFAULT_SPEC}, stores successes,
+ * redirects and client errors. Redirects are stored because a status that is not stored rolls back the
+ * handler's writes: a {@code 303 See Other} after creating a resource must keep the resource. 408 and 429
+ * are not stored: they say "try again later", and storing them would make every retry within the key's
+ * lifetime fail the same way. 5xx responses are never stored by default: their effects are rolled back and
+ * a retry gets a second chance.
  */
 public final class StoredStatuses {
 
     /** The default policy's textual form. */
-    public static final String DEFAULT_SPEC = "2xx,4xx,!408,!429";
+    public static final String DEFAULT_SPEC = "2xx,3xx,4xx,!408,!429";
 
     private final BitSet stored;
     private final String spec;
@@ -28,7 +30,7 @@ public final class StoredStatuses {
         this.spec = spec;
     }
 
-    /** Stores 2xx and 4xx except 408 and 429. */
+    /** Stores 2xx, 3xx and 4xx except 408 and 429. */
     public static StoredStatuses defaults() {
         return parse(DEFAULT_SPEC);
     }
@@ -55,7 +57,7 @@ public final class StoredStatuses {
             if (body.length() == 3 && body.endsWith("xx") && body.charAt(0) >= '1' && body.charAt(0) <= '5') {
                 int base = (body.charAt(0) - '0') * 100;
                 target.set(base, base + 100);
-            } else if (body.length() == 3 && body.chars().allMatch(Character::isDigit)) {
+            } else if (body.length() == 3 && body.chars().allMatch(c -> c >= '0' && c <= '9')) {
                 int code = Integer.parseInt(body);
                 if (code < 100 || code > 599) {
                     throw new IllegalArgumentException("status " + code + " is outside 100-599");

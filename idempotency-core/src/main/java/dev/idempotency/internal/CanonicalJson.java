@@ -1,6 +1,7 @@
 package dev.idempotency.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -38,9 +39,11 @@ final class CanonicalJson {
                         + ", column " + parser.currentLocation().getColumnNr() + ").");
             }
         } catch (JsonProcessingException e) {
+            // Limit violations (nesting depth, number length) carry no location.
+            JsonLocation location = e.getLocation();
             throw new MalformedRequestBodyException("The request body is declared as JSON but is not valid "
-                    + "JSON: " + e.getOriginalMessage() + " (at line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr() + ").");
+                    + "JSON: " + e.getOriginalMessage() + (location == null ? "." : " (at line "
+                    + location.getLineNr() + ", column " + location.getColumnNr() + ")."));
         } catch (IOException e) {
             throw new MalformedRequestBodyException("The request body is declared as JSON but could not be "
                     + "read as JSON: " + e.getMessage());

@@ -1,0 +1,128 @@
+package dev.idempotency.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.idempotency.IdempotencyConfig;
+import dev.idempotency.MutableClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class ExpiredRecordPurgerTest {
+
+    private static final Instant T0 = Instant.parse("2025-01-01T00:00:00Z");
+
+    /** Reports {@code available} records in batches, remembering each call. */
+    private static final class ScriptedStore implements IdempotencyStore {
+        int available;
+        final List<Integer> limits = new ArrayList<>();
+        final List<Instant> nows = new ArrayList<>();
+        final CountDownLatch called = new CountDownLatch(1);
+
+        ScriptedStore(int available) {
+            this.available = available;
+        }
+
+        @Override
+        public ClaimResult claim(ClaimRequest request) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public synchronized int purgeExpired(Instant now, int limit) {
+            limits.add(limit);
+            nows.add(now);
+            int deleted = Math.min(available, limit);
+            available -= deleted;
+            called.countDown();
+            return deleted;
+        }
+    }
+
+    private static IdempotencyConfig config(int batchSize, Duration interval) {
+        return IdempotencyConfig.custom().purgeBatchSize(batchSize).purgeInterval(interval)
+                .clock(new MutableClock(T0)).build();
+    }
+
+    @Test
+    void purgeNowDeletesBatchesUntilAShortOne() {
+        ScriptedStore store = new ScriptedStore(25);
+
+        long deleted = ExpiredRecordPurger.create(store, config(10, Duration.ofMinutes(1))).purgeNow();
+
+        assertEquals(25, deleted);
+        assertEquals(List.of(10, 10, 10), store.limits);
+        assertEquals(List.of(T0, T0, T0), store.nows, "purges use the configured clock");
+    }
+
+    @Test
+    void purgeNowStopsAfterTheMaximumNumberOfBatches() {
+        ScriptedStore store = new ScriptedStore(1_000_000);
+
+        long deleted = ExpiredRecordPurger.create(store, config(10, Duration.ofMinutes(1))).purgeNow();
+
+        assertEquals(10L * ExpiredRecordPurger.MAX_BATCHES_PER_RUN, deleted);
+        assertEquals(ExpiredRecordPurger.MAX_BATCHES_PER_RUN, store.limits.size());
+    }
+
+    @Test
+    void exactlyFullLastBatchTriggersOneMoreEmptyBatch() {
+        ScriptedStore store = new ScriptedStore(20);
+        assertEquals(20, ExpiredRecordPurger.create(store, config(10, Duration.ofMinutes(1))).purgeNow());
+        assertEquals(3, store.limits.size());
+    }
+
+    @Test
+    void zeroIntervalNeverStartsABackgroundPurge() throws Exception {
+        ScriptedStore store = new ScriptedStore(5);
+        try (ExpiredRecordPurger purger = ExpiredRecordPurger.create(store, config(10, Duration.ZERO))) {
+            purger.start();
+            Thread.sleep(100);
+        }
+        assertTrue(store.limits.isEmpty());
+    }
+
+    @Test
+    void startedPurgerRunsInTheBackgroundUntilClosed() throws Exception {
+        ScriptedStore store = new ScriptedStore(5);
+        try (ExpiredRecordPurger purger = ExpiredRecordPurger.create(store, config(10, Duration.ofMillis(20)))) {
+            purger.start();
+            purger.start();
+            assertTrue(store.called.await(10, TimeUnit.SECONDS), "the background purge never ran");
+        }
+        int callsAtClose;
+        synchronized (store) {
+            callsAtClose = store.limits.size();
+        }
+        Thread.sleep(100);
+        synchronized (store) {
+            assertEquals(callsAtClose, store.limits.size(), "no purge after close");
+        }
+    }
+
+    @Test
+    void backgroundPurgeSurvivesAFailingStore() throws Exception {
+        CountDownLatch secondCall = new CountDownLatch(2);
+        IdempotencyStore failing = new IdempotencyStore() {
+            @Override
+            public ClaimResult claim(ClaimRequest request) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public int purgeExpired(Instant now, int limit) {
+                secondCall.countDown();
+                throw new StoreUnavailableException("down", null);
+            }
+        };
+        try (ExpiredRecordPurger purger = ExpiredRecordPurger.create(failing, config(10, Duration.ofMillis(10)))) {
+            purger.start();
+            assertTrue(secondCall.await(10, TimeUnit.SECONDS), "a failure stopped the background purge");
+        }
+    }
+}
