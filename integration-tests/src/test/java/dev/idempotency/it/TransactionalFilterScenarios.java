@@ -1,0 +1,306 @@
+package dev.idempotency.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.idempotency.ConcurrentRequestPolicy;
+import dev.idempotency.IdempotencyConfig;
+import dev.idempotency.store.ExpiredRecordPurger;
+import dev.idempotency.testing.TestDatabase;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The filter and the JDBC store together, over HTTP: the handler's own row and the stored outcome
+ * commit together or not at all. Run against each database by a subclass.
+ */
+abstract class TransactionalFilterScenarios {
+
+    protected OrdersApp app;
+
+    /** The database under test. */
+    protected abstract TestDatabase database();
+
+    protected OrdersApp start(IdempotencyConfig config) throws Exception {
+        app = OrdersApp.start(database().dataSource(), config);
+        return app;
+    }
+
+    protected OrdersApp start() throws Exception {
+        return start(IdempotencyConfig.custom().purgeInterval(Duration.ZERO).build());
+    }
+
+    @AfterEach
+    void stopApp() throws Exception {
+        if (app != null) {
+            app.close();
+        }
+    }
+
+    protected static String unique(String prefix) {
+        return prefix + "-" + UUID.randomUUID();
+    }
+
+    protected static String order(String item) {
+        return "{\"item\":\"" + item + "\"}";
+    }
+
+    @Test
+    void businessRowAndStoredOutcomeCommitTogether() throws Exception {
+        start();
+        String key = unique("key");
+        String item = unique("item");
+        HttpResponse<String> first = Http.post(app.uri("/orders"), key, "client-a", order(item));
+        assertEquals(201, first.statusCode(), first.body());
+        assertEquals(1, app.orders(item));
+        assertEquals(1, app.records(key));
+    }
+
+    @Test
+    void retryReplaysTheOutcomeWithoutWritingASecondRow() throws Exception {
+        start();
+        String key = unique("key");
+        String item = unique("item");
+        HttpResponse<String> first = Http.post(app.uri("/orders"), key, "client-a", order(item));
+        HttpResponse<String> retry = Http.post(app.uri("/orders"), key, "client-a", order(item));
+        assertEquals(201, retry.statusCode());
+        assertEquals(first.body(), retry.body());
+        assertEquals(first.headers().firstValue("Location"), retry.headers().firstValue("Location"));
+        assertEquals("true", retry.headers().firstValue("Idempotent-Replayed").orElse(null));
+        assertEquals(1, app.orders(item));
+        assertEquals(1, app.handlerRuns.get());
+    }
+
+    @Test
+    void handlerExceptionRollsBackItsInsertAndFreesTheKey() throws Exception {
+        start();
+        String key = unique("key");
+        String item = unique("item");
+        HttpResponse<String> failed = Http.post(app.uri("/orders"), key, "client-a", order(item), "X-Test-Throw", "1");
+        assertEquals(500, failed.statusCode());
+        assertEquals(0, app.orders(item), "the insert before the exception must be rolled back");
+        assertEquals(0, app.records(key));
+
+        HttpResponse<String> retry = Http.post(app.uri("/orders"), key, "client-a", order(item));
+        assertEquals(201, retry.statusCode());
+        assertTrue(retry.headers().firstValue("Idempotent-Replayed").isEmpty());
+        assertEquals(1, app.orders(item));
+    }
+
+    @Test
+    void serverErrorStatusRollsBackItsInsertAndFreesTheKey() throws Exception {
+        start();
+        String key = unique("key");
+        String item = unique("item");
+        HttpResponse<String> failed = Http.post(app.uri("/orders"), key, "client-a", order(item), "X-Test-Status", "503");
+        assertEquals(503, failed.statusCode(), "the handler's own answer is sent");
+        assertEquals(0, app.orders(item));
+
+        assertEquals(201, Http.post(app.uri("/orders"), key, "client-a", order(item)).statusCode());
+        assertEquals(1, app.orders(item));
+        assertEquals(2, app.handlerRuns.get());
+    }
+
+    @Test
+    void clientErrorStatusIsStoredWithItsEffects() throws Exception {
+        start();
+        String key = unique("key");
+        String item = unique("item");
+        HttpResponse<String> first = Http.post(app.uri("/orders"), key, "client-a", order(item), "X-Test-Status", "409");
+        HttpResponse<String> retry = Http.post(app.uri("/orders"), key, "client-a", order(item));
+        assertEquals(409, first.statusCode());
+        assertEquals(409, retry.statusCode());
+        assertEquals("true", retry.headers().firstValue("Idempotent-Replayed").orElse(null));
+        assertEquals(1, app.orders(item), "a stored 4xx commits what its handler wrote");
+    }
+
+    @Test
+    void responseTooLargeToStoreRollsBackItsInsertAndFreesTheKey() throws Exception {
+        start(IdempotencyConfig.custom().maxResponseBytes(1024).purgeInterval(Duration.ZERO).build());
+        String key = unique("key");
+        String item = unique("item");
+        HttpResponse<String> tooLarge = Http.post(app.uri("/orders"), key, "client-a", order(item),
+                "X-Test-Body-Bytes", "5000");
+        assertEquals(500, tooLarge.statusCode());
+        assertEquals("application/problem+json", tooLarge.headers().firstValue("Content-Type").orElse(null));
+        assertTrue(tooLarge.body().contains("response-too-large"), tooLarge.body());
+        assertEquals(0, app.orders(item));
+        assertEquals(0, app.records(key));
+
+        assertEquals(201, Http.post(app.uri("/orders"), key, "client-a", order(item)).statusCode());
+        assertEquals(1, app.orders(item));
+    }
+
+    @Test
+    void handlerCannotCommitTheRequestTransactionOnItsOwn() throws Exception {
+        start();
+        String key = unique("key");
+        String item = unique("item");
+        HttpResponse<String> refused = Http.post(app.uri("/orders"), key, "client-a", order(item), "X-Test-Commit", "1");
+        assertEquals(500, refused.statusCode(), "commit() inside the request throws, so the handler fails");
+        assertEquals(0, app.orders(item), "nothing became durable without its stored outcome");
+        assertEquals(0, app.records(key));
+    }
+
+    @Test
+    void concurrentDuplicatesRunTheHandlerOnceAndOthersAreToldToRetry() throws Exception {
+        start();
+        String key = unique("key");
+        String item = unique("item");
+        List<HttpResponse<String>> responses = concurrently(64, () ->
+                Http.post(app.uri("/orders"), key, "client-a", order(item), "X-Test-Sleep-Ms", "500"));
+        Map<Integer, Integer> statuses = statuses(responses);
+        assertEquals(1, app.orders(item), "one effect for 64 concurrent duplicates; statuses " + statuses);
+        assertEquals(1, app.handlerRuns.get());
+        for (HttpResponse<String> response : responses) {
+            int status = response.statusCode();
+            assertTrue(status == 201 || status == 409, "only 201 (first or replay) and 409 expected: " + statuses);
+            if (status == 409) {
+                assertTrue(response.headers().firstValue("Retry-After").isPresent());
+            }
+        }
+        assertEquals(1, responses.stream().filter(r -> r.statusCode() == 201
+                && r.headers().firstValue("Idempotent-Replayed").isEmpty()).count(), "exactly one first answer");
+    }
+
+    @Test
+    void concurrentDuplicatesInWaitModeAllGetTheOneOutcome() throws Exception {
+        start(IdempotencyConfig.custom().concurrent(ConcurrentRequestPolicy.WAIT).waitTimeout(Duration.ofSeconds(20))
+                .purgeInterval(Duration.ZERO).build());
+        String key = unique("key");
+        String item = unique("item");
+        List<HttpResponse<String>> responses = concurrently(32, () ->
+                Http.post(app.uri("/orders"), key, "client-a", order(item), "X-Test-Sleep-Ms", "300"));
+        assertEquals(Map.of(201, 32), statuses(responses));
+        assertEquals(1, app.orders(item));
+        assertEquals(1, app.handlerRuns.get());
+        String body = responses.get(0).body();
+        responses.forEach(r -> assertEquals(body, r.body(), "every waiter gets the same outcome"));
+    }
+
+    @Test
+    void manyKeysUnderConcurrencyEachTakeEffectExactlyOnce() throws Exception {
+        start();
+        int keys = 16;
+        int copies = 8;
+        List<String> items = new ArrayList<>();
+        List<Callable<HttpResponse<String>>> calls = new ArrayList<>();
+        for (int k = 0; k < keys; k++) {
+            String key = unique("key");
+            String item = unique("item");
+            items.add(item);
+            for (int c = 0; c < copies; c++) {
+                calls.add(() -> Http.post(app.uri("/orders"), key, "client-a", order(item), "X-Test-Sleep-Ms", "100"));
+            }
+        }
+        List<HttpResponse<String>> responses = concurrently(calls);
+        for (HttpResponse<String> response : responses) {
+            assertTrue(response.statusCode() == 201 || response.statusCode() == 409, "status " + response.statusCode());
+        }
+        for (String item : items) {
+            assertEquals(1, app.orders(item), "one effect per key");
+        }
+        assertEquals(keys, app.handlerRuns.get());
+    }
+
+    @Test
+    void keyRunsAgainAfterItsTimeToLiveAndThePurgeRemovesItsRecord() throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
+        IdempotencyConfig config = IdempotencyConfig.custom().keyTtl(Duration.ofHours(1)).clock(clock)
+                .purgeInterval(Duration.ZERO).build();
+        start(config);
+        String key = unique("key");
+        String item = unique("item");
+        assertEquals(201, Http.post(app.uri("/orders"), key, "client-a", order(item)).statusCode());
+        clock.advance(Duration.ofMinutes(59));
+        assertEquals("true", Http.post(app.uri("/orders"), key, "client-a", order(item))
+                .headers().firstValue("Idempotent-Replayed").orElse(null), "still live before its TTL");
+
+        clock.advance(Duration.ofMinutes(1));
+        HttpResponse<String> afterTtl = Http.post(app.uri("/orders"), key, "client-a", order(item));
+        assertEquals(201, afterTtl.statusCode());
+        assertNull(afterTtl.headers().firstValue("Idempotent-Replayed").orElse(null), "expired: runs again");
+        assertEquals(2, app.orders(item));
+        assertEquals(1, app.records(key), "the expired record was taken over, not duplicated");
+
+        clock.advance(Duration.ofHours(2));
+        long purged = ExpiredRecordPurger.create(app.store(), config).purgeNow();
+        assertTrue(purged >= 1, "purged " + purged);
+        assertEquals(0, app.records(key));
+    }
+
+    @Test
+    void requestsTheProtocolDoesNotCoverWriteThroughThePoolAsUsual() throws Exception {
+        start(IdempotencyConfig.custom().required(false).purgeInterval(Duration.ZERO).build());
+        String item = unique("item");
+        HttpResponse<String> noKey = Http.post(app.uri("/orders"), null, null, order(item), "X-Test-Throw", "1");
+        assertEquals(500, noKey.statusCode());
+        assertEquals(1, app.orders(item), "without a key the handler's connection is the pool's, in auto-commit");
+    }
+
+    @Test
+    void differentClientsWithTheSameKeyEachGetTheirOwnEffect() throws Exception {
+        start();
+        String key = unique("key");
+        String item = unique("item");
+        HttpResponse<String> a = Http.post(app.uri("/orders"), key, "client-a", order(item));
+        HttpResponse<String> b = Http.post(app.uri("/orders"), key, "client-b", order(item));
+        assertEquals(201, b.statusCode());
+        assertTrue(b.headers().firstValue("Idempotent-Replayed").isEmpty(), "client B never sees A's record");
+        assertNotEquals(a.body(), b.body());
+        assertEquals(2, app.orders(item));
+    }
+
+    protected static List<HttpResponse<String>> concurrently(int copies, Callable<HttpResponse<String>> call)
+            throws Exception {
+        List<Callable<HttpResponse<String>>> calls = new ArrayList<>();
+        for (int i = 0; i < copies; i++) {
+            calls.add(call);
+        }
+        return concurrently(calls);
+    }
+
+    protected static List<HttpResponse<String>> concurrently(List<Callable<HttpResponse<String>>> calls)
+            throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(calls.size());
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<HttpResponse<String>>> futures = new ArrayList<>();
+            for (Callable<HttpResponse<String>> call : calls) {
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    return call.call();
+                }));
+            }
+            start.countDown();
+            List<HttpResponse<String>> responses = new ArrayList<>();
+            for (Future<HttpResponse<String>> future : futures) {
+                responses.add(future.get());
+            }
+            return responses;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    protected static Map<Integer, Integer> statuses(List<HttpResponse<String>> responses) {
+        Map<Integer, Integer> counts = new TreeMap<>();
+        responses.forEach(r -> counts.merge(r.statusCode(), 1, Integer::sum));
+        return counts;
+    }
+}

@@ -1,0 +1,46 @@
+package dev.idempotency.it.webxml;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import javax.sql.DataSource;
+
+/** Inserts the request body as an order through the joining DataSource and answers 201. */
+public class WebXmlOrdersServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void init() {
+        try (Connection c = dataSource().getConnection(); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS web_orders (item VARCHAR(200))");
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String item = new String(request.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try (Connection c = dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement("INSERT INTO web_orders (item) VALUES (?)")) {
+            ps.setString(1, item);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IOException(e);
+        }
+        response.setStatus(201);
+        response.setContentType("text/plain");
+        response.getWriter().write("ordered " + item + " at " + System.nanoTime());
+    }
+
+    private DataSource dataSource() {
+        return (DataSource) getServletContext().getAttribute(IdempotencyStoreListener.HANDLER_DATA_SOURCE);
+    }
+}
