@@ -1,0 +1,186 @@
+package dev.idempotency.examples;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The command-line options of {@link PublishingApiServer}, immutable.
+ *
+ * <p>Build them from arguments with {@link #parse(String...)}, or in code starting from
+ * {@link #defaults()} (tests do that). Values are checked where they can be without side effects; the
+ * {@code --key-ttl} value is read by {@link PublishingApiServer#start(Options)} with the library's own
+ * parser, so it accepts exactly what the property {@code idempotency.key-ttl} accepts.
+ *
+ * @param port the TCP port; 0 picks a free one. Default {@value #DEFAULT_PORT}
+ * @param dataDir the directory of the embedded H2 database, used when {@code jdbcUrl} is absent. Default
+ *     {@value #DEFAULT_DATA_DIR}
+ * @param jdbcUrl the database to use instead of the embedded one (PostgreSQL, say), if any
+ * @param jdbcUser the user for {@code jdbcUrl}, if any
+ * @param jdbcPassword the password for {@code jdbcUrl}, if any
+ * @param keyTtl how long idempotency keys are kept, as text such as {@code 24h}, if not the library default
+ */
+public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional<String> jdbcUser,
+        Optional<String> jdbcPassword, Optional<String> keyTtl) {
+
+    /** The port used without {@code --port}. */
+    public static final int DEFAULT_PORT = 8080;
+
+    /** The data directory used without {@code --data-dir}, relative to the working directory. */
+    public static final String DEFAULT_DATA_DIR = "./idempotency-example-data";
+
+    /** What {@code --help} prints, and what a usage error prints after its message. */
+    public static final String USAGE = String.join(System.lineSeparator(),
+            "Usage: java -jar idempotency-example.jar [options]",
+            "",
+            "  --port N               TCP port to listen on; 0 picks a free one (default " + DEFAULT_PORT + ")",
+            "  --data-dir DIR         directory of the embedded H2 database (default " + DEFAULT_DATA_DIR + ")",
+            "  --jdbc-url URL         use this database instead, e.g. jdbc:postgresql://localhost:5432/app",
+            "  --jdbc-user USER       user for --jdbc-url",
+            "  --jdbc-password PASS   password for --jdbc-url",
+            "  --key-ttl DURATION     how long idempotency keys are kept: 24h, 30m, PT1H ... (default 24h)",
+            "  --help                 print this message",
+            "",
+            "Options take their value as the next argument or after '=', as in --port=8080.");
+
+    private static final List<String> KNOWN = List.of("--port", "--data-dir", "--jdbc-url", "--jdbc-user",
+            "--jdbc-password", "--key-ttl");
+
+    /** Checks the values; see {@link #parse(String...)} for what each option accepts. */
+    public Options {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be from 0 to 65535, not " + port);
+        }
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+        Objects.requireNonNull(jdbcUser, "jdbcUser");
+        Objects.requireNonNull(jdbcPassword, "jdbcPassword");
+        Objects.requireNonNull(keyTtl, "keyTtl");
+    }
+
+    /** Port {@value #DEFAULT_PORT}, the embedded database in {@value #DEFAULT_DATA_DIR}, the default key TTL. */
+    public static Options defaults() {
+        return new Options(DEFAULT_PORT, Path.of(DEFAULT_DATA_DIR), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty());
+    }
+
+    /** These options with another port. */
+    public Options withPort(int port) {
+        return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl);
+    }
+
+    /** These options with the embedded database in {@code dataDir}. */
+    public Options withDataDir(Path dataDir) {
+        return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl);
+    }
+
+    /** These options on an external database; {@code user} and {@code password} may be {@code null}. */
+    public Options withJdbc(String url, String user, String password) {
+        return new Options(port, dataDir, Optional.of(url), Optional.ofNullable(user), Optional.ofNullable(password),
+                keyTtl);
+    }
+
+    /** These options with a key TTL as text, such as {@code 30m}. */
+    public Options withKeyTtl(String keyTtl) {
+        return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, Optional.of(keyTtl));
+    }
+
+    /**
+     * Reads command-line arguments. Each option takes one value, as the next argument or after {@code =};
+     * an option given twice keeps its last value, as most command-line tools do.
+     *
+     * @return the options, or empty if {@code --help} (or {@code -h}) was asked for
+     * @throws UsageException for an unknown option, a missing or unreadable value, or options that do not
+     *     go together ({@code --jdbc-user} without {@code --jdbc-url}, {@code --data-dir} with it)
+     */
+    public static Optional<Options> parse(String... args) {
+        Objects.requireNonNull(args, "args");
+        int port = DEFAULT_PORT;
+        String dataDir = null;
+        String jdbcUrl = null;
+        String jdbcUser = null;
+        String jdbcPassword = null;
+        String keyTtl = null;
+        for (int i = 0; i < args.length; i++) {
+            String arg = Objects.requireNonNull(args[i], "argument");
+            if (arg.equals("--help") || arg.equals("-h")) {
+                return Optional.empty();
+            }
+            int equals = arg.indexOf('=');
+            String name = arg.startsWith("--") && equals > 0 ? arg.substring(0, equals) : arg;
+            if (!KNOWN.contains(name)) {
+                throw new UsageException(arg.startsWith("-") ? "Unknown option " + name
+                        : "Unexpected argument '" + arg + "': options start with --");
+            }
+            String value;
+            if (equals > 0 && arg.startsWith("--")) {
+                value = arg.substring(equals + 1);
+            } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+                value = args[++i];
+            } else {
+                throw new UsageException("Option " + name + " needs a value");
+            }
+            switch (name) {
+                case "--port" -> port = parsePort(value);
+                case "--data-dir" -> dataDir = requireNonBlank(name, value);
+                case "--jdbc-url" -> jdbcUrl = requireNonBlank(name, value);
+                case "--jdbc-user" -> jdbcUser = value;
+                case "--jdbc-password" -> jdbcPassword = value;
+                case "--key-ttl" -> keyTtl = requireNonBlank(name, value);
+                default -> throw new IllegalStateException("option " + name + " is known but not handled");
+            }
+        }
+        if (jdbcUrl == null && (jdbcUser != null || jdbcPassword != null)) {
+            throw new UsageException((jdbcUser != null ? "--jdbc-user" : "--jdbc-password")
+                    + " applies to --jdbc-url, which is missing");
+        }
+        if (jdbcUrl != null && dataDir != null) {
+            // Silently ignoring one of the two would leave the user unsure which database holds the data.
+            throw new UsageException("--data-dir is for the embedded database and cannot be combined with --jdbc-url");
+        }
+        return Optional.of(new Options(port, Path.of(dataDir != null ? dataDir : DEFAULT_DATA_DIR),
+                Optional.ofNullable(jdbcUrl), Optional.ofNullable(jdbcUser), Optional.ofNullable(jdbcPassword),
+                Optional.ofNullable(keyTtl)));
+    }
+
+    private static int parsePort(String value) {
+        try {
+            int port = Integer.parseInt(value.trim());
+            if (port >= 0 && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // Reported below, with the value, like an out-of-range number.
+        }
+        throw new UsageException("Invalid value '" + value + "' for --port: expected a number from 0 to 65535");
+    }
+
+    private static String requireNonBlank(String name, String value) {
+        if (value.isBlank()) {
+            throw new UsageException("Option " + name + " needs a non-empty value");
+        }
+        return value;
+    }
+
+    /** Never show the password, in logs or test reports. */
+    @Override
+    public String toString() {
+        return "Options[port=" + port + ", dataDir=" + dataDir + ", jdbcUrl=" + jdbcUrl.orElse("(embedded H2)")
+                + ", jdbcUser=" + jdbcUser.orElse("(none)") + ", jdbcPassword="
+                + (jdbcPassword.isPresent() ? "***" : "(none)") + ", keyTtl=" + keyTtl.orElse("(default)") + "]";
+    }
+
+    /**
+     * The command line cannot be used: its message says why. {@link PublishingApiServer#main} prints it
+     * with {@link #USAGE} and exits with status {@value PublishingApiServer#EXIT_USAGE}.
+     */
+    public static final class UsageException extends IllegalArgumentException {
+
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,327 @@
+package dev.idempotency.examples;
+
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.idempotency.IdempotencyConfig;
+import dev.idempotency.IdempotencyConfigException;
+import dev.idempotency.jdbc.IdempotencySchema;
+import dev.idempotency.jdbc.JdbcIdempotencyStore;
+import dev.idempotency.servlet.IdempotencyFilter;
+import dev.idempotency.servlet.ScopeResolver;
+import jakarta.servlet.DispatcherType;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.sql.DataSource;
+import org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.flywaydb.core.Flyway;
+
+/**
+ * A small publishing API that shows the library end to end: an embedded Jetty 12 server, the
+ * {@link IdempotencyFilter} in front of every request, and a {@link JdbcIdempotencyStore} whose
+ * transaction the handler's own insert joins, so a post and the stored response are committed together.
+ *
+ * <pre>
+ * java -jar examples/target/idempotency-example.jar [--port 8080] [--data-dir DIR]
+ *      [--jdbc-url URL --jdbc-user U --jdbc-password P] [--key-ttl DURATION]
+ * </pre>
+ *
+ * <p>Without {@code --jdbc-url} the data lives in an embedded H2 database in files under the data
+ * directory (default {@value Options#DEFAULT_DATA_DIR}), so keys and posts survive a restart; with it,
+ * in that database (PostgreSQL, say). The store migrates its own table with its own Flyway history table
+ * ({@value IdempotencySchema#HISTORY_TABLE}); the demo then migrates its {@code posts} table with a second,
+ * ordinary Flyway history ({@code flyway_schema_history}) in the same schema, and the two never clash.
+ *
+ * <p>Endpoints. Clients identify themselves with the {@value #CLIENT_HEADER} header, which is the
+ * idempotency scope: keys are kept per API key. Every {@code POST} needs an {@code Idempotency-Key}.
+ * <ul>
+ * <li>{@code POST /posts} with {@code {"account_id": "...", "content": "..."}}: 201, {@code Location:
+ * /posts/{id}} and the post as JSON ({@code id}, {@code account_id}, {@code content},
+ * {@code created_at}); 400 problem naming a missing or invalid field. A retry with the same key gets the
+ * same answer with {@code Idempotent-Replayed: true}; the same key with another body gets 422.</li>
+ * <li>{@code GET /posts?account_id=A}: that account's posts, in id order.</li>
+ * <li>{@code GET /posts/{id}}: one post, or 404.</li>
+ * <li>{@code GET /health}: 200 {@code {"status":"ok"}}, or 503 when the database does not answer.</li>
+ * </ul>
+ *
+ * <p>Demo-only fault knobs on {@code POST /posts} (see {@link PostsServlet}), to watch the filter at
+ * work; they have no place in a real API: {@code X-Demo-Delay-Ms: N} sleeps N ms after the insert (a
+ * concurrent duplicate then gets 409 with {@code Retry-After}); {@code X-Demo-Fail: true} throws after the
+ * insert (500; the insert is rolled back and the key freed, so a retry runs again).
+ *
+ * <p>In code, {@link #start(Options)} runs the server in-process and returns this running handle; tests
+ * use it with port 0.
+ */
+public final class PublishingApiServer implements AutoCloseable {
+
+    /** The request header that identifies the client, and so the scope its idempotency keys live in. */
+    public static final String CLIENT_HEADER = "X-Api-Key";
+
+    /** The exit status for an unusable command line, including an invalid option value. */
+    public static final int EXIT_USAGE = 2;
+
+    /** The exit status when the server cannot start (the database is unreachable, say). */
+    public static final int EXIT_FAILURE = 1;
+
+    /** Where the demo's own migrations are; one portable script serves PostgreSQL and H2. */
+    static final String MIGRATIONS = "classpath:dev/idempotency/examples/db";
+
+    /** The file name (without H2's suffix) of the embedded database inside the data directory. */
+    static final String H2_DATABASE_NAME = "publishing";
+
+    /** How long stopping waits for requests in flight to finish before cutting them off. */
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+
+    /** The path of the error page, reached only through Jetty's ERROR dispatch. */
+    static final String ERROR_PATH = "/error";
+
+    private static final String PROGRAM = "idempotency-example";
+
+    private final Server jetty;
+    private final JdbcIdempotencyStore store;
+    private final int port;
+    private final AtomicBoolean stopped = new AtomicBoolean();
+
+    private PublishingApiServer(Server jetty, JdbcIdempotencyStore store, int port) {
+        this.jetty = jetty;
+        this.store = store;
+        this.port = port;
+    }
+
+    /**
+     * Runs the server from the command line: prints {@code Listening on http://localhost:PORT} once it
+     * accepts requests, and stops Jetty and closes the database on SIGTERM or Ctrl-C. Exits with
+     * {@value #EXIT_USAGE} after printing the usage for an unusable command line, and with
+     * {@value #EXIT_FAILURE} when the server cannot start.
+     */
+    public static void main(String[] args) throws InterruptedException {
+        Options options;
+        try {
+            Optional<Options> parsed = Options.parse(args);
+            if (parsed.isEmpty()) {
+                System.out.println(Options.USAGE);
+                return;
+            }
+            options = parsed.get();
+        } catch (Options.UsageException e) {
+            System.err.println(PROGRAM + ": " + e.getMessage());
+            System.err.println(Options.USAGE);
+            System.exit(EXIT_USAGE);
+            return;
+        }
+        PublishingApiServer server;
+        try {
+            server = start(options);
+        } catch (IdempotencyConfigException e) {
+            // Only option values reach the config here (--key-ttl), so this is a usage error too.
+            System.err.println(PROGRAM + ": " + e.getMessage());
+            System.exit(EXIT_USAGE);
+            return;
+        } catch (Exception e) {
+            System.err.println(PROGRAM + ": could not start: " + e.getMessage());
+            e.printStackTrace();
+            System.exit(EXIT_FAILURE);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(server::stop, PROGRAM + "-shutdown"));
+        System.out.println("Listening on " + server.baseUri());
+        System.out.flush();
+        server.join();
+    }
+
+    /**
+     * Starts the server: reads the settings, opens and migrates the database, and starts Jetty. Returns
+     * once requests are accepted. The caller owns the result and must {@link #stop()} it.
+     *
+     * @throws IdempotencyConfigException naming {@code --key-ttl} and the value, before anything is opened,
+     *     if the key TTL cannot be read
+     * @throws dev.idempotency.store.StoreException if the database cannot be reached or migrated
+     * @throws Exception if Jetty cannot start (the port is taken, say)
+     */
+    public static PublishingApiServer start(Options options) throws Exception {
+        Objects.requireNonNull(options, "options");
+        // First, so that a bad value fails before a database file or a port is touched.
+        IdempotencyConfig config = idempotencyConfig(options);
+        JdbcIdempotencyStore store = openStore(options);
+        try {
+            DataSource dataSource = store.transactionalDataSource();
+            migratePosts(dataSource);
+            PostRepository posts = new PostRepository(dataSource);
+            ObjectMapper json = JsonMapper.builder()
+                    .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                    // {"content": "a", "content": "b"} is ambiguous; refuse it instead of picking one.
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .build();
+
+            ServletContextHandler context = new ServletContextHandler();
+            context.setContextPath("/");
+            IdempotencyFilter filter = IdempotencyFilter.builder(store)
+                    .config(config)
+                    .scopeResolver(ScopeResolver.header(CLIENT_HEADER))
+                    .build();
+            context.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST));
+            context.addServlet(new ServletHolder("posts", new PostsServlet(posts, json, config.clock())), "/posts/*");
+            context.addServlet(new ServletHolder("health", new HealthServlet(posts)), "/health");
+            context.addServlet(new ServletHolder("error", new ErrorServlet(json)), ERROR_PATH);
+            ErrorPageErrorHandler errors = new ErrorPageErrorHandler();
+            errors.addErrorPage(ErrorPageErrorHandler.GLOBAL_ERROR_PAGE, ERROR_PATH);
+            context.setErrorHandler(errors);
+
+            Server jetty = new Server();
+            ServerConnector connector = new ServerConnector(jetty);
+            connector.setPort(options.port());
+            jetty.addConnector(connector);
+            // Requests in flight finish (and commit or roll back) before the store's pool is closed.
+            jetty.setHandler(new GracefulHandler(context));
+            jetty.setStopTimeout(STOP_TIMEOUT.toMillis());
+            try {
+                jetty.start();
+            } catch (Exception e) {
+                stopQuietly(jetty, e);
+                throw e;
+            }
+            return new PublishingApiServer(jetty, store, connector.getLocalPort());
+        } catch (Exception | Error e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    private static IdempotencyConfig idempotencyConfig(Options options) {
+        if (options.keyTtl().isEmpty()) {
+            return IdempotencyConfig.ofDefaults();
+        }
+        String value = options.keyTtl().get();
+        try {
+            // The library's own parser, so --key-ttl accepts exactly what idempotency.key-ttl accepts.
+            return IdempotencyConfig.fromProperties(Map.of(IdempotencyConfig.KEY_TTL, value));
+        } catch (IdempotencyConfigException e) {
+            // The user typed --key-ttl, not the property: name both, and keep the library's explanation
+            // ("expected a positive duration", "at most 365d", ...).
+            String marker = IdempotencyConfig.KEY_TTL + ": ";
+            int at = e.getMessage().indexOf(marker);
+            String explanation = at >= 0 ? e.getMessage().substring(at + marker.length()) : e.getMessage();
+            throw IdempotencyConfigException.inconsistent("--key-ttl (" + IdempotencyConfig.KEY_TTL + ")", value,
+                    explanation);
+        }
+    }
+
+    private static JdbcIdempotencyStore openStore(Options options) throws IOException {
+        JdbcIdempotencyStore.Builder builder = JdbcIdempotencyStore.builder();
+        if (options.jdbcUrl().isPresent()) {
+            builder.jdbcUrl(options.jdbcUrl().get())
+                    .username(options.jdbcUser().orElse(null))
+                    .password(options.jdbcPassword().orElse(null));
+        } else {
+            builder.jdbcUrl(h2Url(options.dataDir())).username("sa").password("");
+        }
+        return builder.build();
+    }
+
+    /**
+     * The embedded database's URL. The path is absolute so the database does not move with the working
+     * directory, and H2's own shutdown hook is off because {@link #stop()} closes the pool in order, after
+     * the last request finished.
+     */
+    static String h2Url(Path dataDir) throws IOException {
+        Path dir = dataDir.toAbsolutePath().normalize();
+        if (dir.toString().contains(";")) {
+            // H2 would read what follows the ';' as a setting, not as part of the path.
+            throw new IllegalArgumentException("The data directory cannot contain ';': " + dir);
+        }
+        Files.createDirectories(dir);
+        return "jdbc:h2:file:" + dir.resolve(H2_DATABASE_NAME) + ";DB_CLOSE_ON_EXIT=FALSE";
+    }
+
+    /**
+     * Creates or upgrades the {@code posts} table with the demo's own Flyway history. It runs after the
+     * store has created its table, so the schema is never empty here: version 0 as the baseline lets V1
+     * still run.
+     */
+    private static void migratePosts(DataSource dataSource) {
+        Flyway.configure(PublishingApiServer.class.getClassLoader())
+                .dataSource(dataSource)
+                .locations(MIGRATIONS)
+                .baselineOnMigrate(true)
+                .baselineVersion("0")
+                .cleanDisabled(true)
+                .load()
+                .migrate();
+    }
+
+    private static void stopQuietly(Server jetty, Exception cause) {
+        try {
+            jetty.stop();
+        } catch (Exception e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    /** The port the server listens on: the one asked for, or the one picked for port 0. */
+    public int port() {
+        return port;
+    }
+
+    /** The server's address as the demo prints it, such as {@code http://localhost:8080}. */
+    public URI baseUri() {
+        return URI.create("http://localhost:" + port);
+    }
+
+    /**
+     * The database the server uses, as its handlers see it (outside a request it is the store's pool).
+     * Valid until {@link #stop()}.
+     */
+    public DataSource dataSource() {
+        return store.transactionalDataSource();
+    }
+
+    /** Waits until the server has stopped. */
+    public void join() throws InterruptedException {
+        jetty.join();
+    }
+
+    /**
+     * Stops Jetty, letting requests in flight finish for up to {@link #STOP_TIMEOUT}, then closes the
+     * store and its pool. Safe to call more than once and from a shutdown hook.
+     *
+     * @throws IllegalStateException if Jetty failed to stop (the store is closed all the same)
+     */
+    public void stop() {
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            jetty.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException("Jetty did not stop cleanly: " + e.getMessage(), e);
+        } finally {
+            store.close();
+        }
+    }
+
+    /** Same as {@link #stop()}. */
+    @Override
+    public void close() {
+        stop();
+    }
+
+    @Override
+    public String toString() {
+        return "PublishingApiServer[" + baseUri() + ", " + store + "]";
+    }
+}

@@ -1,0 +1,133 @@
+package dev.idempotency.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The command-line parser. {@link PublishingApiServer#main} exits with status
+ * {@value PublishingApiServer#EXIT_USAGE} exactly when it throws {@link Options.UsageException}; the
+ * process-level exit status is checked by {@code ExecutableJarIT}.
+ */
+class OptionsTest {
+
+    @Test
+    void noArgumentsGiveTheDefaults() {
+        Options options = Options.parse().orElseThrow();
+
+        assertEquals(Options.defaults(), options);
+        assertEquals(8080, options.port());
+        assertEquals(Path.of("./idempotency-example-data"), options.dataDir());
+        assertEquals(Optional.empty(), options.jdbcUrl());
+        assertEquals(Optional.empty(), options.keyTtl());
+    }
+
+    @Test
+    void readsEveryOption() {
+        Options embedded = Options.parse("--port", "0", "--data-dir", "/tmp/x", "--key-ttl", "30m").orElseThrow();
+        Options external = Options.parse("--jdbc-url", "jdbc:postgresql://db:5432/app", "--jdbc-user", "app",
+                "--jdbc-password", "secret").orElseThrow();
+
+        assertEquals(0, embedded.port());
+        assertEquals(Path.of("/tmp/x"), embedded.dataDir());
+        assertEquals(Optional.of("30m"), embedded.keyTtl());
+        assertEquals(Optional.of("jdbc:postgresql://db:5432/app"), external.jdbcUrl());
+        assertEquals(Optional.of("app"), external.jdbcUser());
+        assertEquals(Optional.of("secret"), external.jdbcPassword());
+    }
+
+    @Test
+    void readsValuesAfterEqualsSign() {
+        Options options = Options.parse("--port=9090", "--key-ttl=PT1H", "--data-dir=a=b").orElseThrow();
+
+        assertEquals(9090, options.port());
+        assertEquals(Optional.of("PT1H"), options.keyTtl());
+        assertEquals(Path.of("a=b"), options.dataDir());
+    }
+
+    @Test
+    void lastOccurrenceWins() {
+        assertEquals(2, Options.parse("--port", "1", "--port", "2").orElseThrow().port());
+    }
+
+    @Test
+    void helpAsksForNoServer() {
+        assertTrue(Options.parse("--help").isEmpty());
+        assertTrue(Options.parse("--port", "1", "-h").isEmpty());
+    }
+
+    @Test
+    void rejectsUnknownOption() {
+        Options.UsageException e = assertThrows(Options.UsageException.class, () -> Options.parse("--verbose"));
+        assertEquals("Unknown option --verbose", e.getMessage());
+        assertThrows(Options.UsageException.class, () -> Options.parse("--verbose=yes"));
+        assertThrows(Options.UsageException.class, () -> Options.parse("-p", "80"));
+    }
+
+    @Test
+    void rejectsStrayArgument() {
+        Options.UsageException e = assertThrows(Options.UsageException.class, () -> Options.parse("8080"));
+        assertTrue(e.getMessage().contains("'8080'"), e.getMessage());
+    }
+
+    @Test
+    void rejectsMissingValue() {
+        Options.UsageException atEnd = assertThrows(Options.UsageException.class, () -> Options.parse("--port"));
+        Options.UsageException beforeOption = assertThrows(Options.UsageException.class,
+                () -> Options.parse("--data-dir", "--port", "1"));
+
+        assertEquals("Option --port needs a value", atEnd.getMessage());
+        assertEquals("Option --data-dir needs a value", beforeOption.getMessage());
+        assertThrows(Options.UsageException.class, () -> Options.parse("--key-ttl="));
+        assertThrows(Options.UsageException.class, () -> Options.parse("--jdbc-url", " "));
+    }
+
+    @Test
+    void rejectsUnreadablePort() {
+        Options.UsageException text = assertThrows(Options.UsageException.class, () -> Options.parse("--port", "http"));
+        Options.UsageException range = assertThrows(Options.UsageException.class,
+                () -> Options.parse("--port", "65536"));
+        Options.UsageException negative = assertThrows(Options.UsageException.class,
+                () -> Options.parse("--port", "-1"));
+
+        assertTrue(text.getMessage().contains("'http'") && text.getMessage().contains("--port"), text.getMessage());
+        assertTrue(range.getMessage().contains("'65536'"), range.getMessage());
+        assertTrue(negative.getMessage().contains("'-1'"), negative.getMessage());
+    }
+
+    @Test
+    void rejectsCredentialsWithoutUrl() {
+        Options.UsageException e = assertThrows(Options.UsageException.class,
+                () -> Options.parse("--jdbc-user", "app"));
+        assertTrue(e.getMessage().contains("--jdbc-url"), e.getMessage());
+        assertThrows(Options.UsageException.class, () -> Options.parse("--jdbc-password", "secret"));
+    }
+
+    @Test
+    void rejectsDataDirWithUrl() {
+        Options.UsageException e = assertThrows(Options.UsageException.class,
+                () -> Options.parse("--data-dir", "d", "--jdbc-url", "jdbc:postgresql://db/app"));
+        assertTrue(e.getMessage().contains("--data-dir") && e.getMessage().contains("--jdbc-url"), e.getMessage());
+    }
+
+    @Test
+    void neverShowsThePassword() {
+        Options options = Options.parse("--jdbc-url", "jdbc:postgresql://db/app", "--jdbc-password", "hunter2")
+                .orElseThrow();
+
+        assertFalse(options.toString().contains("hunter2"), options.toString());
+    }
+
+    @Test
+    void usageNamesEveryOption() {
+        for (String option : new String[] {"--port", "--data-dir", "--jdbc-url", "--jdbc-user", "--jdbc-password",
+                "--key-ttl", "--help"}) {
+            assertTrue(Options.USAGE.contains(option), option);
+        }
+    }
+}

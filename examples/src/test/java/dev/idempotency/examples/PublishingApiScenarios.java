@@ -1,0 +1,395 @@
+package dev.idempotency.examples;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.idempotency.servlet.IdempotencyFilter;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The demo's behaviour over real HTTP, written once and run against each database by a subclass that
+ * says which database to start the server on.
+ *
+ * <p>Each test starts its own server on port 0 and uses fresh API keys, idempotency keys and account
+ * ids, so tests never see each other's data even when they share a database.
+ */
+abstract class PublishingApiScenarios {
+
+    static final String REPLAYED = IdempotencyFilter.REPLAYED_HEADER;
+
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    PublishingApiServer server;
+    final String apiKey = "api-" + UUID.randomUUID();
+    final String account = "acct-" + UUID.randomUUID();
+
+    /** The options to start the server with: port 0 and the database under test. */
+    abstract Options options();
+
+    @BeforeEach
+    void startServer() throws Exception {
+        server = PublishingApiServer.start(options());
+    }
+
+    @AfterEach
+    void stopServer() {
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    @Test
+    void createsPostWithLocationAndJson() throws Exception {
+        Instant before = Instant.now().minusSeconds(1);
+        HttpResponse<byte[]> response = send(createPost(newKey(), account, "Hello, exactly once"));
+
+        assertEquals(201, response.statusCode());
+        assertEquals("application/json", response.headers().firstValue("Content-Type").orElseThrow());
+        assertFalse(response.headers().firstValue(REPLAYED).isPresent());
+        JsonNode post = json(response);
+        long id = post.get("id").asLong();
+        assertTrue(id > 0, "generated id " + id);
+        assertEquals("/posts/" + id, response.headers().firstValue("Location").orElseThrow());
+        assertEquals(account, post.get("account_id").asText());
+        assertEquals("Hello, exactly once", post.get("content").asText());
+        Instant createdAt = Instant.parse(post.get("created_at").asText());
+        assertTrue(!createdAt.isBefore(before) && !createdAt.isAfter(Instant.now().plusSeconds(1)),
+                "created_at " + createdAt);
+
+        HttpResponse<byte[]> atLocation = send(get(response.headers().firstValue("Location").orElseThrow()));
+        assertEquals(200, atLocation.statusCode());
+        assertEquals(post, json(atLocation));
+    }
+
+    @Test
+    void replaysSameRequestWithSameKey() throws Exception {
+        String key = newKey();
+        HttpResponse<byte[]> first = send(createPost(key, account, "once"));
+        HttpResponse<byte[]> retry = send(createPost(key, account, "once"));
+
+        assertEquals(201, first.statusCode());
+        assertEquals(201, retry.statusCode());
+        assertArrayEquals(first.body(), retry.body());
+        assertEquals("true", retry.headers().firstValue(REPLAYED).orElseThrow());
+        assertEquals(first.headers().firstValue("Location"), retry.headers().firstValue("Location"));
+        assertEquals(first.headers().firstValue("Content-Type"), retry.headers().firstValue("Content-Type"));
+        assertEquals(1, listPosts(account).size());
+        assertEquals(1, countPosts(account));
+    }
+
+    @Test
+    void keepsKeysPerApiKey() throws Exception {
+        String key = newKey();
+        HttpResponse<byte[]> mine = send(createPost(key, account, "same body"));
+        HttpResponse<byte[]> theirs = send(createPost(key, account, "same body").setHeader(
+                PublishingApiServer.CLIENT_HEADER, "another-" + apiKey).build());
+
+        assertEquals(201, mine.statusCode());
+        assertEquals(201, theirs.statusCode());
+        assertFalse(theirs.headers().firstValue(REPLAYED).isPresent(), "another client's key is another key");
+        assertEquals(2, countPosts(account));
+    }
+
+    @Test
+    void rejectsKeyReuseWithDifferentContent() throws Exception {
+        String key = newKey();
+        assertEquals(201, send(createPost(key, account, "original")).statusCode());
+        HttpResponse<byte[]> reused = send(createPost(key, account, "something else"));
+
+        assertProblem(reused, 422, "urn:idempotency:problem:key-reused");
+        assertEquals(1, countPosts(account));
+    }
+
+    @Test
+    void refusesPostWithoutApiKey() throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(uri("/posts"))
+                .header("Content-Type", "application/json")
+                .header("Idempotency-Key", newKey())
+                .POST(HttpRequest.BodyPublishers.ofString(postJson(account, "anonymous")))
+                .build();
+        HttpResponse<byte[]> response = send(request);
+
+        assertProblem(response, 400, "urn:idempotency:problem:scope-unresolved");
+        assertTrue(json(response).get("detail").asText().contains(PublishingApiServer.CLIENT_HEADER),
+                json(response).toString());
+        assertEquals(0, countPosts(account));
+    }
+
+    @Test
+    void refusesPostWithoutIdempotencyKey() throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(uri("/posts"))
+                .header("Content-Type", "application/json")
+                .header(PublishingApiServer.CLIENT_HEADER, apiKey)
+                .POST(HttpRequest.BodyPublishers.ofString(postJson(account, "no key")))
+                .build();
+        HttpResponse<byte[]> response = send(request);
+
+        assertProblem(response, 400, "urn:idempotency:problem:missing-key");
+        assertEquals(0, countPosts(account));
+    }
+
+    @Test
+    void answersMissingFieldWithProblemAndReplaysIt() throws Exception {
+        String key = newKey();
+        String body = "{\"account_id\": \"" + account + "\"}";
+        HttpResponse<byte[]> first = send(post(key, body));
+        HttpResponse<byte[]> retry = send(post(key, body));
+
+        assertProblem(first, 400, Problems.INVALID_REQUEST_TYPE);
+        assertTrue(json(first).get("detail").asText().contains("content"), json(first).toString());
+        assertFalse(first.headers().firstValue(REPLAYED).isPresent());
+        assertEquals(400, retry.statusCode());
+        assertEquals("true", retry.headers().firstValue(REPLAYED).orElseThrow());
+        assertArrayEquals(first.body(), retry.body());
+        assertEquals(Problems.MEDIA_TYPE, retry.headers().firstValue("Content-Type").orElseThrow());
+        assertEquals(0, countPosts(account));
+    }
+
+    @Test
+    void answersInvalidFieldsWithProblemNamingTheField() throws Exception {
+        HttpResponse<byte[]> blank = send(post(newKey(), "{\"account_id\": \"  \", \"content\": \"x\"}"));
+        HttpResponse<byte[]> notText = send(post(newKey(), "{\"account_id\": \"" + account + "\", \"content\": 42}"));
+        HttpResponse<byte[]> notObject = send(post(newKey(), "[\"" + account + "\", \"content\"]"));
+
+        assertProblem(blank, 400, Problems.INVALID_REQUEST_TYPE);
+        assertTrue(json(blank).get("detail").asText().contains("account_id"), json(blank).toString());
+        assertProblem(notText, 400, Problems.INVALID_REQUEST_TYPE);
+        assertTrue(json(notText).get("detail").asText().contains("content"), json(notText).toString());
+        assertProblem(notObject, 400, Problems.INVALID_REQUEST_TYPE);
+        assertTrue(json(notObject).get("detail").asText().contains("JSON object"), json(notObject).toString());
+        assertEquals(0, countPosts(account));
+    }
+
+    @Test
+    void malformedJsonIsRefusedByTheFilterBeforeTheHandler() throws Exception {
+        HttpResponse<byte[]> response = send(post(newKey(), "{\"account_id\": "));
+
+        assertProblem(response, 400, "urn:idempotency:problem:malformed-body");
+    }
+
+    @Test
+    void rollsBackInsertWhenHandlerFailsAndRunsTheRetry() throws Exception {
+        String key = newKey();
+        HttpResponse<byte[]> failed = send(createPost(key, account, "fails once")
+                .header(PostsServlet.FAIL_HEADER, "true").build());
+
+        assertProblem(failed, 500, Problems.SERVER_ERROR_TYPE);
+        assertEquals(0, countPosts(account), "the failed request's insert must be rolled back");
+
+        // Headers are not part of the fingerprint: without the knob this is the same request, run again.
+        HttpResponse<byte[]> retry = send(createPost(key, account, "fails once"));
+        assertEquals(201, retry.statusCode());
+        assertFalse(retry.headers().firstValue(REPLAYED).isPresent(), "a failure is not stored, so the retry runs");
+        HttpResponse<byte[]> again = send(createPost(key, account, "fails once"));
+        assertEquals("true", again.headers().firstValue(REPLAYED).orElseThrow());
+        assertArrayEquals(retry.body(), again.body());
+        assertEquals(1, countPosts(account));
+        assertEquals(1, listPosts(account).size());
+    }
+
+    @Test
+    void answersConcurrentDuplicateWithConflictThenReplays() throws Exception {
+        String key = newKey();
+        CompletableFuture<HttpResponse<byte[]>> slow = HTTP.sendAsync(createPost(key, account, "slow")
+                .header(PostsServlet.DELAY_HEADER, "4000").build(), HttpResponse.BodyHandlers.ofByteArray());
+        // The slow request holds its key for 4 s after its insert; one second is ample for it to get there.
+        Thread.sleep(1000);
+        HttpResponse<byte[]> duplicate = send(createPost(key, account, "slow"));
+
+        assertProblem(duplicate, 409, "urn:idempotency:problem:in-progress");
+        assertTrue(duplicate.headers().firstValue("Retry-After").isPresent(), "Retry-After on 409");
+        assertFalse(slow.isDone(), "the first request was still running when the duplicate was refused");
+
+        HttpResponse<byte[]> original = slow.get(30, TimeUnit.SECONDS);
+        assertEquals(201, original.statusCode());
+        HttpResponse<byte[]> retry = send(createPost(key, account, "slow"));
+        assertEquals(201, retry.statusCode());
+        assertEquals("true", retry.headers().firstValue(REPLAYED).orElseThrow());
+        assertArrayEquals(original.body(), retry.body());
+        assertEquals(1, countPosts(account));
+    }
+
+    @Test
+    void listsOnlyTheGivenAccountsPostsInIdOrder() throws Exception {
+        String other = "acct-" + UUID.randomUUID();
+        long first = json(send(createPost(newKey(), account, "first"))).get("id").asLong();
+        send(createPost(newKey(), other, "someone else's"));
+        long second = json(send(createPost(newKey(), account, "second"))).get("id").asLong();
+
+        List<JsonNode> posts = listPosts(account);
+
+        assertEquals(List.of(first, second), posts.stream().map(p -> p.get("id").asLong()).toList());
+        assertEquals(List.of("first", "second"), posts.stream().map(p -> p.get("content").asText()).toList());
+        assertTrue(posts.stream().allMatch(p -> p.get("account_id").asText().equals(account)));
+        assertEquals(1, listPosts(other).size());
+        assertEquals(0, listPosts("acct-nobody-" + UUID.randomUUID()).size());
+    }
+
+    @Test
+    void listingWithoutAccountIdIsAProblem() throws Exception {
+        assertProblem(send(get("/posts")), 400, Problems.INVALID_REQUEST_TYPE);
+        assertTrue(json(send(get("/posts"))).get("detail").asText().contains("account_id"));
+    }
+
+    @Test
+    void unknownPostIsNotFound() throws Exception {
+        assertProblem(send(get("/posts/999999999")), 404, Problems.NOT_FOUND_TYPE);
+        assertProblem(send(get("/posts/not-a-number")), 404, Problems.NOT_FOUND_TYPE);
+        assertProblem(send(get("/nothing-here")), 404, Problems.NOT_FOUND_TYPE);
+    }
+
+    @Test
+    void healthIsOk() throws Exception {
+        HttpResponse<byte[]> response = send(get("/health"));
+
+        assertEquals(200, response.statusCode());
+        assertEquals("ok", json(response).get("status").asText());
+    }
+
+    @Test
+    void migratesWithTwoFlywayHistoriesSideBySide() throws Exception {
+        assertEquals(List.of("0", "1"), successfulVersions("flyway_schema_history"),
+                "the demo's history: the baseline below the library's table, then its own V1");
+        assertTrue(successfulVersions("idempotency_schema_history").contains("1"), "the library's own history");
+    }
+
+    @Test
+    void keepsKeysAndPostsAcrossRestart() throws Exception {
+        String key = newKey();
+        HttpResponse<byte[]> first = send(createPost(key, account, "before the restart"));
+        assertEquals(201, first.statusCode());
+
+        server.stop();
+        server = PublishingApiServer.start(options());
+
+        HttpResponse<byte[]> retry = send(createPost(key, account, "before the restart"));
+        assertEquals(201, retry.statusCode());
+        assertEquals("true", retry.headers().firstValue(REPLAYED).orElseThrow());
+        assertArrayEquals(first.body(), retry.body());
+        assertEquals(1, countPosts(account));
+        assertEquals(List.of("0", "1"), successfulVersions("flyway_schema_history"),
+                "restarting applies no migration twice");
+    }
+
+    // ----- helpers -----
+
+    HttpRequest.Builder createPost(String key, String accountId, String content) {
+        return postBuilder(key, postJson(accountId, content));
+    }
+
+    HttpRequest post(String key, String body) {
+        return postBuilder(key, body).build();
+    }
+
+    private HttpRequest.Builder postBuilder(String key, String body) {
+        return HttpRequest.newBuilder(uri("/posts"))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .header("Idempotency-Key", key)
+                .header(PublishingApiServer.CLIENT_HEADER, apiKey)
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+    }
+
+    HttpRequest get(String pathAndQuery) {
+        return HttpRequest.newBuilder(uri(pathAndQuery)).timeout(Duration.ofSeconds(30)).GET().build();
+    }
+
+    URI uri(String pathAndQuery) {
+        return server.baseUri().resolve(pathAndQuery);
+    }
+
+    static HttpResponse<byte[]> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        return send(request.build());
+    }
+
+    static HttpResponse<byte[]> send(HttpRequest request) throws IOException, InterruptedException {
+        return HTTP.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    static JsonNode json(HttpResponse<byte[]> response) throws IOException {
+        return JSON.readTree(response.body());
+    }
+
+    static String postJson(String accountId, String content) {
+        return JSON.createObjectNode().put("account_id", accountId).put("content", content).toString();
+    }
+
+    static String newKey() {
+        return UUID.randomUUID().toString();
+    }
+
+    static void assertProblem(HttpResponse<byte[]> response, int status, String type) throws IOException {
+        String shown = status + " " + type + " expected, got " + response.statusCode() + " "
+                + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(status, response.statusCode(), shown);
+        assertEquals(Problems.MEDIA_TYPE, response.headers().firstValue("Content-Type").orElse(null), shown);
+        JsonNode problem = json(response);
+        assertEquals(type, problem.path("type").asText(), shown);
+        assertEquals(status, problem.path("status").asInt(), shown);
+        assertNotNull(problem.get("detail"), shown);
+    }
+
+    List<JsonNode> listPosts(String accountId) throws Exception {
+        HttpResponse<byte[]> response = send(get("/posts?account_id=" + accountId));
+        assertEquals(200, response.statusCode());
+        assertEquals("application/json", response.headers().firstValue("Content-Type").orElseThrow());
+        List<JsonNode> posts = new ArrayList<>();
+        json(response).forEach(posts::add);
+        return posts;
+    }
+
+    int countPosts(String accountId) throws SQLException {
+        try (Connection connection = server.dataSource().getConnection();
+                PreparedStatement count = connection.prepareStatement("SELECT COUNT(*) FROM posts WHERE account_id = ?")) {
+            count.setString(1, accountId);
+            try (ResultSet row = count.executeQuery()) {
+                row.next();
+                return row.getInt(1);
+            }
+        }
+    }
+
+    /**
+     * The versions a Flyway history table records as applied, in order; its name is quoted as Flyway does.
+     * Flyway's own marker rows (such as "history table created" on H2) have no version and are left out.
+     */
+    List<String> successfulVersions(String historyTable) throws SQLException {
+        try (Connection connection = server.dataSource().getConnection();
+                PreparedStatement select = connection.prepareStatement("SELECT \"version\" FROM \"" + historyTable
+                        + "\" WHERE \"success\" = TRUE AND \"version\" IS NOT NULL ORDER BY \"installed_rank\"");
+                ResultSet rows = select.executeQuery()) {
+            List<String> versions = new ArrayList<>();
+            while (rows.next()) {
+                versions.add(rows.getString(1));
+            }
+            return versions;
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package dev.idempotency.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.idempotency.IdempotencyConfigException;
+import dev.idempotency.store.StoreUnavailableException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** How the server starts and refuses to start, in-process. */
+class PublishingApiServerStartupTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void badKeyTtlFailsBeforeAnythingIsOpened() {
+        Path dataDir = tmp.resolve("never-created");
+        Options options = Options.defaults().withPort(0).withDataDir(dataDir).withKeyTtl("forever");
+
+        IdempotencyConfigException e = assertThrows(IdempotencyConfigException.class,
+                () -> PublishingApiServer.start(options));
+
+        assertTrue(e.getMessage().contains("--key-ttl"), e.getMessage());
+        assertTrue(e.getMessage().contains("idempotency.key-ttl"), e.getMessage());
+        assertTrue(e.getMessage().contains("'forever'"), e.getMessage());
+        assertTrue(e.getMessage().contains("duration"), e.getMessage());
+        assertFalse(Files.exists(dataDir), "no database may be created for a command line that cannot run");
+    }
+
+    @Test
+    void keyTtlOutOfRangeKeepsTheLibrarysExplanation() {
+        Options zero = Options.defaults().withPort(0).withDataDir(tmp).withKeyTtl("0s");
+        Options tooLong = Options.defaults().withPort(0).withDataDir(tmp).withKeyTtl("400d");
+
+        IdempotencyConfigException zeroError = assertThrows(IdempotencyConfigException.class,
+                () -> PublishingApiServer.start(zero));
+        IdempotencyConfigException tooLongError = assertThrows(IdempotencyConfigException.class,
+                () -> PublishingApiServer.start(tooLong));
+
+        assertTrue(zeroError.getMessage().contains("'0s'") && zeroError.getMessage().contains("positive"),
+                zeroError.getMessage());
+        assertTrue(tooLongError.getMessage().contains("'400d'") && tooLongError.getMessage().contains("365d"),
+                tooLongError.getMessage());
+    }
+
+    @Test
+    void acceptsTheKeyTtlSyntaxOfTheProperty() throws Exception {
+        for (String ttl : new String[] {"24h", "30m", "PT1H"}) {
+            try (PublishingApiServer server = PublishingApiServer.start(
+                    Options.defaults().withPort(0).withDataDir(tmp).withKeyTtl(ttl))) {
+                assertTrue(server.port() > 0, ttl);
+            }
+        }
+    }
+
+    @Test
+    void portZeroPicksAFreePortAndTheUriNamesIt() throws Exception {
+        try (PublishingApiServer server = PublishingApiServer.start(Options.defaults().withPort(0).withDataDir(tmp))) {
+            assertTrue(server.port() > 0);
+            assertEquals(URI.create("http://localhost:" + server.port()), server.baseUri());
+        }
+    }
+
+    @Test
+    void stopIsIdempotent() throws Exception {
+        PublishingApiServer server = PublishingApiServer.start(Options.defaults().withPort(0).withDataDir(tmp));
+        server.stop();
+        server.stop();
+    }
+
+    @Test
+    void takenPortFailsAndReleasesTheDatabase() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0)) {
+            Options options = Options.defaults().withPort(taken.getLocalPort()).withDataDir(tmp);
+            assertThrows(Exception.class, () -> PublishingApiServer.start(options));
+        }
+        // The failed start closed its pool, so the embedded database can be opened again at once.
+        try (PublishingApiServer server = PublishingApiServer.start(Options.defaults().withPort(0).withDataDir(tmp))) {
+            assertTrue(server.port() > 0);
+        }
+    }
+
+    @Test
+    void unreachableDatabaseFailsTheStart() {
+        Options options = Options.defaults().withPort(0)
+                .withJdbc("jdbc:postgresql://127.0.0.1:1/none?connectTimeout=2", "nobody", null);
+
+        assertThrows(StoreUnavailableException.class, () -> PublishingApiServer.start(options));
+    }
+
+    @Test
+    void healthAnswers503WhenTheDatabaseIsGone() throws Exception {
+        try (PublishingApiServer server = PublishingApiServer.start(Options.defaults().withPort(0).withDataDir(tmp))) {
+            HttpClient http = HttpClient.newHttpClient();
+            HttpRequest health = HttpRequest.newBuilder(server.baseUri().resolve("/health")).build();
+            assertEquals(200, http.send(health, HttpResponse.BodyHandlers.ofString()).statusCode());
+
+            // Closing the pool behind the server's back is as gone as a database gets.
+            server.dataSource().unwrap(HikariDataSource.class).close();
+            HttpResponse<String> down = http.send(health, HttpResponse.BodyHandlers.ofString());
+
+            assertEquals(503, down.statusCode());
+            assertEquals("{\"status\":\"unavailable\"}", down.body());
+        }
+    }
+
+    @Test
+    void embeddedDatabaseUrlIsAbsoluteAndRefusesSemicolons() throws Exception {
+        String url = PublishingApiServer.h2Url(tmp.resolve("data"));
+
+        assertEquals("jdbc:h2:file:" + tmp.resolve("data").toAbsolutePath().resolve("publishing")
+                + ";DB_CLOSE_ON_EXIT=FALSE", url);
+        assertTrue(Files.isDirectory(tmp.resolve("data")));
+        assertThrows(IllegalArgumentException.class, () -> PublishingApiServer.h2Url(tmp.resolve("a;MODE=MySQL")));
+    }
+}
