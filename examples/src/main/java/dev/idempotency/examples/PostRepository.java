@@ -40,6 +40,9 @@ final class PostRepository {
     Post insert(String accountId, String content, Instant now) throws SQLException {
         // Both databases keep microseconds; truncating first makes the answer equal what a later read returns.
         Instant createdAt = now.truncatedTo(ChronoUnit.MICROS);
+        // tag::handler-write[]
+        // dataSource is store.transactionalDataSource(): inside an idempotent request this is the request's
+        // own connection, so the insert commits with the stored response (or rolls back with it).
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement insert = connection.prepareStatement(
                         "INSERT INTO posts (account_id, content, created_at) VALUES (?, ?, ?)", new String[] {"id"})) {
@@ -54,6 +57,7 @@ final class PostRepository {
                 return new Post(keys.getLong(1), accountId, content, createdAt);
             }
         }
+        // end::handler-write[]
     }
 
     /** The post with {@code id}, if there is one. */
