@@ -1,0 +1,240 @@
+package dev.idempotency.servlet;
+
+import dev.idempotency.IdempotencyConfig;
+import dev.idempotency.store.IdempotencyStore;
+import dev.idempotency.store.InMemoryIdempotencyStore;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+
+/**
+ * A real Jetty 12 (ee10) server on a free port: an authentication stand-in ({@link PrincipalFilter}),
+ * then the {@link IdempotencyFilter} on {@code /*} for REQUEST dispatches, in front of
+ * {@link OrdersServlet} on {@code /orders/*}, {@link FormServlet} on {@code /forms/*} and
+ * {@link DispatchServlet} on {@code /dispatch/*}. The store is a
+ * fresh {@link InMemoryIdempotencyStore}. Stopping the server destroys the filter.
+ *
+ * <p>By default the filter is built with {@link IdempotencyFilter#builder} from the builder's config and
+ * scopes keys by the {@value #API_KEY_HEADER} header, which {@link Call} sends unless told not to.
+ */
+final class JettyApp implements AutoCloseable {
+
+    static final String API_KEY_HEADER = "X-Api-Key";
+    static final String DEFAULT_API_KEY = "client-a";
+
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+
+    private final Server server;
+    private final ServletContextHandler context;
+    private final InMemoryIdempotencyStore store;
+    private final OrdersServlet orders;
+    private final FormServlet form;
+    private final Map<String, Gate> gates;
+
+    private JettyApp(Server server, ServletContextHandler context, InMemoryIdempotencyStore store,
+            OrdersServlet orders, FormServlet form, Map<String, Gate> gates) {
+        this.server = server;
+        this.context = context;
+        this.store = store;
+        this.orders = orders;
+        this.form = form;
+        this.gates = gates;
+    }
+
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /** A request to {@code path} (which may carry a query) with the given method. */
+    Call request(String method, String path) {
+        return new Call(this, method, path);
+    }
+
+    Call post(String path) {
+        return request("POST", path);
+    }
+
+    Call get(String path) {
+        return request("GET", path);
+    }
+
+    /** A request written byte by byte on a plain socket, for what HttpClient refuses to send. */
+    RawRequest raw(String method, String path) {
+        return new RawRequest(port(), method, path);
+    }
+
+    HttpClient http() {
+        return HTTP;
+    }
+
+    URI uri(String path) {
+        return URI.create("http://localhost:" + port() + path);
+    }
+
+    int port() {
+        return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+    }
+
+    /** The gate of that name, created on first use by the test or a handler. */
+    Gate gate(String name) {
+        return gates.computeIfAbsent(name, n -> new Gate());
+    }
+
+    /** How many times {@link OrdersServlet} ran. */
+    int orderInvocations() {
+        return orders.invocations();
+    }
+
+    /** How many times {@link FormServlet} ran. */
+    int formInvocations() {
+        return form.invocations();
+    }
+
+    InMemoryIdempotencyStore store() {
+        return store;
+    }
+
+    ServletContextHandler context() {
+        return context;
+    }
+
+    /** Lets every held handler go and stops the server, which destroys the filter. */
+    @Override
+    public void close() {
+        gates.values().forEach(Gate::open);
+        try {
+            server.stop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while stopping Jetty", e);
+        } catch (Exception e) {
+            throw new IllegalStateException("Jetty did not stop cleanly", e);
+        }
+    }
+
+    /** What to start. */
+    static final class Builder {
+
+        private IdempotencyConfig config = IdempotencyConfig.ofDefaults();
+        private ScopeResolver scopeResolver = ScopeResolver.header(API_KEY_HEADER);
+        private Function<IdempotencyStore, Filter> filterFactory;
+        private Class<? extends Filter> filterClass;
+        private int port;
+        private final Map<String, String> initParameters = new LinkedHashMap<>();
+        private Consumer<ServletContextHandler> customizer = context -> { };
+
+        private Builder() {
+        }
+
+        Builder config(IdempotencyConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        Builder scopeResolver(ScopeResolver scopeResolver) {
+            this.scopeResolver = Objects.requireNonNull(scopeResolver, "scopeResolver");
+            return this;
+        }
+
+        /** Leaves the scope resolver to the filter's own default (the authenticated principal). */
+        Builder defaultScopeResolver() {
+            this.scopeResolver = null;
+            return this;
+        }
+
+        /** Registers the filter this factory makes from the app's store instead of the builder-made one. */
+        Builder filter(Function<IdempotencyStore, Filter> filterFactory) {
+            this.filterFactory = Objects.requireNonNull(filterFactory, "filterFactory");
+            return this;
+        }
+
+        /**
+         * Registers the filter by class, as {@code web.xml} does: the container instantiates it with its
+         * no-argument constructor.
+         */
+        Builder filterClass(Class<? extends Filter> filterClass) {
+            this.filterClass = Objects.requireNonNull(filterClass, "filterClass");
+            return this;
+        }
+
+        /** Listens on this port instead of a free one. */
+        Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        Builder initParameter(String name, String value) {
+            initParameters.put(name, value);
+            return this;
+        }
+
+        /** Runs against the context before the server starts (to add listeners, say). */
+        Builder customize(Consumer<ServletContextHandler> customizer) {
+            this.customizer = Objects.requireNonNull(customizer, "customizer");
+            return this;
+        }
+
+        JettyApp start() throws Exception {
+            InMemoryIdempotencyStore store = InMemoryIdempotencyStore.create();
+            Map<String, Gate> gates = new ConcurrentHashMap<>();
+            OrdersServlet orders = new OrdersServlet(name -> gates.computeIfAbsent(name, n -> new Gate()));
+            FormServlet form = new FormServlet();
+
+            Server server = new Server(port);
+            ServletContextHandler context = new ServletContextHandler();
+            context.setContextPath("/");
+
+            FilterHolder authentication = new FilterHolder(new PrincipalFilter());
+            authentication.setAsyncSupported(true);
+            context.addFilter(authentication, "/*", EnumSet.of(DispatcherType.REQUEST));
+
+            FilterHolder idempotency = filterClass != null ? new FilterHolder(filterClass)
+                    : new FilterHolder(filterFactory != null ? filterFactory.apply(store) : defaultFilter(store));
+            idempotency.setName("idempotency");
+            idempotency.setAsyncSupported(true);
+            idempotency.setInitParameters(initParameters);
+            context.addFilter(idempotency, "/*", EnumSet.of(DispatcherType.REQUEST));
+
+            ServletHolder ordersHolder = new ServletHolder("orders", orders);
+            ordersHolder.setAsyncSupported(true);
+            context.addServlet(ordersHolder, "/orders/*");
+            context.addServlet(new ServletHolder("form", form), "/forms/*");
+            context.addServlet(new ServletHolder("dispatch", new DispatchServlet()), "/dispatch/*");
+
+            customizer.accept(context);
+            server.setHandler(context);
+            try {
+                server.start();
+            } catch (Exception | Error e) {
+                server.stop();
+                throw e;
+            }
+            return new JettyApp(server, context, store, orders, form, gates);
+        }
+
+        private IdempotencyFilter defaultFilter(IdempotencyStore store) {
+            IdempotencyFilter.Builder filter = IdempotencyFilter.builder(store).config(config);
+            if (scopeResolver != null) {
+                filter.scopeResolver(scopeResolver);
+            }
+            return filter.build();
+        }
+    }
+}
