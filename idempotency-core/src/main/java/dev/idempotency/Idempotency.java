@@ -115,7 +115,8 @@ public final class Idempotency {
         }
         RequestFingerprint fingerprint;
         try {
-            fingerprint = RequestFingerprint.of(method, request.path(), request.rawQuery(), request.contentType(), body);
+            fingerprint = RequestFingerprint.of(method, request.path(), request.rawQuery(), request.contentType(),
+                    request.fingerprintBody(body));
         } catch (MalformedRequestBodyException e) {
             return rejected(Problem.malformedBody(e.getMessage()));
         }
@@ -206,7 +207,7 @@ public final class Idempotency {
                 return rejected(Problem.unknownFingerprintVersion(stored.version(), config.retryAfter()));
             }
             current = RequestFingerprint.of(stored.version(), request.method(), request.path(), request.rawQuery(),
-                    request.contentType(), body);
+                    request.contentType(), request.fingerprintBody(body));
         }
         return stored.equals(current) ? new Outcome.Replayed(record.response()) : rejected(Problem.keyReused());
     }

@@ -71,9 +71,13 @@ public final class IdempotencyConfig {
     public static final Duration DEFAULT_PURGE_INTERVAL = Duration.ofMinutes(1);
     public static final int DEFAULT_PURGE_BATCH_SIZE = 1000;
 
-    /** Headers replayed by default: the ones that describe the stored representation. */
+    /**
+     * Headers replayed by default: the ones that describe the stored representation. Besides the six
+     * the IETF draft's examples use, {@code Content-Encoding} and {@code Content-Language} (the stored
+     * body bytes mean nothing without them) and {@code Allow} (a 405 must carry it).
+     */
     public static final List<String> DEFAULT_REPLAYED_HEADERS = List.of("Content-Type", "Location",
-            "Content-Location", "ETag", "Last-Modified", "Link");
+            "Content-Location", "ETag", "Last-Modified", "Link", "Content-Encoding", "Content-Language", "Allow");
 
     /**
      * Headers that are never replayed, whatever the configuration says: credentials and session state

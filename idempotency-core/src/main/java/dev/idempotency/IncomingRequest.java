@@ -41,4 +41,16 @@ public interface IncomingRequest {
      * @throws IOException if the body cannot be read
      */
     byte[] readBody(int maxBytes) throws IOException;
+
+    /**
+     * What identifies the body in the request's fingerprint; by default the body read by
+     * {@link #readBody}. An adapter whose framework may have consumed the body before it (a servlet filter
+     * earlier in the chain that parsed a form) returns a canonical form of what the framework parsed, so
+     * two different bodies never look alike just because neither could be read.
+     *
+     * @param body what {@link #readBody} returned
+     */
+    default byte[] fingerprintBody(byte[] body) {
+        return body;
+    }
 }

@@ -62,7 +62,7 @@ class IdempotencyConfigTest {
         assertEquals(1_048_576, config.maxResponseBytes());
         assertEquals(StoredStatuses.parse("2xx,3xx,4xx,!408,!429"), config.storedStatuses());
         assertEquals("2xx,3xx,4xx,!408,!429", config.storedStatuses().toString());
-        assertEquals(List.of("Content-Type", "Location", "Content-Location", "ETag", "Last-Modified", "Link"),
+        assertEquals(List.of("Content-Type", "Location", "Content-Location", "ETag", "Last-Modified", "Link", "Content-Encoding", "Content-Language", "Allow"),
                 config.replayedHeaders());
         assertEquals(Duration.ofMinutes(1), config.purgeInterval());
         assertEquals(1000, config.purgeBatchSize());
@@ -169,7 +169,7 @@ class IdempotencyConfigTest {
     @Test
     void readsReplayedHeadersAddedToTheDefaults() {
         IdempotencyConfig config = fromProperty("idempotency.replayed-headers", "X-Request-Id, X-Trace");
-        assertEquals(List.of("Content-Type", "Location", "Content-Location", "ETag", "Last-Modified", "Link",
+        assertEquals(List.of("Content-Type", "Location", "Content-Location", "ETag", "Last-Modified", "Link", "Content-Encoding", "Content-Language", "Allow",
                 "X-Request-Id", "X-Trace"), config.replayedHeaders());
         assertTrue(config.replays("x-request-id"));
         assertTrue(config.replays("content-type"));
@@ -543,7 +543,7 @@ class IdempotencyConfigTest {
     @Test
     void replayedHeadersDuplicatesOfDefaultsAreNotListedTwice() {
         IdempotencyConfig config = IdempotencyConfig.custom().replayedHeaders("Location", "X-A").build();
-        assertEquals(List.of("Content-Type", "Location", "Content-Location", "ETag", "Last-Modified", "Link", "X-A"),
+        assertEquals(List.of("Content-Type", "Location", "Content-Location", "ETag", "Last-Modified", "Link", "Content-Encoding", "Content-Language", "Allow", "X-A"),
                 config.replayedHeaders());
     }
 }

@@ -12,7 +12,9 @@ import java.security.Principal;
 
 /**
  * Stands in for an authentication filter registered before the idempotency filter: a request with
- * {@code X-Test-User: alice} is authenticated as alice.
+ * {@code X-Test-User: alice} is authenticated as alice. With {@code X-Test-Parse-Parameters: true} it
+ * reads the request's parameters first, as CSRF filters and Spring's {@code FormContentFilter} do, which
+ * consumes a form body before the idempotency filter sees it.
  */
 final class PrincipalFilter implements Filter {
 
@@ -20,6 +22,9 @@ final class PrincipalFilter implements Filter {
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
             throws IOException, ServletException {
         HttpServletRequest http = (HttpServletRequest) request;
+        if ("true".equals(http.getHeader("X-Test-Parse-Parameters"))) {
+            http.getParameterMap();
+        }
         String user = http.getHeader("X-Test-User");
         if (user == null) {
             chain.doFilter(request, response);

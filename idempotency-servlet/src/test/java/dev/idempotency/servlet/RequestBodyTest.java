@@ -180,6 +180,24 @@ class RequestBodyTest {
     }
 
     @Test
+    void formConsumedByAnEarlierFilterIsFingerprintedByItsParameters(JettyApp app) throws Exception {
+        byte[] form = "name=Ann&qty=2".getBytes(StandardCharsets.US_ASCII);
+        Reply first = app.post("/forms/order").key("k-1").header("X-Test-Parse-Parameters", "true")
+                .body("application/x-www-form-urlencoded", form).send();
+        Reply retry = app.post("/forms/order").key("k-1").header("X-Test-Parse-Parameters", "true")
+                .body("application/x-www-form-urlencoded", form).send();
+        Reply other = app.post("/forms/order").key("k-1").header("X-Test-Parse-Parameters", "true")
+                .body("application/x-www-form-urlencoded", "name=Ann&qty=3".getBytes(StandardCharsets.US_ASCII))
+                .send();
+
+        assertExecuted(first, 201);
+        assertEquals("Ann", first.jsonString("name"), "the handler still sees the parameters");
+        assertTrue(retry.replayed());
+        assertProblem(other, 422, "key-reused");
+        assertEquals(1, app.formInvocations());
+    }
+
+    @Test
     void formParametersStillWorkForUncoveredRequests(JettyApp app) throws Exception {
         byte[] form = "name=Ann&qty=2".getBytes(StandardCharsets.US_ASCII);
         Reply reply = app.request("PUT", "/forms/order").body("application/x-www-form-urlencoded", form).send();

@@ -64,9 +64,9 @@ public class IdempotencyConfiguration {
         FilterRegistrationBean<IdempotencyFilter> registration = new FilterRegistrationBean<>(filter);
         registration.addUrlPatterns("/*");
         registration.setDispatcherTypes(DispatcherType.REQUEST);
-        // After Boot's CharacterEncodingFilter and before its FormContentFilter (-9900), which would read a
-        // form-encoded PUT or PATCH body before it is fingerprinted. A scope from Spring Security's principal
-        // needs an order after Security's chain (-100) instead, with spring.mvc.formcontent.filter.enabled=false.
+        // After Boot's CharacterEncodingFilter. A scope taken from Spring Security's principal needs an order
+        // after Security's chain (-100) instead; a form body consumed by a filter before this one is then
+        // fingerprinted by its parsed parameters.
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 100);
         return registration;
     }

@@ -62,9 +62,9 @@ class H2OrdersOverHttpTest {
     }
 
     /**
-     * The filter is ordered before Boot's FormContentFilter, which reads form-encoded PATCH bodies: were it
-     * after, it would fingerprint an empty body and replay the first answer to a different request. PATCH
-     * /orders has no handler, so the answer is Spring MVC's 405, a stored status, as a problem document.
+     * Form-encoded PATCH bodies count in the fingerprint, so a different body is refused rather than
+     * answered with the first one's outcome. PATCH /orders has no handler, so the answer is Spring MVC's
+     * 405, a stored status, as a problem document, replayed with its {@code Allow} header.
      */
     @Test
     void fingerprintsFormEncodedPatchBodies() throws Exception {
@@ -85,6 +85,8 @@ class H2OrdersOverHttpTest {
         assertEquals(405, sameBody.statusCode(), sameBody::body);
         assertEquals(Optional.of("true"), sameBody.headers().firstValue("Idempotent-Replayed"));
         assertEquals(first.body(), sameBody.body());
+        assertEquals(first.headers().firstValue("Allow"), sameBody.headers().firstValue("Allow"));
+        assertTrue(sameBody.headers().firstValue("Allow").isPresent(), "a 405 must carry Allow, replayed too");
     }
 
     @Test

@@ -6,9 +6,14 @@ import dev.idempotency.servlet.ScopeResolver;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 
 /** A servlet request seen through {@link IncomingRequest}. */
 public final class ServletIncomingRequest implements IncomingRequest {
@@ -63,6 +68,33 @@ public final class ServletIncomingRequest implements IncomingRequest {
      * Refuses a declared length over the limit before reading a byte, and otherwise reads at most one
      * byte past the limit, so a chunked body that lies about its size costs no more than the limit.
      */
+    /**
+     * For a form whose body was already consumed (a filter before this one called {@code getParameter},
+     * or parsed a PUT or PATCH form, as Spring's {@code FormContentFilter} does), the stream is empty while
+     * the parameters hold the body. Fingerprinting the empty stream would make every such request look the
+     * same, so the parameters are fingerprinted instead, in a canonical form.
+     */
+    @Override
+    public byte[] fingerprintBody(byte[] body) {
+        if (body.length > 0 || !isForm(request.getContentType())) {
+            return body;
+        }
+        Map<String, String[]> parameters = request.getParameterMap();
+        StringBuilder canonical = new StringBuilder("parsed application/x-www-form-urlencoded parameters\n");
+        for (String name : new TreeSet<>(parameters.keySet())) {
+            for (String value : parameters.get(name)) {
+                canonical.append(URLEncoder.encode(name, StandardCharsets.UTF_8)).append('=')
+                        .append(URLEncoder.encode(value, StandardCharsets.UTF_8)).append('&');
+            }
+        }
+        return canonical.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static boolean isForm(String contentType) {
+        return contentType != null
+                && contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
+    }
+
     @Override
     public byte[] readBody(int maxBytes) throws IOException {
         long declared = request.getContentLengthLong();
