@@ -1,9 +1,11 @@
 package dev.idempotency;
 
+import dev.idempotency.internal.LeaseRenewals;
 import dev.idempotency.store.Claim;
 import dev.idempotency.store.ClaimRequest;
 import dev.idempotency.store.ClaimResult;
 import dev.idempotency.store.IdempotencyStore;
+import dev.idempotency.store.LeaseLostException;
 import dev.idempotency.store.RecordKey;
 import dev.idempotency.store.StoreException;
 import dev.idempotency.store.StoreUnavailableException;
@@ -20,6 +22,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -113,19 +116,28 @@ public final class Idempotency {
         } catch (RequestBodyTooLargeException e) {
             return rejected(Problem.bodyTooLarge(e));
         }
+        FingerprintInput input = new FingerprintInput(method, request.path(), request.rawQuery(),
+                request.contentType(), request.fingerprintBody(body));
         RequestFingerprint fingerprint;
         try {
-            fingerprint = RequestFingerprint.of(method, request.path(), request.rawQuery(), request.contentType(),
-                    request.fingerprintBody(body));
+            fingerprint = input.fingerprint(RequestFingerprint.CURRENT_VERSION);
         } catch (MalformedRequestBodyException e) {
             return rejected(Problem.malformedBody(e.getMessage()));
         }
         RecordKey recordKey = new RecordKey(boundedScope(scope.get()), key);
-        return claimAndRun(recordKey, fingerprint, request, body, handler);
+        return claimAndRun(recordKey, fingerprint, input, body, handler);
     }
 
-    private Outcome claimAndRun(RecordKey recordKey, RequestFingerprint fingerprint, IncomingRequest request,
+    /** What the fingerprint is computed from, read from the request once. */
+    private record FingerprintInput(String method, String path, String rawQuery, String contentType, byte[] body) {
+        RequestFingerprint fingerprint(int version) {
+            return RequestFingerprint.of(version, method, path, rawQuery, contentType, body);
+        }
+    }
+
+    private Outcome claimAndRun(RecordKey recordKey, RequestFingerprint fingerprint, FingerprintInput input,
             byte[] body, RequestHandler handler) throws Exception {
+        ExecutionMode mode = config.modeFor(input.path());
         boolean waiting = config.concurrent() == ConcurrentRequestPolicy.WAIT;
         long deadline = System.nanoTime() + config.waitTimeout().toNanos();
         long backoff = FIRST_BACKOFF_MILLIS;
@@ -133,7 +145,10 @@ public final class Idempotency {
             Instant now = config.clock().instant();
             ClaimResult result;
             try {
-                result = store.claim(new ClaimRequest(recordKey, fingerprint, now, now.plus(config.keyTtl())));
+                Instant expiresAt = now.plus(config.keyTtl());
+                result = store.claim(mode == ExecutionMode.LEASE
+                        ? ClaimRequest.lease(recordKey, fingerprint, now, expiresAt, config.leaseDuration())
+                        : new ClaimRequest(recordKey, fingerprint, now, expiresAt));
             } catch (StoreUnavailableException e) {
                 LOG.log(Level.WARNING, "Idempotency store unavailable while claiming a key; answering 503", e);
                 return rejected(Problem.storeUnavailable(config.retryAfter()));
@@ -142,12 +157,18 @@ public final class Idempotency {
                 return rejected(Problem.storeFailure());
             }
             if (result instanceof ClaimResult.Acquired acquired) {
-                return run(acquired.claim(), body, handler);
+                return run(acquired.claim(), new IdempotencyContext(recordKey, mode, acquired.claim().fencingToken()),
+                        body, handler);
             }
             if (result instanceof ClaimResult.Existing existing) {
-                return replayOrRefuse(existing.record(), fingerprint, request, body);
+                return replayOrRefuse(existing.record(), fingerprint, input);
             }
-            Duration hint = ((ClaimResult.Busy) result).retryAfterHint().orElse(config.retryAfter());
+            ClaimResult.Busy busy = (ClaimResult.Busy) result;
+            if (busy.holderFingerprint().filter(holder -> !sameRequest(holder, fingerprint, input)).isPresent()) {
+                return rejected(Problem.keyReused());
+            }
+            Duration hint = busy.retryAfterHint().filter(d -> !d.isZero()).map(IdempotencyContext::atLeastOneSecond)
+                    .orElse(config.retryAfter());
             long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
             if (!waiting || remaining <= 0) {
                 return rejected(Problem.inProgress(hint));
@@ -162,14 +183,21 @@ public final class Idempotency {
         }
     }
 
-    private Outcome run(Claim claim, byte[] body, RequestHandler handler) throws Exception {
+    private Outcome run(Claim claim, IdempotencyContext context, byte[] body, RequestHandler handler)
+            throws Exception {
         try (claim) {
             HandlerResponse response;
+            ScheduledFuture<?> renewal = context.mode() == ExecutionMode.LEASE
+                    ? LeaseRenewals.start(claim, config.leaseDuration()) : null;
             try {
-                response = claim.execute(() -> handler.handle(body));
+                response = claim.execute(() -> context.runAsCurrent(() -> handler.handle(body)));
             } catch (Exception | Error e) {
                 claim.abandon();
                 throw e;
+            } finally {
+                if (renewal != null) {
+                    renewal.cancel(false);
+                }
             }
             if (response.truncated() || response.body().length > config.maxResponseBytes()) {
                 claim.abandon();
@@ -185,6 +213,9 @@ public final class Idempotency {
                     response.body());
             try {
                 claim.complete(stored);
+            } catch (LeaseLostException e) {
+                LOG.log(Level.WARNING, e.getMessage());
+                return rejected(Problem.leaseLost(config.retryAfter()));
             } catch (StoreUnavailableException e) {
                 LOG.log(Level.WARNING, "Idempotency store unavailable while storing an outcome; effects rolled "
                         + "back, answering 503", e);
@@ -198,18 +229,24 @@ public final class Idempotency {
         }
     }
 
-    private Outcome replayOrRefuse(StoredRecord record, RequestFingerprint fingerprint, IncomingRequest request,
-            byte[] body) {
+    private Outcome replayOrRefuse(StoredRecord record, RequestFingerprint fingerprint, FingerprintInput input) {
         RequestFingerprint stored = record.fingerprint();
-        RequestFingerprint current = fingerprint;
-        if (stored.version() != fingerprint.version()) {
-            if (!RequestFingerprint.isKnownVersion(stored.version())) {
-                return rejected(Problem.unknownFingerprintVersion(stored.version(), config.retryAfter()));
-            }
-            current = RequestFingerprint.of(stored.version(), request.method(), request.path(), request.rawQuery(),
-                    request.contentType(), request.fingerprintBody(body));
+        if (!RequestFingerprint.isKnownVersion(stored.version())) {
+            return rejected(Problem.unknownFingerprintVersion(stored.version(), config.retryAfter()));
         }
-        return stored.equals(current) ? new Outcome.Replayed(record.response()) : rejected(Problem.keyReused());
+        return sameRequest(stored, fingerprint, input) ? new Outcome.Replayed(record.response())
+                : rejected(Problem.keyReused());
+    }
+
+    /** Whether {@code stored} fingerprints this request, recomputing it with the stored version if need be. */
+    private static boolean sameRequest(RequestFingerprint stored, RequestFingerprint current, FingerprintInput input) {
+        if (stored.version() == current.version()) {
+            return stored.equals(current);
+        }
+        if (!RequestFingerprint.isKnownVersion(stored.version())) {
+            return true; // cannot judge: answer as busy rather than as a reuse
+        }
+        return stored.equals(input.fingerprint(stored.version()));
     }
 
     private List<Header> replayable(List<Header> headers) {

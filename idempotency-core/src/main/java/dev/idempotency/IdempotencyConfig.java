@@ -34,6 +34,9 @@ import java.util.stream.Collectors;
  * <tr><td>{@value #REPLAYED_HEADERS}</td><td>(none)</td><td>headers replayed besides the default list</td></tr>
  * <tr><td>{@value #PURGE_INTERVAL}</td><td>1m</td><td>how often expired records are purged; 0 turns it off</td></tr>
  * <tr><td>{@value #PURGE_BATCH_SIZE}</td><td>1000</td><td>records deleted per purge transaction</td></tr>
+ * <tr><td>{@value #MODE}</td><td>transaction</td><td>{@code transaction} or {@code lease}, see {@link ExecutionMode}</td></tr>
+ * <tr><td>{@value #LEASE_PATHS}</td><td>(none)</td><td>paths that run in lease mode whatever the mode</td></tr>
+ * <tr><td>{@value #LEASE_DURATION}</td><td>30s</td><td>how long a lease lasts between renewals</td></tr>
  * </table>
  */
 public final class IdempotencyConfig {
@@ -50,11 +53,14 @@ public final class IdempotencyConfig {
     public static final String REPLAYED_HEADERS = "idempotency.replayed-headers";
     public static final String PURGE_INTERVAL = "idempotency.purge-interval";
     public static final String PURGE_BATCH_SIZE = "idempotency.purge-batch-size";
+    public static final String MODE = "idempotency.mode";
+    public static final String LEASE_PATHS = "idempotency.lease-paths";
+    public static final String LEASE_DURATION = "idempotency.lease-duration";
 
     /** Every property this class reads. */
     public static final List<String> PROPERTY_NAMES = List.of(KEY_TTL, METHODS, REQUIRED, CONCURRENT,
             WAIT_TIMEOUT, RETRY_AFTER, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, STORED_STATUSES, REPLAYED_HEADERS,
-            PURGE_INTERVAL, PURGE_BATCH_SIZE);
+            PURGE_INTERVAL, PURGE_BATCH_SIZE, MODE, LEASE_PATHS, LEASE_DURATION);
 
     /** The prefix every property of this library starts with. */
     public static final String PROPERTY_PREFIX = "idempotency.";
@@ -70,6 +76,8 @@ public final class IdempotencyConfig {
     public static final int DEFAULT_MAX_RESPONSE_BYTES = 1 << 20;
     public static final Duration DEFAULT_PURGE_INTERVAL = Duration.ofMinutes(1);
     public static final int DEFAULT_PURGE_BATCH_SIZE = 1000;
+    public static final ExecutionMode DEFAULT_MODE = ExecutionMode.TRANSACTION;
+    public static final Duration DEFAULT_LEASE_DURATION = Duration.ofSeconds(30);
 
     /**
      * Headers replayed by default: the ones that describe the stored representation. Besides the six
@@ -107,6 +115,9 @@ public final class IdempotencyConfig {
     private final Set<String> replayedHeadersLowerCase;
     private final Duration purgeInterval;
     private final int purgeBatchSize;
+    private final ExecutionMode mode;
+    private final List<String> leasePaths;
+    private final Duration leaseDuration;
     private final Clock clock;
 
     private IdempotencyConfig(Builder b) {
@@ -126,6 +137,9 @@ public final class IdempotencyConfig {
                 .collect(Collectors.toUnmodifiableSet());
         this.purgeInterval = b.purgeInterval;
         this.purgeBatchSize = b.purgeBatchSize;
+        this.mode = b.mode;
+        this.leasePaths = List.copyOf(b.leasePaths);
+        this.leaseDuration = b.leaseDuration;
         this.clock = b.clock;
     }
 
@@ -181,6 +195,9 @@ public final class IdempotencyConfig {
                 case REPLAYED_HEADERS -> b.replayedHeaders(splitList(text), name, text);
                 case PURGE_INTERVAL -> b.purgeInterval(parseDuration(name, text), name, text);
                 case PURGE_BATCH_SIZE -> b.purgeBatchSize(parseInt(name, text), name, text);
+                case MODE -> b.mode(parseMode(name, text));
+                case LEASE_PATHS -> b.leasePaths(splitList(text), name, text);
+                case LEASE_DURATION -> b.leaseDuration(parseDuration(name, text), name, text);
                 default -> {
                     TreeSet<String> known = new TreeSet<>(PROPERTY_NAMES);
                     known.addAll(handledElsewhere);
@@ -229,6 +246,14 @@ public final class IdempotencyConfig {
             case "reject" -> ConcurrentRequestPolicy.REJECT;
             case "wait" -> ConcurrentRequestPolicy.WAIT;
             default -> throw IdempotencyConfigException.invalid(name, text, "reject or wait");
+        };
+    }
+
+    private static ExecutionMode parseMode(String name, String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "transaction" -> ExecutionMode.TRANSACTION;
+            case "lease" -> ExecutionMode.LEASE;
+            default -> throw IdempotencyConfigException.invalid(name, text, "transaction or lease");
         };
     }
 
@@ -310,6 +335,43 @@ public final class IdempotencyConfig {
         return purgeBatchSize;
     }
 
+    /** The mode of requests whose path is not in {@link #leasePaths()}. */
+    public ExecutionMode mode() {
+        return mode;
+    }
+
+    /**
+     * Path patterns that run in {@link ExecutionMode#LEASE} mode whatever {@link #mode()} says: an exact
+     * path ({@code /payments}) or a prefix ending in {@code /*} ({@code /payments/*} matches
+     * {@code /payments} and everything under it). Paths are request URIs, context path included.
+     */
+    public List<String> leasePaths() {
+        return leasePaths;
+    }
+
+    /** The mode of a request to {@code path}. */
+    public ExecutionMode modeFor(String path) {
+        if (mode == ExecutionMode.LEASE || path == null) {
+            return mode;
+        }
+        for (String pattern : leasePaths) {
+            if (pattern.endsWith("/*")) {
+                String prefix = pattern.substring(0, pattern.length() - 2);
+                if (path.equals(prefix) || path.startsWith(prefix + "/")) {
+                    return ExecutionMode.LEASE;
+                }
+            } else if (path.equals(pattern)) {
+                return ExecutionMode.LEASE;
+            }
+        }
+        return mode;
+    }
+
+    /** How long a lease lasts; the library renews it every third of that while the handler runs. */
+    public Duration leaseDuration() {
+        return leaseDuration;
+    }
+
     /** The clock that dates records and judges their expiry. */
     public Clock clock() {
         return clock;
@@ -321,7 +383,8 @@ public final class IdempotencyConfig {
                 + ", concurrent=" + concurrent + ", waitTimeout=" + waitTimeout + ", retryAfter=" + retryAfter
                 + ", maxRequestBytes=" + maxRequestBytes + ", maxResponseBytes=" + maxResponseBytes
                 + ", storedStatuses=" + storedStatuses + ", replayedHeaders=" + replayedHeaders
-                + ", purgeInterval=" + purgeInterval + ", purgeBatchSize=" + purgeBatchSize + "]";
+                + ", purgeInterval=" + purgeInterval + ", purgeBatchSize=" + purgeBatchSize + ", mode=" + mode
+                + ", leasePaths=" + leasePaths + ", leaseDuration=" + leaseDuration + "]";
     }
 
     /** Builds an {@link IdempotencyConfig}; each setter validates at once. */
@@ -339,6 +402,9 @@ public final class IdempotencyConfig {
         private List<String> extraReplayedHeaders = List.of();
         private Duration purgeInterval = DEFAULT_PURGE_INTERVAL;
         private int purgeBatchSize = DEFAULT_PURGE_BATCH_SIZE;
+        private ExecutionMode mode = DEFAULT_MODE;
+        private List<String> leasePaths = List.of();
+        private Duration leaseDuration = DEFAULT_LEASE_DURATION;
         private Clock clock = Clock.systemUTC();
 
         private Builder() {
@@ -358,6 +424,9 @@ public final class IdempotencyConfig {
                     .filter(h -> !DEFAULT_REPLAYED_HEADERS.contains(h)).toList();
             purgeInterval = base.purgeInterval;
             purgeBatchSize = base.purgeBatchSize;
+            mode = base.mode;
+            leasePaths = base.leasePaths;
+            leaseDuration = base.leaseDuration;
             clock = base.clock;
         }
 
@@ -520,6 +589,48 @@ public final class IdempotencyConfig {
                 throw IdempotencyConfigException.invalid(setting, shown, "a number from 1 to " + MAX_PURGE_BATCH_SIZE);
             }
             this.purgeBatchSize = size;
+            return this;
+        }
+
+        /** The mode of every request not in {@link #leasePaths}. Default {@code TRANSACTION}. */
+        public Builder mode(ExecutionMode mode) {
+            this.mode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /**
+         * Paths that run in lease mode: exact ({@code /payments}) or prefixes ending in {@code /*}
+         * ({@code /payments/*}). Default none.
+         */
+        public Builder leasePaths(String... patterns) {
+            return leasePaths(List.of(patterns), "leasePaths", String.join(",", patterns));
+        }
+
+        private Builder leasePaths(Collection<String> patterns, String setting, String shown) {
+            for (String pattern : patterns) {
+                String p = Objects.requireNonNull(pattern, "pattern").trim();
+                if (!p.startsWith("/") || p.indexOf('*') >= 0 && (!p.endsWith("/*") || p.indexOf('*') != p.length() - 1)) {
+                    throw IdempotencyConfigException.invalid(setting, shown,
+                            "paths such as /payments or /payments/* ('" + pattern + "' is neither)");
+                }
+            }
+            this.leasePaths = patterns.stream().map(String::trim).toList();
+            return this;
+        }
+
+        /**
+         * How long a lease lasts between renewals (the library renews every third of it); 1 second to 1
+         * hour. A crashed request's key is free again after at most this long. Default 30 seconds.
+         */
+        public Builder leaseDuration(Duration duration) {
+            return leaseDuration(duration, "leaseDuration", duration);
+        }
+
+        private Builder leaseDuration(Duration value, String setting, Object shown) {
+            if (value == null || value.compareTo(Duration.ofSeconds(1)) < 0 || value.compareTo(Duration.ofHours(1)) > 0) {
+                throw IdempotencyConfigException.invalid(setting, shown, "a duration from 1s to 1h");
+            }
+            this.leaseDuration = value;
             return this;
         }
 

@@ -95,6 +95,17 @@ public final class Problem {
                         + seconds(retryAfter) + " second(s) to get its outcome.", retryAfter);
     }
 
+    /**
+     * 409: a lease-mode request ran past its lease, another request with the same key took over, and this
+     * request's outcome was not stored. The other request's outcome is the one that counts.
+     */
+    public static Problem leaseLost(Duration retryAfter) {
+        return new Problem(409, "lease-lost", "Request superseded",
+                "This request took longer than its lease and another request with the same Idempotency-Key took "
+                        + "over, so this request's outcome was not stored. Retry after " + seconds(retryAfter)
+                        + " second(s) to get the outcome that counts.", retryAfter);
+    }
+
     /** 500: the handler's response was too large to store, so its effects were rolled back. */
     public static Problem responseTooLarge(long limit) {
         return new Problem(500, "response-too-large", "Response too large to store",

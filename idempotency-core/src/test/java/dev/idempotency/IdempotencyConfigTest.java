@@ -208,6 +208,9 @@ class IdempotencyConfigTest {
         p.put("idempotency.replayed-headers", "X-A");
         p.put("idempotency.purge-interval", "0s");
         p.put("idempotency.purge-batch-size", "10");
+        p.put("idempotency.mode", "lease");
+        p.put("idempotency.lease-paths", "/payments/*, /refunds");
+        p.put("idempotency.lease-duration", "45s");
 
         IdempotencyConfig c = IdempotencyConfig.fromProperties(p);
 
@@ -223,7 +226,10 @@ class IdempotencyConfigTest {
         assertTrue(c.replays("X-A"));
         assertEquals(Duration.ZERO, c.purgeInterval());
         assertEquals(10, c.purgeBatchSize());
-        assertEquals(12, IdempotencyConfig.PROPERTY_NAMES.size(), "a new property needs a test here");
+        assertEquals(ExecutionMode.LEASE, c.mode());
+        assertEquals(List.of("/payments/*", "/refunds"), c.leasePaths());
+        assertEquals(Duration.ofSeconds(45), c.leaseDuration());
+        assertEquals(15, IdempotencyConfig.PROPERTY_NAMES.size(), "a new property needs a test here");
     }
 
     // --- fromProperties: bad values name the property and the raw value -------------------------------

@@ -33,6 +33,8 @@ public interface Claim extends AutoCloseable {
      * Stores the outcome and makes it, and every write made in {@link #execute}, durable at once. After
      * it returns, claims of the key get {@link ClaimResult.Existing} with this response.
      *
+     * @throws LeaseLostException in lease mode, if another request took the key over after this claim's
+     *     lease expired; nothing was stored
      * @throws StoreUnavailableException if the store could not be reached; nothing was stored or kept
      * @throws StoreException if storing failed otherwise; nothing was stored or kept
      * @throws IllegalStateException if the claim was already completed, abandoned or closed
@@ -45,6 +47,28 @@ public interface Claim extends AutoCloseable {
      * store that cannot roll back has lost the transaction anyway.
      */
     void abandon();
+
+    /**
+     * Extends the lease of a {@link dev.idempotency.ExecutionMode#LEASE} claim by its lease duration, from
+     * now by the store's clock. The library calls it while the handler runs; it may be called from another
+     * thread than the one running the handler.
+     *
+     * @return {@code false} if the lease was lost (another request took the key over); transaction-mode
+     *     claims never lose their key and return {@code true}
+     * @throws StoreException if the store could not be reached; the lease may still be held
+     */
+    default boolean renew() {
+        return true;
+    }
+
+    /**
+     * The claim's fencing token: it grows each time the key is taken over after a lease expired, so a
+     * request that lost its lease can be told apart from the one that took over. Zero when the store does
+     * not fence.
+     */
+    default long fencingToken() {
+        return 0;
+    }
 
     /** Abandons the claim unless it was completed; idempotent. */
     @Override

@@ -1,5 +1,6 @@
 package dev.idempotency.store;
 
+import dev.idempotency.RequestFingerprint;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -30,18 +31,33 @@ public sealed interface ClaimResult {
     /**
      * Another request holds the key and has not finished.
      *
-     * @param retryAfterHint how long the store expects the holder to need, when it knows
+     * @param retryAfterHint how long the store expects the holder to need (the rest of its lease), when it
+     *     knows
+     * @param holderFingerprint the fingerprint of the request holding the key, when the store can see it
+     *     (a committed lease); a different fingerprint means the key is being reused for another request
      */
-    record Busy(Optional<Duration> retryAfterHint) implements ClaimResult {
-        private static final Busy UNKNOWN = new Busy(Optional.empty());
+    record Busy(Optional<Duration> retryAfterHint, Optional<RequestFingerprint> holderFingerprint)
+            implements ClaimResult {
+        private static final Busy UNKNOWN = new Busy(Optional.empty(), Optional.empty());
 
         public Busy {
             Objects.requireNonNull(retryAfterHint, "retryAfterHint");
+            Objects.requireNonNull(holderFingerprint, "holderFingerprint");
         }
 
-        /** Busy, with no idea for how long. */
+        /** Busy, without knowing the holder's request. */
+        public Busy(Optional<Duration> retryAfterHint) {
+            this(retryAfterHint, Optional.empty());
+        }
+
+        /** Busy, with no idea for how long or for which request. */
         public static Busy unknown() {
             return UNKNOWN;
+        }
+
+        /** Busy for a holder whose lease has {@code retryAfter} left. */
+        public static Busy leased(Duration retryAfter, RequestFingerprint holderFingerprint) {
+            return new Busy(Optional.of(retryAfter), Optional.of(holderFingerprint));
         }
     }
 }

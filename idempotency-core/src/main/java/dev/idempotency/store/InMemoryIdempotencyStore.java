@@ -1,7 +1,10 @@
 package dev.idempotency.store;
 
+import dev.idempotency.ExecutionMode;
 import dev.idempotency.StoredResponse;
 import dev.idempotency.internal.ClaimLifecycle;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
@@ -11,37 +14,55 @@ import java.util.concurrent.ConcurrentHashMap;
  * An {@link IdempotencyStore} in this JVM's memory: for tests, and for a single application instance
  * that can afford to forget its keys on restart. It has no transaction, so a handler's database writes do
  * not commit together with the outcome; use the JDBC store for that. Records stay until purged.
+ *
+ * <p>Leases ({@link ExecutionMode#LEASE}) are judged on the store's clock, given at creation.
  */
 public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
     private final Map<RecordKey, Object> entries = new ConcurrentHashMap<>();
+    private final Clock clock;
 
-    /** An empty store. */
+    /** An empty store whose leases follow the system clock. */
     public static InMemoryIdempotencyStore create() {
-        return new InMemoryIdempotencyStore();
+        return create(Clock.systemUTC());
     }
 
-    private InMemoryIdempotencyStore() {
+    /** An empty store whose leases follow {@code clock}. */
+    public static InMemoryIdempotencyStore create(Clock clock) {
+        return new InMemoryIdempotencyStore(Objects.requireNonNull(clock, "clock"));
+    }
+
+    private InMemoryIdempotencyStore(Clock clock) {
+        this.clock = clock;
     }
 
     @Override
     public ClaimResult claim(ClaimRequest request) {
         Objects.requireNonNull(request, "request");
-        MemoryClaim candidate = new MemoryClaim(request);
         Object[] found = new Object[1];
+        MemoryClaim[] created = new MemoryClaim[1];
         entries.compute(request.key(), (key, current) -> {
+            Instant storeNow = clock.instant();
             if (current == null || (current instanceof StoredRecord r && !r.expiresAt().isAfter(request.now()))) {
-                found[0] = candidate;
-                return candidate;
+                created[0] = new MemoryClaim(request, 1, storeNow);
+            } else if (current instanceof MemoryClaim held && held.leaseExpired(storeNow)
+                    && held.request.fingerprint().equals(request.fingerprint())) {
+                created[0] = new MemoryClaim(request, held.token + 1, storeNow);
             }
-            found[0] = current;
-            return current;
+            found[0] = created[0] != null ? created[0] : current;
+            return found[0];
         });
-        if (found[0] == candidate) {
-            return new ClaimResult.Acquired(candidate);
+        Object result = found[0];
+        if (result == created[0]) {
+            return new ClaimResult.Acquired(created[0]);
         }
-        if (found[0] instanceof StoredRecord record) {
+        if (result instanceof StoredRecord record) {
             return new ClaimResult.Existing(record);
+        }
+        MemoryClaim holder = (MemoryClaim) result;
+        if (holder.request.mode() == ExecutionMode.LEASE) {
+            Duration left = Duration.between(clock.instant(), holder.leaseExpiresAt);
+            return ClaimResult.Busy.leased(left.isNegative() ? Duration.ZERO : left, holder.request.fingerprint());
         }
         return ClaimResult.Busy.unknown();
     }
@@ -69,11 +90,20 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     private final class MemoryClaim implements Claim {
 
         private final ClaimRequest request;
+        private final long token;
         private final ClaimLifecycle lifecycle;
+        private volatile Instant leaseExpiresAt;
 
-        MemoryClaim(ClaimRequest request) {
+        MemoryClaim(ClaimRequest request, long token, Instant storeNow) {
             this.request = request;
+            this.token = token;
             this.lifecycle = new ClaimLifecycle(request.key().toString());
+            this.leaseExpiresAt = request.mode() == ExecutionMode.LEASE ? storeNow.plus(request.leaseDuration())
+                    : Instant.MAX;
+        }
+
+        boolean leaseExpired(Instant storeNow) {
+            return request.mode() == ExecutionMode.LEASE && !leaseExpiresAt.isAfter(storeNow);
         }
 
         @Override
@@ -83,12 +113,36 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         }
 
         @Override
+        public boolean renew() {
+            if (request.mode() != ExecutionMode.LEASE) {
+                return true;
+            }
+            boolean[] held = new boolean[1];
+            entries.computeIfPresent(request.key(), (key, current) -> {
+                if (current == this) {
+                    leaseExpiresAt = clock.instant().plus(request.leaseDuration());
+                    held[0] = true;
+                }
+                return current;
+            });
+            return held[0];
+        }
+
+        @Override
+        public long fencingToken() {
+            return token;
+        }
+
+        @Override
         public void complete(StoredResponse response) {
             Objects.requireNonNull(response, "response");
             lifecycle.completed();
             StoredRecord record = new StoredRecord(request.key(), request.fingerprint(), response, request.now(),
                     request.expiresAt());
             if (!entries.replace(request.key(), this, record)) {
+                if (request.mode() == ExecutionMode.LEASE) {
+                    throw new LeaseLostException(request.key(), token);
+                }
                 throw new StoreException("The claim of " + request.key() + " was lost before it completed");
             }
         }

@@ -1,6 +1,7 @@
 package dev.idempotency.jdbc;
 
 import dev.idempotency.store.StoreException;
+import java.util.List;
 import java.util.Objects;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -10,7 +11,8 @@ import org.flywaydb.core.api.FlywayException;
  * The store's table, created and upgraded by Flyway with a history table of its own,
  * {@value #HISTORY_TABLE}, so it never meets the application's own Flyway history. The migrations are
  * plain SQL files under {@link DatabaseEngine#schemaLocation()} in this jar, for users who manage their
- * schema with another tool (run them in version order and turn {@code migrate} off in the store builder).
+ * schema with another tool: run {@link #sqlResources} in order, and turn {@code migrate} off in the store
+ * builder.
  */
 public final class IdempotencySchema {
 
@@ -20,7 +22,20 @@ public final class IdempotencySchema {
     /** The Flyway history table of this library's migrations. */
     public static final String HISTORY_TABLE = "idempotency_schema_history";
 
+    /** The migration files of each engine's folder, in the order they must run. */
+    private static final List<String> SCRIPTS = List.of("V1__create_idempotency_record.sql", "V2__lease_mode.sql");
+
     private IdempotencySchema() {
+    }
+
+    /**
+     * The classpath resources of {@code engine}'s migrations, in the order they must run, for users who
+     * apply them with their own tool: for example
+     * {@code dev/idempotency/jdbc/schema/postgresql/V1__create_idempotency_record.sql}.
+     */
+    public static List<String> sqlResources(DatabaseEngine engine) {
+        Objects.requireNonNull(engine, "engine");
+        return SCRIPTS.stream().map(script -> engine.schemaLocation() + "/" + script).toList();
     }
 
     /**

@@ -2,8 +2,10 @@ package dev.idempotency.jdbc;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.idempotency.ExecutionMode;
 import dev.idempotency.IdempotencyConfigException;
 import dev.idempotency.jdbc.internal.JdbcClaim;
+import dev.idempotency.jdbc.internal.JdbcLeaseClaim;
 import dev.idempotency.jdbc.internal.SqlDialect;
 import dev.idempotency.jdbc.internal.SqlErrors;
 import dev.idempotency.store.ClaimRequest;
@@ -104,12 +106,18 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             }
             SqlDialect.ClaimFound found = dialect.claim(connection, request);
             if (found.state() == SqlDialect.ClaimState.ACQUIRED) {
+                if (request.mode() == ExecutionMode.LEASE) {
+                    // The lease is committed at once; the handler runs outside any transaction of ours.
+                    connection.commit();
+                    return new ClaimResult.Acquired(new JdbcLeaseClaim(pool, dialect, request, found.fencingToken()));
+                }
                 handedOver = true;
-                return new ClaimResult.Acquired(new JdbcClaim(pool, connection, restoreAutoCommit, dialect, request));
+                return new ClaimResult.Acquired(new JdbcClaim(pool, connection, restoreAutoCommit, dialect, request,
+                        found.fencingToken()));
             }
             connection.rollback();
             return found.state() == SqlDialect.ClaimState.EXISTING ? new ClaimResult.Existing(found.record())
-                    : ClaimResult.Busy.unknown();
+                    : found.busy();
         } catch (SQLException e) {
             throw SqlErrors.translate("claiming idempotency key " + request.key().key(), e);
         } finally {

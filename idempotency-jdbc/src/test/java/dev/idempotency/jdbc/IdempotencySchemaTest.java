@@ -15,6 +15,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Nested;
@@ -36,7 +37,7 @@ class IdempotencySchemaTest {
         @Test
         void storeMigrationRecordsItselfInItsOwnHistoryTable() throws SQLException {
             JdbcIdempotencyStore.create(database().dataSource()).close();
-            assertEquals(List.of("1"), appliedVersions(database().dataSource(), IdempotencySchema.HISTORY_TABLE));
+            assertEquals(List.of("1", "2"), appliedVersions(database().dataSource(), IdempotencySchema.HISTORY_TABLE));
         }
 
         @Test
@@ -46,7 +47,7 @@ class IdempotencySchemaTest {
             JdbcIdempotencyStore.create(ds).close();
             applicationFlyway(ds).load().migrate();
             assertEquals(List.of("1"), appliedVersions(ds, "flyway_schema_history"));
-            assertEquals(List.of("0", "1"), appliedVersions(ds, IdempotencySchema.HISTORY_TABLE),
+            assertEquals(List.of("0", "1", "2"), appliedVersions(ds, IdempotencySchema.HISTORY_TABLE),
                     "a schema with the application's tables is baselined at 0, so V1 still runs");
             assertEquals(0, count(ds, "SELECT count(*) FROM app_table"));
             assertEquals(0, count(ds, "SELECT count(*) FROM " + IdempotencySchema.TABLE));
@@ -66,22 +67,23 @@ class IdempotencySchemaTest {
             DataSource ds = database().dataSource();
             IdempotencySchema.migrate(ds, engine());
             IdempotencySchema.migrate(ds, engine());
-            assertEquals(List.of("1"), appliedVersions(ds, IdempotencySchema.HISTORY_TABLE));
+            assertEquals(List.of("1", "2"), appliedVersions(ds, IdempotencySchema.HISTORY_TABLE));
         }
 
         @Test
         void storeWithoutMigrationUsesATableCreatedFromThePublishedSql() throws Exception {
             DataSource ds = database().dataSource();
-            String sql;
-            try (InputStream in = getClass().getClassLoader()
-                    .getResourceAsStream(engine().schemaLocation() + "/V1__create_idempotency_record.sql")) {
-                assertNotNull(in, "the plain SQL is published in the jar");
-                sql = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            }
-            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-                for (String statement : withoutComments(sql).split(";")) {
-                    if (!statement.isBlank()) {
-                        st.execute(statement);
+            for (String resource : IdempotencySchema.sqlResources(engine())) {
+                String sql;
+                try (InputStream in = getClass().getClassLoader().getResourceAsStream(resource)) {
+                    assertNotNull(in, "the plain SQL is published in the jar: " + resource);
+                    sql = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                }
+                try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                    for (String statement : withoutComments(sql).split(";")) {
+                        if (!statement.isBlank()) {
+                            st.execute(statement);
+                        }
                     }
                 }
             }
@@ -89,6 +91,17 @@ class IdempotencySchemaTest {
                 assertEquals(engine(), store.engine());
             }
             assertEquals(0, count(ds, "SELECT count(*) FROM " + IdempotencySchema.TABLE));
+        }
+
+        @Test
+        void everyMigrationFileIsListedForUsersWhoApplyThemThemselves() throws Exception {
+            java.net.URL folder = getClass().getClassLoader().getResource(engine().schemaLocation());
+            assertNotNull(folder);
+            List<String> files;
+            try (Stream<java.nio.file.Path> listing = java.nio.file.Files.list(java.nio.file.Path.of(folder.toURI()))) {
+                files = listing.map(p -> engine().schemaLocation() + "/" + p.getFileName()).sorted().toList();
+            }
+            assertEquals(files, IdempotencySchema.sqlResources(engine()));
         }
 
         private static String withoutComments(String sql) {

@@ -4,6 +4,7 @@ import dev.idempotency.HandlerResponse;
 import dev.idempotency.Idempotency;
 import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.IdempotencyConfigException;
+import dev.idempotency.IdempotencyContext;
 import dev.idempotency.IdempotencyProperties;
 import dev.idempotency.Outcome;
 import dev.idempotency.StoredResponse;
@@ -37,7 +38,10 @@ import java.util.Set;
  *
  * <p>With a JDBC store, the claim of the key, the handler's own writes (through the store's
  * transaction-joining DataSource) and the stored outcome commit in one transaction, and the response is
- * held back until that commit succeeded.
+ * held back until that commit succeeded. Paths configured for {@linkplain dev.idempotency.ExecutionMode#LEASE
+ * lease mode} instead claim the key with a renewed lease, run the handler outside any transaction, and
+ * store the outcome afterwards; the handler finds its {@link IdempotencyContext} in the request attribute
+ * {@value #CONTEXT_ATTRIBUTE}.
  *
  * <p>Three ways to register it:
  * <ul>
@@ -64,6 +68,14 @@ public final class IdempotencyFilter implements Filter {
 
     /** The header that marks a replayed response. */
     public static final String REPLAYED_HEADER = OutcomeWriter.REPLAYED_HEADER;
+
+    /**
+     * The request attribute holding the running request's {@link IdempotencyContext} (its key, mode,
+     * fencing token and {@link IdempotencyContext#derivedKey derived keys} for downstream calls), set for
+     * the handler of every request the protocol runs. {@link IdempotencyContext#current()} gives the same
+     * on the handler's thread.
+     */
+    public static final String CONTEXT_ATTRIBUTE = "dev.idempotency.context";
 
     private final IdempotencyStore explicitStore;
     private final IdempotencyConfig explicitConfig;
@@ -175,7 +187,9 @@ public final class IdempotencyFilter implements Filter {
         try {
             outcome = protocol.process(new ServletIncomingRequest(request, scopeResolver), body -> {
                 capture[0] = new CapturingResponse(response, protocol.config().maxResponseBytes());
-                chain.doFilter(new CachedBodyRequest(request, body), capture[0]);
+                CachedBodyRequest handlerRequest = new CachedBodyRequest(request, body);
+                handlerRequest.setAttribute(CONTEXT_ATTRIBUTE, IdempotencyContext.current().orElse(null));
+                chain.doFilter(handlerRequest, capture[0]);
                 return capture[0].toHandlerResponse();
             });
         } catch (IOException | ServletException | RuntimeException | Error e) {

@@ -22,6 +22,7 @@ import dev.idempotency.store.Claim;
 import dev.idempotency.store.ClaimRequest;
 import dev.idempotency.store.ClaimResult;
 import dev.idempotency.store.IdempotencyStore;
+import dev.idempotency.store.LeaseLostException;
 import dev.idempotency.store.RecordKey;
 import dev.idempotency.store.StoredRecord;
 import java.io.IOException;
@@ -31,6 +32,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Locale;
 import java.util.Random;
 import java.util.UUID;
@@ -100,6 +102,9 @@ public abstract class IdempotencyStoreContract {
     private static final Duration PATIENCE = Duration.ofSeconds(30);
 
     private static final RequestFingerprint FINGERPRINT = fingerprint("contract request");
+
+    /** The lease of the tests that wait for one to run out; leases are judged on the store's own clock. */
+    private static final Duration SHORT_LEASE = Duration.ofSeconds(1);
 
     private String scope;
     private Instant t0;
@@ -713,10 +718,130 @@ public abstract class IdempotencyStoreContract {
         assertResponse(response, existingAt(key, reclaimAt.plusSeconds(1)).response());
     }
 
+    // ---------------------------------------------------------------- lease mode
+
+    /**
+     * A lease-mode claim is committed at once: a claim from elsewhere is {@link ClaimResult.Busy} with the
+     * rest of the lease as its hint and the holder's fingerprint, so the caller can tell a retry (409) from
+     * a key reused for another request (422).
+     */
+    @Test
+    public void leaseClaimIsBusyForOthersWithTheRestOfTheLeaseAndTheHoldersFingerprint() {
+        RecordKey key = newKey();
+        try (Claim holder = acquire(leaseAt(key, t0, FINGERPRINT, Duration.ofSeconds(30)))) {
+            assertTrue(holder.fencingToken() >= 1, "a lease carries a fencing token, not " + holder.fencingToken());
+            ClaimResult.Busy busy = assertInstanceOf(ClaimResult.Busy.class, onWorker(PATIENCE, "a claim of a leased key",
+                    () -> probe(leaseAt(key, t0.plusSeconds(1), FINGERPRINT, Duration.ofSeconds(30)))));
+            Duration left = busy.retryAfterHint().orElseThrow(() -> new AssertionError("no lease hint: " + busy));
+            assertTrue(!left.isNegative() && left.compareTo(Duration.ofSeconds(30)) <= 0, "lease left " + left);
+            assertEquals(Optional.of(FINGERPRINT), busy.holderFingerprint());
+            holder.complete(response(201, "leased"));
+        }
+        assertResponse(response(201, "leased"), existingAt(key, t0.plusSeconds(2)).response());
+    }
+
+    /** A transaction-mode claim that meets a live lease is busy too. */
+    @Test
+    public void transactionClaimOfALeasedKeyIsBusy() {
+        RecordKey key = newKey();
+        try (Claim holder = acquire(leaseAt(key, t0, FINGERPRINT, Duration.ofSeconds(30)))) {
+            assertBusy(onWorker(PATIENCE, "a transaction claim of a leased key", () -> probe(at(key, t0.plusSeconds(1)))),
+                    "a transaction claim of " + key + " while it is leased");
+            holder.abandon();
+        }
+    }
+
+    /** Abandoning a lease-mode claim frees its key at once. */
+    @Test
+    public void abandonedLeaseFreesTheKey() {
+        RecordKey key = newKey();
+        try (Claim holder = acquire(leaseAt(key, t0, FINGERPRINT, Duration.ofSeconds(30)))) {
+            holder.abandon();
+        }
+        assertAcquired(probe(leaseAt(key, t0.plusSeconds(1), FINGERPRINT, Duration.ofSeconds(30))), "after abandon");
+    }
+
+    /**
+     * A lease that runs out (its holder crashed, or stalled) lets the same request take the key over with
+     * a higher fencing token; the old holder can then neither store its outcome nor release the new
+     * holder's key, and its renewal reports the loss. The lease is judged on the store's own clock, so this
+     * test waits for it in real time.
+     */
+    @Test
+    public void expiredLeaseIsTakenOverAndTheOldHolderIsFencedOff() throws InterruptedException {
+        RecordKey key = newKey();
+        Claim stale = acquire(leaseAt(key, t0, FINGERPRINT, SHORT_LEASE));
+        try {
+            Thread.sleep(SHORT_LEASE.plusMillis(300).toMillis());
+            try (Claim takeover = acquire(leaseAt(key, t0.plusSeconds(5), FINGERPRINT, Duration.ofSeconds(30)))) {
+                assertTrue(takeover.fencingToken() > stale.fencingToken(), "takeover token " + takeover.fencingToken()
+                        + " must exceed the stale holder's " + stale.fencingToken());
+                assertFalse(stale.renew(), "the stale holder's renewal reports the lost lease");
+                assertThrows(LeaseLostException.class, () -> stale.complete(response(201, "too late")));
+                stale.close();
+                assertBusy(probe(leaseAt(key, t0.plusSeconds(6), FINGERPRINT, Duration.ofSeconds(30))),
+                        "the stale holder's close must not release the new holder");
+                takeover.complete(response(201, "took over"));
+            }
+        } finally {
+            stale.close();
+        }
+        assertResponse(response(201, "took over"), existingAt(key, t0.plusSeconds(7)).response());
+    }
+
+    /** An expired lease of one request is not taken over by another request with the same key. */
+    @Test
+    public void expiredLeaseIsNotTakenOverByADifferentRequest() throws InterruptedException {
+        RecordKey key = newKey();
+        RequestFingerprint other = fingerprint("another request");
+        try (Claim stale = acquire(leaseAt(key, t0, FINGERPRINT, SHORT_LEASE))) {
+            Thread.sleep(SHORT_LEASE.plusMillis(300).toMillis());
+            ClaimResult.Busy busy = assertInstanceOf(ClaimResult.Busy.class,
+                    probe(leaseAt(key, t0.plusSeconds(5), other, Duration.ofSeconds(30))));
+            assertEquals(Optional.of(FINGERPRINT), busy.holderFingerprint(),
+                    "the caller needs the holder's fingerprint to answer 422");
+            stale.abandon();
+        }
+    }
+
+    /** Renewing keeps a lease alive past its first expiry. */
+    @Test
+    public void renewedLeaseOutlivesItsFirstExpiry() throws InterruptedException {
+        RecordKey key = newKey();
+        try (Claim holder = acquire(leaseAt(key, t0, FINGERPRINT, SHORT_LEASE))) {
+            long deadline = System.nanoTime() + SHORT_LEASE.multipliedBy(2).toNanos();
+            while (System.nanoTime() < deadline) {
+                assertTrue(holder.renew(), "renewing a lease nobody took over");
+                Thread.sleep(SHORT_LEASE.toMillis() / 4);
+            }
+            assertBusy(probe(leaseAt(key, t0.plusSeconds(5), FINGERPRINT, Duration.ofSeconds(30))),
+                    "a renewed lease after twice its duration");
+            holder.complete(response(200, "renewed"));
+        }
+    }
+
+    /** A record past its time to live is not purged while a lease on it is live. */
+    @Test
+    public void purgeNeverDeletesALiveLease() {
+        Instant era = Instant.parse("2140-01-01T00:00:00Z");
+        purgeEverythingExpiredBy(era);
+        RecordKey key = newKey();
+        try (Claim holder = acquire(new ClaimRequest(key, FINGERPRINT, era, era.plusSeconds(5), dev.idempotency.ExecutionMode.LEASE,
+                Duration.ofSeconds(30)))) {
+            assertEquals(0, store().purgeExpired(era.plus(Duration.ofHours(1)), 100),
+                    "a live lease was purged because its record's time to live had passed");
+            holder.complete(response(201, "kept"));
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private RecordKey newKey() {
         return uniqueKey(scope);
+    }
+
+    private static ClaimRequest leaseAt(RecordKey key, Instant now, RequestFingerprint fingerprint, Duration lease) {
+        return ClaimRequest.lease(key, fingerprint, now, now.plus(DEFAULT_TTL), lease);
     }
 
     private static ClaimRequest at(RecordKey key, Instant now) {

@@ -1,6 +1,7 @@
 package dev.idempotency.jdbc.internal;
 
 import dev.idempotency.store.ClaimRequest;
+import dev.idempotency.store.ClaimResult;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -9,13 +10,12 @@ import java.sql.Statement;
 
 /**
  * H2: the in-progress row is inserted at once; a concurrent claimer's insert meets the uncommitted row,
- * and with the session's lock timeout at a millisecond for the claim it fails at once (lock timeout) instead of
- * waiting, which reads as "busy". The timeout is restored before the handler runs.
+ * and with the session's lock timeout at a millisecond for the claim it fails at once (lock timeout)
+ * instead of waiting, which reads as "busy". The timeout is restored before the handler runs.
  */
 final class H2Dialect extends SqlDialect {
 
-    private static final String INSERT = "INSERT INTO " + TABLE + " " + INSERT_COLUMNS
-            + " VALUES (?, ?, ?, ?, 'IN_PROGRESS', ?, ?)";
+    private final String insert = "INSERT INTO " + TABLE + " " + INSERT_COLUMNS + " VALUES (" + insertValues() + ")";
     private static final String DUPLICATE_KEY = "23505";
     private static final int LOCK_TIMEOUT = 50200;
     /**
@@ -23,6 +23,16 @@ final class H2Dialect extends SqlDialect {
      * because H2 2.x treats a zero timeout on an UPDATE's row lock as "the default" (2 s).
      */
     private static final int CLAIM_LOCK_TIMEOUT_MILLIS = 1;
+
+    @Override
+    protected String now() {
+        return "CURRENT_TIMESTAMP";
+    }
+
+    @Override
+    protected String leaseExpiry(String millis) {
+        return "CASE WHEN " + millis + " > 0 THEN DATEADD(MILLISECOND, " + millis + ", CURRENT_TIMESTAMP) END";
+    }
 
     @Override
     public ClaimFound claim(Connection connection, ClaimRequest request) throws SQLException {
@@ -37,13 +47,13 @@ final class H2Dialect extends SqlDialect {
 
     private ClaimFound claimWithoutWaiting(Connection connection, ClaimRequest request) throws SQLException {
         for (int attempt = 0; attempt < 3; attempt++) {
-            try (PreparedStatement ps = connection.prepareStatement(INSERT)) {
+            try (PreparedStatement ps = connection.prepareStatement(insert)) {
                 bindInsert(ps, 1, request);
                 ps.executeUpdate();
-                return ClaimFound.ACQUIRED;
+                return ClaimFound.acquired(1);
             } catch (SQLException e) {
                 if (e.getErrorCode() == LOCK_TIMEOUT) {
-                    return ClaimFound.BUSY;
+                    return ClaimFound.busy(ClaimResult.Busy.unknown());
                 }
                 if (!DUPLICATE_KEY.equals(e.getSQLState())) {
                     throw e;
@@ -57,21 +67,22 @@ final class H2Dialect extends SqlDialect {
             if (row == null) {
                 continue; // purged between the insert and the read: try the insert again
             }
-            if (row.liveAt(request.now())) {
+            if (!reclaimable(row, request)) {
                 return judge(row);
             }
             try {
-                if (reclaim(connection, request)) {
-                    return ClaimFound.ACQUIRED;
+                long token = reclaim(connection, request, row);
+                if (token > 0) {
+                    return ClaimFound.acquired(token);
                 }
             } catch (SQLException e) {
                 if (e.getErrorCode() == LOCK_TIMEOUT) {
-                    return ClaimFound.BUSY;
+                    return ClaimFound.busy(ClaimResult.Busy.unknown());
                 }
                 throw e;
             }
         }
-        return ClaimFound.BUSY;
+        return ClaimFound.busy(ClaimResult.Busy.unknown());
     }
 
     private static int lockTimeout(Connection connection) throws SQLException {

@@ -4,6 +4,7 @@ import dev.idempotency.StoredResponse;
 import dev.idempotency.internal.ClaimLifecycle;
 import dev.idempotency.store.Claim;
 import dev.idempotency.store.ClaimRequest;
+import dev.idempotency.store.StoreException;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -23,16 +24,23 @@ public final class JdbcClaim implements Claim {
     private final boolean restoreAutoCommit;
     private final SqlDialect dialect;
     private final ClaimRequest request;
+    private final long fencingToken;
     private final ClaimLifecycle lifecycle;
 
     public JdbcClaim(DataSource pool, Connection connection, boolean restoreAutoCommit, SqlDialect dialect,
-            ClaimRequest request) {
+            ClaimRequest request, long fencingToken) {
         this.pool = pool;
         this.connection = connection;
         this.restoreAutoCommit = restoreAutoCommit;
         this.dialect = dialect;
         this.request = request;
+        this.fencingToken = fencingToken;
         this.lifecycle = new ClaimLifecycle(request.key().toString());
+    }
+
+    @Override
+    public long fencingToken() {
+        return fencingToken;
     }
 
     @Override
@@ -51,7 +59,10 @@ public final class JdbcClaim implements Claim {
         Objects.requireNonNull(response, "response");
         lifecycle.completed();
         try {
-            dialect.complete(connection, request.key(), response);
+            if (!dialect.complete(connection, request.key(), fencingToken, response)) {
+                throw new StoreException("The claim of " + request.key() + " was not found while storing its outcome; "
+                        + "was the table changed underneath?");
+            }
             connection.commit();
         } catch (SQLException e) {
             rollbackQuietly();

@@ -1,6 +1,7 @@
 package dev.idempotency.jdbc.internal;
 
 import dev.idempotency.store.ClaimRequest;
+import dev.idempotency.store.ClaimResult;
 import dev.idempotency.store.RecordKey;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -19,20 +20,31 @@ import java.sql.SQLException;
  */
 final class PostgresDialect extends SqlDialect {
 
-    private static final String TRY_CLAIM = "WITH claim_lock AS (SELECT pg_try_advisory_xact_lock(?) AS acquired), "
-            + "inserted AS (INSERT INTO " + TABLE + " " + INSERT_COLUMNS
-            + " SELECT ?, ?, ?, ?, 'IN_PROGRESS', ?, ? FROM claim_lock WHERE acquired"
-            + " ON CONFLICT (scope, idempotency_key) DO NOTHING RETURNING 1) "
+    private final String tryClaim = "WITH claim_lock AS (SELECT pg_try_advisory_xact_lock(?) AS acquired), "
+            + "inserted AS (INSERT INTO " + TABLE + " " + INSERT_COLUMNS + " SELECT " + insertValues()
+            + " FROM claim_lock WHERE acquired ON CONFLICT (scope, idempotency_key) DO NOTHING RETURNING 1) "
             + "SELECT acquired, EXISTS (SELECT 1 FROM inserted) FROM claim_lock";
 
-    private static final String INSERT = "INSERT INTO " + TABLE + " " + INSERT_COLUMNS
-            + " VALUES (?, ?, ?, ?, 'IN_PROGRESS', ?, ?) ON CONFLICT (scope, idempotency_key) DO NOTHING";
+    private final String insert = "INSERT INTO " + TABLE + " " + INSERT_COLUMNS + " VALUES (" + insertValues()
+            + ") ON CONFLICT (scope, idempotency_key) DO NOTHING";
+
+    @Override
+    protected String now() {
+        // clock_timestamp(), not now(): now() stands still for the whole transaction.
+        return "clock_timestamp()";
+    }
+
+    @Override
+    protected String leaseExpiry(String millis) {
+        return "CASE WHEN " + millis + " > 0 THEN clock_timestamp() + " + millis
+                + " * INTERVAL '1 millisecond' END";
+    }
 
     @Override
     public ClaimFound claim(Connection connection, ClaimRequest request) throws SQLException {
         boolean locked;
         boolean inserted;
-        try (PreparedStatement ps = connection.prepareStatement(TRY_CLAIM)) {
+        try (PreparedStatement ps = connection.prepareStatement(tryClaim)) {
             ps.setLong(1, lockKey(request.key()));
             bindInsert(ps, 2, request);
             try (ResultSet rs = ps.executeQuery()) {
@@ -42,23 +54,24 @@ final class PostgresDialect extends SqlDialect {
             }
         }
         if (inserted) {
-            return ClaimFound.ACQUIRED;
+            return ClaimFound.acquired(1);
         }
         // A completed record is answered even without the lock: replays of one key may run side by side.
         Row row = read(connection, request.key());
-        if (row != null && row.liveAt(request.now())) {
+        if (row != null && !reclaimable(row, request)) {
             return judge(row);
         }
         if (!locked) {
-            return ClaimFound.BUSY;
+            return ClaimFound.busy(ClaimResult.Busy.unknown());
         }
-        // We hold the lock and the record is expired or was purged in between: take the key over.
-        if (row != null && reclaim(connection, request)) {
-            return ClaimFound.ACQUIRED;
+        // We hold the lock and the record is expired (or its lease is), or it was purged in between.
+        if (row != null) {
+            long token = reclaim(connection, request, row);
+            return token > 0 ? ClaimFound.acquired(token) : ClaimFound.busy(ClaimResult.Busy.unknown());
         }
-        try (PreparedStatement ps = connection.prepareStatement(INSERT)) {
+        try (PreparedStatement ps = connection.prepareStatement(insert)) {
             bindInsert(ps, 1, request);
-            return ps.executeUpdate() == 1 ? ClaimFound.ACQUIRED : ClaimFound.BUSY;
+            return ps.executeUpdate() == 1 ? ClaimFound.acquired(1) : ClaimFound.busy(ClaimResult.Busy.unknown());
         }
     }
 

@@ -1,9 +1,11 @@
 package dev.idempotency.jdbc.internal;
 
+import dev.idempotency.ExecutionMode;
 import dev.idempotency.RequestFingerprint;
 import dev.idempotency.StoredResponse;
 import dev.idempotency.jdbc.DatabaseEngine;
 import dev.idempotency.store.ClaimRequest;
+import dev.idempotency.store.ClaimResult;
 import dev.idempotency.store.RecordKey;
 import dev.idempotency.store.StoreException;
 import dev.idempotency.store.StoredRecord;
@@ -11,50 +13,89 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 
 /**
  * The SQL of one database engine. Claims run inside a transaction the caller opened (auto-commit off);
- * the dialect never commits or rolls back, except where it says so.
+ * the dialect never commits or rolls back, except where it says so. Leases are judged on the database's
+ * clock ({@link #now()}), never the application's, so application instances with skewed clocks agree.
  */
 public abstract class SqlDialect {
 
     /** What a claim attempt found. */
     public enum ClaimState { ACQUIRED, BUSY, EXISTING }
 
-    /** The result of {@link #claim}: a state, and the record when it is {@code EXISTING}. */
-    public record ClaimFound(ClaimState state, StoredRecord record) {
-        static final ClaimFound ACQUIRED = new ClaimFound(ClaimState.ACQUIRED, null);
-        static final ClaimFound BUSY = new ClaimFound(ClaimState.BUSY, null);
+    /**
+     * The result of {@link #claim}: a state; the record when it is {@code EXISTING}; the fencing token when
+     * {@code ACQUIRED}; what is known of the holder when {@code BUSY}.
+     */
+    public record ClaimFound(ClaimState state, StoredRecord record, long fencingToken, ClaimResult.Busy busy) {
+        static ClaimFound acquired(long fencingToken) {
+            return new ClaimFound(ClaimState.ACQUIRED, null, fencingToken, null);
+        }
+
+        static ClaimFound busy(ClaimResult.Busy busy) {
+            return new ClaimFound(ClaimState.BUSY, null, 0, busy);
+        }
+
+        static ClaimFound existing(StoredRecord record) {
+            return new ClaimFound(ClaimState.EXISTING, record, 0, null);
+        }
     }
 
-    /** The record as read, completed or not. */
-    protected record Row(String state, StoredRecord record, Instant expiresAt) {
+    /** The record as read, completed or not, with the database's clock at the moment of reading. */
+    protected record Row(String state, RequestFingerprint fingerprint, StoredRecord record, Instant expiresAt,
+            Instant leaseExpiresAt, long fencingToken, Instant databaseNow) {
+
         boolean liveAt(Instant now) {
             return expiresAt.isAfter(now);
+        }
+
+        boolean leaseExpired() {
+            return leaseExpiresAt != null && !leaseExpiresAt.isAfter(databaseNow);
         }
     }
 
     static final String TABLE = "idempotency_record";
 
-    private static final String SELECT_ROW = "SELECT state, fingerprint_version, fingerprint, response_status, "
-            + "response_headers, response_body, created_at, expires_at FROM " + TABLE
-            + " WHERE scope = ? AND idempotency_key = ?";
+    private final String selectRow;
+    private final String reclaim;
+    private final String complete;
+    private final String purge;
+    private final String renew;
+    private final String release;
 
-    private static final String RECLAIM = "UPDATE " + TABLE + " SET fingerprint_version = ?, fingerprint = ?, "
-            + "state = 'IN_PROGRESS', response_status = NULL, response_headers = NULL, response_body = NULL, "
-            + "created_at = ?, expires_at = ? WHERE scope = ? AND idempotency_key = ? AND expires_at <= ?";
-
-    private static final String COMPLETE = "UPDATE " + TABLE + " SET state = 'COMPLETED', response_status = ?, "
-            + "response_headers = ?, response_body = ? WHERE scope = ? AND idempotency_key = ? "
-            + "AND state = 'IN_PROGRESS'";
-
-    // Rows a claim holds are locked; SKIP LOCKED leaves them, and lets concurrent purges share the work.
-    private static final String PURGE = "DELETE FROM " + TABLE + " WHERE (scope, idempotency_key) IN ("
-            + "SELECT scope, idempotency_key FROM " + TABLE + " WHERE expires_at <= ? "
-            + "FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED)";
+    protected SqlDialect() {
+        String now = now();
+        String lease = leaseExpiry("?");
+        selectRow = "SELECT state, fingerprint_version, fingerprint, response_status, response_headers, response_body, "
+                + "created_at, expires_at, lease_expires_at, fencing_token, " + now + " FROM " + TABLE
+                + " WHERE scope = ? AND idempotency_key = ?";
+        // Takes over a record whose time to live ran out, or a lease that expired for the same request. The
+        // token read before must still be there, so two takeovers can never both succeed.
+        reclaim = "UPDATE " + TABLE + " SET fingerprint_version = ?, fingerprint = ?, state = 'IN_PROGRESS', "
+                + "response_status = NULL, response_headers = NULL, response_body = NULL, created_at = ?, "
+                + "expires_at = ?, lease_expires_at = " + lease + ", fencing_token = fencing_token + 1 "
+                + "WHERE scope = ? AND idempotency_key = ? AND fencing_token = ? AND (expires_at <= ? OR "
+                + "(state = 'IN_PROGRESS' AND lease_expires_at <= " + now + " AND fingerprint_version = ? "
+                + "AND fingerprint = ?))";
+        complete = "UPDATE " + TABLE + " SET state = 'COMPLETED', response_status = ?, response_headers = ?, "
+                + "response_body = ?, lease_expires_at = NULL WHERE scope = ? AND idempotency_key = ? "
+                + "AND fencing_token = ? AND state = 'IN_PROGRESS'";
+        renew = "UPDATE " + TABLE + " SET lease_expires_at = " + lease + " WHERE scope = ? AND idempotency_key = ? "
+                + "AND fencing_token = ? AND state = 'IN_PROGRESS'";
+        release = "DELETE FROM " + TABLE + " WHERE scope = ? AND idempotency_key = ? AND fencing_token = ? "
+                + "AND state = 'IN_PROGRESS'";
+        // Rows a claim holds are locked; SKIP LOCKED leaves them, and lets concurrent purges share the work.
+        // A live lease is never purged, even past the record's time to live.
+        purge = "DELETE FROM " + TABLE + " WHERE (scope, idempotency_key) IN ("
+                + "SELECT scope, idempotency_key FROM " + TABLE + " WHERE expires_at <= ? "
+                + "AND (lease_expires_at IS NULL OR lease_expires_at <= " + now + ") "
+                + "FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED)";
+    }
 
     /** The dialect of {@code engine}. */
     public static SqlDialect of(DatabaseEngine engine) {
@@ -64,28 +105,65 @@ public abstract class SqlDialect {
         };
     }
 
+    /** The database's current time, as a SQL expression that moves within a transaction. */
+    protected abstract String now();
+
+    /**
+     * A SQL expression for the end of a lease that starts now: {@code millis} is a parameter placeholder
+     * holding the lease length in milliseconds, or 0 for no lease (NULL).
+     */
+    protected abstract String leaseExpiry(String millis);
+
     /** Claims the key inside the caller's transaction, without waiting for another holder. */
     public abstract ClaimFound claim(Connection connection, ClaimRequest request) throws SQLException;
 
-    /** Writes the outcome of a held claim; the caller commits. */
-    public void complete(Connection connection, RecordKey key, StoredResponse response) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(COMPLETE)) {
+    /**
+     * Writes the outcome of a held claim; the caller commits.
+     *
+     * @return {@code false} if the claim's fencing token is no longer the record's (the lease was lost)
+     */
+    public boolean complete(Connection connection, RecordKey key, long fencingToken, StoredResponse response)
+            throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(complete)) {
             ps.setInt(1, response.status());
             ps.setString(2, HeaderCodec.encode(response.headers()));
             ps.setBytes(3, response.body());
             ps.setString(4, key.scope());
             ps.setString(5, key.key().value());
+            ps.setLong(6, fencingToken);
             int updated = ps.executeUpdate();
-            if (updated != 1) {
-                throw new StoreException("The claim of " + key + " was not found while storing its outcome ("
-                        + updated + " rows updated); was the table changed underneath?");
+            if (updated > 1) {
+                throw new StoreException("Storing the outcome of " + key + " updated " + updated + " rows");
             }
+            return updated == 1;
+        }
+    }
+
+    /** Extends a lease from now by the database clock; {@code false} if the fencing token moved on. */
+    public boolean renew(Connection connection, RecordKey key, long fencingToken, Duration lease) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(renew)) {
+            ps.setLong(1, lease.toMillis());
+            ps.setLong(2, lease.toMillis());
+            ps.setString(3, key.scope());
+            ps.setString(4, key.key().value());
+            ps.setLong(5, fencingToken);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** Deletes a lease-mode claim's in-progress record, if the fencing token is still its own. */
+    public void release(Connection connection, RecordKey key, long fencingToken) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(release)) {
+            ps.setString(1, key.scope());
+            ps.setString(2, key.key().value());
+            ps.setLong(3, fencingToken);
+            ps.executeUpdate();
         }
     }
 
     /** Deletes up to {@code limit} expired records; the caller commits. */
     public int purge(Connection connection, Instant now, int limit) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(PURGE)) {
+        try (PreparedStatement ps = connection.prepareStatement(purge)) {
             ps.setObject(1, timestamp(now));
             ps.setInt(2, limit);
             return ps.executeUpdate();
@@ -94,7 +172,7 @@ public abstract class SqlDialect {
 
     /** Reads the record of {@code key}, or {@code null}. */
     protected Row read(Connection connection, RecordKey key) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(SELECT_ROW)) {
+        try (PreparedStatement ps = connection.prepareStatement(selectRow)) {
             ps.setString(1, key.scope());
             ps.setString(2, key.key().value());
             try (ResultSet rs = ps.executeQuery()) {
@@ -102,55 +180,95 @@ public abstract class SqlDialect {
                     return null;
                 }
                 String state = rs.getString(1);
+                RequestFingerprint fingerprint = RequestFingerprint.restore(rs.getInt(2), rs.getBytes(3));
                 Instant createdAt = rs.getObject(7, OffsetDateTime.class).toInstant();
                 Instant expiresAt = rs.getObject(8, OffsetDateTime.class).toInstant();
+                OffsetDateTime lease = rs.getObject(9, OffsetDateTime.class);
+                long token = rs.getLong(10);
+                Instant databaseNow = rs.getObject(11, OffsetDateTime.class).toInstant();
                 StoredRecord record = null;
                 if ("COMPLETED".equals(state)) {
-                    RequestFingerprint fingerprint = RequestFingerprint.restore(rs.getInt(2), rs.getBytes(3));
                     byte[] body = rs.getBytes(6);
                     StoredResponse response = StoredResponse.of(rs.getInt(4), HeaderCodec.decode(rs.getString(5)),
                             body == null ? new byte[0] : body);
                     record = new StoredRecord(key, fingerprint, response, createdAt, expiresAt);
                 }
-                return new Row(state, record, expiresAt);
+                return new Row(state, fingerprint, record, expiresAt, lease == null ? null : lease.toInstant(), token,
+                        databaseNow);
             }
         }
     }
 
-    /** Judges a record that stands in the way of a claim. */
+    /**
+     * Judges a live record that stands in the way of a claim: a completed one is replayed, an in-progress
+     * one is busy (with the rest of its lease and its fingerprint, when it is a committed lease).
+     */
     protected static ClaimFound judge(Row row) {
         if ("COMPLETED".equals(row.state())) {
-            return new ClaimFound(ClaimState.EXISTING, row.record());
+            return ClaimFound.existing(row.record());
         }
-        return ClaimFound.BUSY;
+        if (row.leaseExpiresAt() != null) {
+            Duration left = Duration.between(row.databaseNow(), row.leaseExpiresAt());
+            return ClaimFound.busy(ClaimResult.Busy.leased(left.isNegative() ? Duration.ZERO : left, row.fingerprint()));
+        }
+        return ClaimFound.busy(ClaimResult.Busy.unknown());
     }
 
-    /** Takes over an expired record; {@code true} if this transaction now holds it. */
-    protected boolean reclaim(Connection connection, ClaimRequest request) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(RECLAIM)) {
+    /** Whether a record that is in the way may be taken over by {@code request}. */
+    protected static boolean reclaimable(Row row, ClaimRequest request) {
+        return !row.liveAt(request.now()) || ("IN_PROGRESS".equals(row.state()) && row.leaseExpired()
+                && row.fingerprint().equals(request.fingerprint()));
+    }
+
+    /**
+     * Takes over a record that {@link #reclaimable} allowed, if it is still as it was read.
+     *
+     * @return the new fencing token, or -1 if the record changed in between
+     */
+    protected long reclaim(Connection connection, ClaimRequest request, Row row) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(reclaim)) {
+            long leaseMillis = leaseMillis(request);
             ps.setInt(1, request.fingerprint().version());
             ps.setBytes(2, request.fingerprint().digest());
             ps.setObject(3, timestamp(request.now()));
             ps.setObject(4, timestamp(request.expiresAt()));
-            ps.setString(5, request.key().scope());
-            ps.setString(6, request.key().key().value());
-            ps.setObject(7, timestamp(request.now()));
-            return ps.executeUpdate() == 1;
+            ps.setLong(5, leaseMillis);
+            ps.setLong(6, leaseMillis);
+            ps.setString(7, request.key().scope());
+            ps.setString(8, request.key().key().value());
+            ps.setLong(9, row.fencingToken());
+            ps.setObject(10, timestamp(request.now()));
+            ps.setInt(11, request.fingerprint().version());
+            ps.setBytes(12, request.fingerprint().digest());
+            return ps.executeUpdate() == 1 ? row.fencingToken() + 1 : -1;
         }
     }
 
-    /** Binds the insert of a new in-progress record, from parameter {@code first} on (6 parameters). */
+    /** The columns of a new in-progress record, in the order of {@link #insertValues()}. */
+    protected static final String INSERT_COLUMNS = "(scope, idempotency_key, fingerprint_version, fingerprint, state, "
+            + "created_at, expires_at, lease_expires_at, fencing_token)";
+
+    /** The values of a new in-progress record, with the placeholders {@link #bindInsert} binds. */
+    protected String insertValues() {
+        return "?, ?, ?, ?, 'IN_PROGRESS', ?, ?, " + leaseExpiry("?") + ", 1";
+    }
+
+    /** Binds a new in-progress record from parameter {@code first} on (8 parameters). */
     protected static void bindInsert(PreparedStatement ps, int first, ClaimRequest request) throws SQLException {
+        long leaseMillis = leaseMillis(request);
         ps.setString(first, request.key().scope());
         ps.setString(first + 1, request.key().key().value());
         ps.setInt(first + 2, request.fingerprint().version());
         ps.setBytes(first + 3, request.fingerprint().digest());
         ps.setObject(first + 4, timestamp(request.now()));
         ps.setObject(first + 5, timestamp(request.expiresAt()));
+        ps.setLong(first + 6, leaseMillis);
+        ps.setLong(first + 7, leaseMillis);
     }
 
-    protected static final String INSERT_COLUMNS = "(scope, idempotency_key, fingerprint_version, fingerprint, state, "
-            + "created_at, expires_at)";
+    private static long leaseMillis(ClaimRequest request) {
+        return request.mode() == ExecutionMode.LEASE ? Math.max(1, request.leaseDuration().toMillis()) : 0;
+    }
 
     protected static OffsetDateTime timestamp(Instant instant) {
         return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);

@@ -1,0 +1,82 @@
+package dev.idempotency.it.lease;
+
+import dev.idempotency.IdempotencyConfig;
+import dev.idempotency.IdempotencyContext;
+import dev.idempotency.jdbc.JdbcIdempotencyStore;
+import dev.idempotency.servlet.IdempotencyFilter;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+
+/**
+ * {@code POST /payments} in lease mode: the handler charges a downstream provider with a key derived from
+ * the request's idempotency key, outside any database transaction. {@code X-Test-Sleep-Ms} delays it
+ * after the charge. The client's scope is the {@code X-Client} header as it is, so tests can claim the
+ * same record the filter would.
+ */
+final class PaymentsApp implements AutoCloseable {
+
+    private final Server server;
+    final JdbcIdempotencyStore store;
+    final FakePaymentProvider provider = new FakePaymentProvider();
+    final AtomicInteger handlerRuns = new AtomicInteger();
+
+    PaymentsApp(DataSource pool, IdempotencyConfig config) throws Exception {
+        store = JdbcIdempotencyStore.create(pool);
+        server = new Server(0);
+        ServletContextHandler context = new ServletContextHandler();
+        IdempotencyFilter filter = IdempotencyFilter.builder(store).config(config)
+                .scopeResolver(request -> Optional.ofNullable(request.getHeader("X-Client")).map(c -> "client:" + c))
+                .build();
+        context.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addServlet(new ServletHolder(new PaymentsServlet()), "/payments");
+        server.setHandler(context);
+        server.start();
+    }
+
+    URI uri(String path) {
+        return URI.create("http://localhost:" + ((ServerConnector) server.getConnectors()[0]).getLocalPort() + path);
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+        store.close();
+    }
+
+    private final class PaymentsServlet extends HttpServlet {
+
+        @Override
+        protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            handlerRuns.incrementAndGet();
+            IdempotencyContext context = (IdempotencyContext) request.getAttribute(IdempotencyFilter.CONTEXT_ATTRIBUTE);
+            String body = new String(request.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String charge = provider.charge(context.derivedKey("charge"), body.length());
+            String sleep = request.getHeader("X-Test-Sleep-Ms");
+            if (sleep != null) {
+                try {
+                    Thread.sleep(Long.parseLong(sleep));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            response.setStatus(201);
+            response.setContentType("application/json");
+            response.getWriter().write("{\"charge\":\"" + charge + "\",\"mode\":\"" + context.mode()
+                    + "\",\"token\":" + context.fencingToken() + "}");
+        }
+    }
+}
