@@ -23,7 +23,8 @@ public final class IdempotencySchema {
     public static final String HISTORY_TABLE = "idempotency_schema_history";
 
     /** The migration files of each engine's folder, in the order they must run. */
-    private static final List<String> SCRIPTS = List.of("V1__create_idempotency_record.sql", "V2__lease_mode.sql");
+    private static final List<String> SCRIPTS = List.of("V1__create_idempotency_record.sql", "V2__lease_mode.sql",
+            "V3__inbox.sql", "V4__outbox.sql");
 
     private IdempotencySchema() {
     }

@@ -30,6 +30,14 @@ public final class TransactionJoiningDataSource implements DataSource {
         this.target = Objects.requireNonNull(target, "target");
     }
 
+    /**
+     * A joining DataSource over {@code pool}: it joins the transactions that this library's JDBC
+     * components (the idempotency store, the inbox, the outbox) open on that same pool instance.
+     */
+    public static TransactionJoiningDataSource over(DataSource pool) {
+        return new TransactionJoiningDataSource(pool);
+    }
+
     /** Whether the current thread is inside an idempotent request on this DataSource's pool. */
     public boolean isInIdempotentRequest() {
         return TransactionBinding.current(target) != null;

@@ -37,7 +37,7 @@ class IdempotencySchemaTest {
         @Test
         void storeMigrationRecordsItselfInItsOwnHistoryTable() throws SQLException {
             JdbcIdempotencyStore.create(database().dataSource()).close();
-            assertEquals(List.of("1", "2"), appliedVersions(database().dataSource(), IdempotencySchema.HISTORY_TABLE));
+            assertEquals(publishedVersions(engine()), appliedVersions(database().dataSource(), IdempotencySchema.HISTORY_TABLE));
         }
 
         @Test
@@ -47,7 +47,9 @@ class IdempotencySchemaTest {
             JdbcIdempotencyStore.create(ds).close();
             applicationFlyway(ds).load().migrate();
             assertEquals(List.of("1"), appliedVersions(ds, "flyway_schema_history"));
-            assertEquals(List.of("0", "1", "2"), appliedVersions(ds, IdempotencySchema.HISTORY_TABLE),
+            List<String> baselinedThenAll = new ArrayList<>(List.of("0"));
+            baselinedThenAll.addAll(publishedVersions(engine()));
+            assertEquals(baselinedThenAll, appliedVersions(ds, IdempotencySchema.HISTORY_TABLE),
                     "a schema with the application's tables is baselined at 0, so V1 still runs");
             assertEquals(0, count(ds, "SELECT count(*) FROM app_table"));
             assertEquals(0, count(ds, "SELECT count(*) FROM " + IdempotencySchema.TABLE));
@@ -67,7 +69,7 @@ class IdempotencySchemaTest {
             DataSource ds = database().dataSource();
             IdempotencySchema.migrate(ds, engine());
             IdempotencySchema.migrate(ds, engine());
-            assertEquals(List.of("1", "2"), appliedVersions(ds, IdempotencySchema.HISTORY_TABLE));
+            assertEquals(publishedVersions(engine()), appliedVersions(ds, IdempotencySchema.HISTORY_TABLE));
         }
 
         @Test
@@ -117,6 +119,13 @@ class IdempotencySchemaTest {
         private static org.flywaydb.core.api.configuration.FluentConfiguration applicationFlyway(DataSource ds) {
             return Flyway.configure().dataSource(ds).locations("classpath:app-migrations");
         }
+    }
+
+    /** The versions of the published migration files, in order: "1", "2", ... */
+    static List<String> publishedVersions(DatabaseEngine engine) {
+        return IdempotencySchema.sqlResources(engine).stream()
+                .map(resource -> resource.substring(resource.lastIndexOf("/V") + 2, resource.indexOf("__")))
+                .toList();
     }
 
     /** Versions applied, without Flyway's own bookkeeping rows (schema creation has no version). */

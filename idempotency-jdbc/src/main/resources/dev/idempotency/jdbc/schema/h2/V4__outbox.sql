@@ -1,0 +1,1 @@
+-- The transactional outbox (filled in by its implementation).

@@ -1,0 +1,1 @@
+-- The inbox of receiver-side deduplication (filled in by its implementation).
