@@ -62,9 +62,12 @@ final class PaymentsApp implements AutoCloseable {
         @Override
         protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
             handlerRuns.incrementAndGet();
+            long amount = new String(request.getInputStream().readAllBytes(), StandardCharsets.UTF_8).length();
+            // tag::lease-handler[]
             IdempotencyContext context = (IdempotencyContext) request.getAttribute(IdempotencyFilter.CONTEXT_ATTRIBUTE);
-            String body = new String(request.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            String charge = provider.charge(context.derivedKey("charge"), body.length());
+            // The same key for every retry of this request: the provider charges once, however often we call.
+            String charge = provider.charge(context.derivedKey("charge"), amount);
+            // end::lease-handler[]
             String sleep = request.getHeader("X-Test-Sleep-Ms");
             if (sleep != null) {
                 try {
