@@ -202,7 +202,7 @@ public final class Idempotency {
             if (response.truncated() || response.body().length > config.maxResponseBytes()) {
                 claim.abandon();
                 LOG.log(Level.WARNING, "A response exceeded idempotency.max-response-bytes ("
-                        + config.maxResponseBytes() + " bytes); its effects were rolled back");
+                        + config.maxResponseBytes() + " bytes); it was not stored and its key was freed");
                 return rejected(Problem.responseTooLarge(config.maxResponseBytes()));
             }
             if (!config.storedStatuses().stores(response.status())) {
@@ -216,11 +216,19 @@ public final class Idempotency {
             } catch (LeaseLostException e) {
                 LOG.log(Level.WARNING, e.getMessage());
                 return rejected(Problem.leaseLost(config.retryAfter()));
-            } catch (StoreUnavailableException e) {
-                LOG.log(Level.WARNING, "Idempotency store unavailable while storing an outcome; effects rolled "
-                        + "back, answering 503", e);
-                return rejected(Problem.storeUnavailable(config.retryAfter()));
             } catch (StoreException e) {
+                if (context.mode() == ExecutionMode.LEASE) {
+                    // Nothing rolls back in lease mode: the key stays leased until the claim's release (attempted
+                    // by the store) or the lease's end, and the retry after it runs the handler again.
+                    LOG.log(Level.WARNING, "Idempotency store failed while storing a lease-mode outcome; answering 503",
+                            e);
+                    return rejected(Problem.leaseOutcomeNotStored(config.leaseDuration()));
+                }
+                if (e instanceof StoreUnavailableException) {
+                    LOG.log(Level.WARNING, "Idempotency store unavailable while storing an outcome; effects rolled "
+                            + "back, answering 503", e);
+                    return rejected(Problem.storeUnavailable(config.retryAfter()));
+                }
                 LOG.log(Level.ERROR, "Idempotency store failed while storing an outcome; effects rolled back, "
                         + "answering 500", e);
                 return rejected(Problem.storeFailure());

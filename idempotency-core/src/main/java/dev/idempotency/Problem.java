@@ -132,6 +132,18 @@ public final class Problem {
                         + version + "); retry after " + seconds(retryAfter) + " second(s).", retryAfter);
     }
 
+    /**
+     * 503: in lease mode, the handler ran but its outcome could not be stored. Unlike transaction mode,
+     * nothing was rolled back: effects outside the database may have happened, and a retry runs the
+     * handler again once the key is free.
+     */
+    public static Problem leaseOutcomeNotStored(Duration retryAfter) {
+        return new Problem(503, "outcome-not-stored", "Service temporarily unavailable",
+                "The request ran, but its outcome could not be stored. Retry with the same Idempotency-Key after "
+                        + seconds(retryAfter) + " second(s): it runs again, and calls it made with keys derived from "
+                        + "the Idempotency-Key are deduplicated by the services that received them.", retryAfter);
+    }
+
     /** 500: the store failed in a way a retry is not expected to fix. */
     public static Problem storeFailure() {
         return new Problem(500, "store-failure", "Internal server error",

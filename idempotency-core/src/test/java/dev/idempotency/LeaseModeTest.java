@@ -10,9 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.idempotency.store.Claim;
 import dev.idempotency.store.ClaimRequest;
 import dev.idempotency.store.ClaimResult;
+import dev.idempotency.store.IdempotencyStore;
 import dev.idempotency.store.InMemoryIdempotencyStore;
 import dev.idempotency.store.LeaseLostException;
 import dev.idempotency.store.RecordKey;
+import dev.idempotency.store.StoreUnavailableException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -194,6 +196,55 @@ class LeaseModeTest {
         }
         release.countDown();
         assertInstanceOf(Outcome.Executed.class, first.get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void leaseOutcomeThatCannotBeStoredIsA503ThatSaysTheRequestRan() throws Exception {
+        IdempotencyStore failingOutcome = new IdempotencyStore() {
+            @Override
+            public ClaimResult claim(ClaimRequest request) {
+                ClaimResult result = store.claim(request);
+                if (!(result instanceof ClaimResult.Acquired acquired)) {
+                    return result;
+                }
+                Claim real = acquired.claim();
+                return new ClaimResult.Acquired(new Claim() {
+                    @Override
+                    public <T> T execute(Work<T> work) throws Exception {
+                        return real.execute(work);
+                    }
+
+                    @Override
+                    public void complete(StoredResponse response) {
+                        real.abandon();
+                        throw new StoreUnavailableException("the database went away", null);
+                    }
+
+                    @Override
+                    public void abandon() {
+                        real.abandon();
+                    }
+
+                    @Override
+                    public void close() {
+                        real.close();
+                    }
+                });
+            }
+
+            @Override
+            public int purgeExpired(Instant now, int limit) {
+                return 0;
+            }
+        };
+        Idempotency idempotency = Idempotency.create(failingOutcome, lease().clock(clock)
+                .purgeInterval(Duration.ZERO).build());
+        Problem problem = assertInstanceOf(Outcome.Rejected.class,
+                idempotency.process(FakeRequest.post(), body -> created("{}"))).problem();
+        assertEquals(503, problem.status());
+        assertTrue(problem.type().endsWith("outcome-not-stored"), problem.type());
+        assertTrue(problem.detail().contains("ran"), problem.detail());
+        assertEquals("30", problem.retryAfterHeader().orElseThrow(), "the key may stay leased for a lease");
     }
 
     @Test

@@ -62,6 +62,7 @@ public final class JdbcLeaseClaim implements Claim {
         try (Connection connection = autoCommit(pool.getConnection())) {
             stored = dialect.complete(connection, request.key(), fencingToken, response);
         } catch (SQLException e) {
+            releaseQuietly();
             throw SqlErrors.translate("storing the outcome of idempotency key " + request.key().key(), e);
         }
         if (!stored) {
@@ -72,13 +73,18 @@ public final class JdbcLeaseClaim implements Claim {
     @Override
     public void abandon() {
         if (lifecycle.abandon()) {
-            try (Connection connection = autoCommit(pool.getConnection())) {
-                dialect.release(connection, request.key(), fencingToken);
-            } catch (SQLException | RuntimeException e) {
-                // The lease runs out on its own; until then a retry is told the key is busy.
-                LOG.log(Level.WARNING, "Could not release the lease on idempotency key " + request.key().key()
-                        + "; it is freed when the lease expires", e);
-            }
+            releaseQuietly();
+        }
+    }
+
+    /** Frees the key now if the store can be reached; otherwise the lease frees it when it runs out. */
+    private void releaseQuietly() {
+        try (Connection connection = autoCommit(pool.getConnection())) {
+            dialect.release(connection, request.key(), fencingToken);
+        } catch (SQLException | RuntimeException e) {
+            // Until the lease runs out, a retry is told the key is busy.
+            LOG.log(Level.WARNING, "Could not release the lease on idempotency key " + request.key().key()
+                    + "; it is freed when the lease expires", e);
         }
     }
 
