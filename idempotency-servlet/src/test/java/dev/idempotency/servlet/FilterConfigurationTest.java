@@ -100,7 +100,7 @@ class FilterConfigurationTest {
             assertReplayOf(first, retry);
             assertEquals(1, app.orderInvocations());
             assertEquals(1, store.size(), "the outcome is in the store the listener provided");
-            assertEquals(0, app.store().size());
+            assertEquals(0, app.recordCount());
         }
     }
 

@@ -40,7 +40,7 @@ class HandlerOutcomeTest {
         assertExecuted(retry, status);
         assertEquals(2, retry.jsonNumber("invocation"), "the retry ran the handler again");
         assertEquals(2, app.orderInvocations());
-        assertEquals(0, app.store().size(), "the key was freed");
+        assertEquals(0, app.recordCount(), "nothing was stored");
     }
 
     @Test
@@ -64,7 +64,7 @@ class HandlerOutcomeTest {
         assertFalse(failed.replayed());
         assertFalse(failed.hasHeader("X-Custom"), "nothing the handler set reaches the client");
         assertFalse(failed.hasHeader("Set-Cookie"), failed::toString);
-        assertEquals(0, app.store().size(), "the key was freed");
+        assertEquals(0, app.recordCount(), "nothing was stored");
 
         Reply retry = app.post("/orders").key("order-1").header("X-Test-Throw", "yes").json("{}").send();
         assertEquals(500, retry.status(), retry::toString);
@@ -88,7 +88,7 @@ class HandlerOutcomeTest {
         assertExecuted(retry, status);
         assertEquals(2, retry.jsonNumber("invocation"));
         assertEquals(2, app.orderInvocations());
-        assertEquals(0, app.store().size());
+        assertEquals(0, app.recordCount());
     }
 
     @ParameterizedTest

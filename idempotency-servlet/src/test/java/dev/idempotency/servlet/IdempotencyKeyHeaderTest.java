@@ -98,7 +98,7 @@ class IdempotencyKeyHeaderTest {
 
         assertProblem(reply, 400, "invalid-key");
         assertEquals(0, app.orderInvocations());
-        assertEquals(0, app.store().size());
+        assertEquals(0, app.recordCount());
     }
 
     @Test
@@ -117,7 +117,7 @@ class IdempotencyKeyHeaderTest {
 
         assertEquals(400, reply.status(), reply::toString);
         assertEquals(0, app.orderInvocations());
-        assertEquals(0, app.store().size());
+        assertEquals(0, app.recordCount());
     }
 
     @Test

@@ -2,7 +2,6 @@ package dev.idempotency.servlet;
 
 import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.store.IdempotencyStore;
-import dev.idempotency.store.InMemoryIdempotencyStore;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import java.net.URI;
@@ -25,8 +24,9 @@ import org.eclipse.jetty.server.ServerConnector;
  * A real Jetty 12 (ee10) server on a free port: an authentication stand-in ({@link PrincipalFilter}),
  * then the {@link IdempotencyFilter} on {@code /*} for REQUEST dispatches, in front of
  * {@link OrdersServlet} on {@code /orders/*}, {@link FormServlet} on {@code /forms/*} and
- * {@link DispatchServlet} on {@code /dispatch/*}. The store is a
- * fresh {@link InMemoryIdempotencyStore}. Stopping the server destroys the filter.
+ * {@link DispatchServlet} on {@code /dispatch/*}. The store is a fresh one from
+ * {@link StoreUnderTest#open()}: in-memory unless the system property {@value StoreUnderTest#FACTORY_PROPERTY}
+ * names another factory. Stopping the server destroys the filter, then the store is closed.
  *
  * <p>By default the filter is built with {@link IdempotencyFilter#builder} from the builder's config and
  * scopes keys by the {@value #API_KEY_HEADER} header, which {@link Call} sends unless told not to.
@@ -43,12 +43,12 @@ final class JettyApp implements AutoCloseable {
 
     private final Server server;
     private final ServletContextHandler context;
-    private final InMemoryIdempotencyStore store;
+    private final StoreUnderTest store;
     private final OrdersServlet orders;
     private final FormServlet form;
     private final Map<String, Gate> gates;
 
-    private JettyApp(Server server, ServletContextHandler context, InMemoryIdempotencyStore store,
+    private JettyApp(Server server, ServletContextHandler context, StoreUnderTest store,
             OrdersServlet orders, FormServlet form, Map<String, Gate> gates) {
         this.server = server;
         this.context = context;
@@ -107,25 +107,42 @@ final class JettyApp implements AutoCloseable {
         return form.invocations();
     }
 
-    InMemoryIdempotencyStore store() {
-        return store;
+    /**
+     * How many records a new reader of the app's store finds (see {@link StoreUnderTest#recordCount()}); ask
+     * only while no request with a key is running.
+     */
+    int recordCount() {
+        return store.recordCount();
     }
 
     ServletContextHandler context() {
         return context;
     }
 
-    /** Lets every held handler go and stops the server, which destroys the filter. */
+    /** Lets every held handler go, stops the server, which destroys the filter, and closes the store. */
     @Override
     public void close() {
         gates.values().forEach(Gate::open);
+        RuntimeException failure = null;
         try {
             server.stop();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while stopping Jetty", e);
+            failure = new IllegalStateException("Interrupted while stopping Jetty", e);
         } catch (Exception e) {
-            throw new IllegalStateException("Jetty did not stop cleanly", e);
+            failure = new IllegalStateException("Jetty did not stop cleanly", e);
+        }
+        try {
+            store.close();
+        } catch (RuntimeException e) {
+            if (failure == null) {
+                failure = e;
+            } else {
+                failure.addSuppressed(e);
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
@@ -192,7 +209,20 @@ final class JettyApp implements AutoCloseable {
         }
 
         JettyApp start() throws Exception {
-            InMemoryIdempotencyStore store = InMemoryIdempotencyStore.create();
+            StoreUnderTest store = StoreUnderTest.open();
+            try {
+                return start(store);
+            } catch (Exception | Error e) {
+                try {
+                    store.close();
+                } catch (RuntimeException closing) {
+                    e.addSuppressed(closing);
+                }
+                throw e;
+            }
+        }
+
+        private JettyApp start(StoreUnderTest store) throws Exception {
             Map<String, Gate> gates = new ConcurrentHashMap<>();
             OrdersServlet orders = new OrdersServlet(name -> gates.computeIfAbsent(name, n -> new Gate()));
             FormServlet form = new FormServlet();
@@ -206,7 +236,8 @@ final class JettyApp implements AutoCloseable {
             context.addFilter(authentication, "/*", EnumSet.of(DispatcherType.REQUEST));
 
             FilterHolder idempotency = filterClass != null ? new FilterHolder(filterClass)
-                    : new FilterHolder(filterFactory != null ? filterFactory.apply(store) : defaultFilter(store));
+                    : new FilterHolder(filterFactory != null ? filterFactory.apply(store.store())
+                            : defaultFilter(store.store()));
             idempotency.setName("idempotency");
             idempotency.setAsyncSupported(true);
             idempotency.setInitParameters(initParameters);

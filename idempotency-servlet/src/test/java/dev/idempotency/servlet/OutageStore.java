@@ -13,9 +13,9 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A real store (the in-memory one) that fails the way a database store fails when the test says so:
- * unreachable while claiming, unreachable while storing the outcome, or failing to store it otherwise.
- * A failed {@link Claim#complete} keeps nothing, as the {@link Claim} contract requires.
+ * A real store (the app's {@link StoreUnderTest}) that fails the way a database store fails when the test
+ * says so: unreachable while claiming, unreachable while storing the outcome, or failing to store it
+ * otherwise. A failed {@link Claim#complete} keeps nothing, as the {@link Claim} contract requires.
  */
 final class OutageStore implements IdempotencyStore {
 

@@ -35,7 +35,7 @@ class PassThroughTest {
         assertEquals("yes", second.header("X-Custom"));
         assertTrue(second.header("Set-Cookie").startsWith("session=s2"), second::toString);
         assertEquals(2, app.orderInvocations());
-        assertEquals(0, app.store().size(), "nothing is stored for uncovered methods");
+        assertEquals(0, app.recordCount(), "nothing is stored for uncovered methods");
     }
 
     @Test
@@ -79,7 +79,7 @@ class PassThroughTest {
             assertEquals(body, second.jsonString("received"), "the handler read the body itself");
             assertEquals(2, second.jsonNumber("invocation"));
             assertEquals(2, app.orderInvocations());
-            assertEquals(0, app.store().size());
+            assertEquals(0, app.recordCount());
         }
     }
 

@@ -55,7 +55,7 @@ class ReplayTest {
         assertEquals(first.headers("Link"), retry.headers("Link"), "every value of a repeated header is replayed");
         assertEquals(1, retry.jsonNumber("invocation"));
         assertEquals(1, app.orderInvocations());
-        assertEquals(1, app.store().size());
+        assertEquals(1, app.recordCount());
     }
 
     @Test

@@ -34,7 +34,7 @@ class RequestBodyTest {
         assertTrue(reply.jsonString("detail").contains("1024"), reply::toString);
         assertTrue(reply.jsonString("detail").contains("idempotency.max-request-bytes"), reply::toString);
         assertEquals(0, app.orderInvocations());
-        assertEquals(0, app.store().size());
+        assertEquals(0, app.recordCount());
     }
 
     @Test
@@ -43,7 +43,7 @@ class RequestBodyTest {
 
         assertProblem(reply, 413, "body-too-large");
         assertEquals(0, app.orderInvocations());
-        assertEquals(0, app.store().size());
+        assertEquals(0, app.recordCount());
     }
 
     /**
@@ -96,7 +96,7 @@ class RequestBodyTest {
         assertProblem(reply, 400, "malformed-body");
         assertTrue(reply.jsonString("detail").contains("JSON"), reply::toString);
         assertEquals(0, app.orderInvocations());
-        assertEquals(0, app.store().size());
+        assertEquals(0, app.recordCount());
     }
 
     @Test

@@ -49,7 +49,7 @@ class ScopeTest {
         assertProblem(reply, 400, "scope-unresolved");
         assertTrue(reply.jsonString("detail").contains("X-Api-Key"), reply::toString);
         assertEquals(0, app.orderInvocations());
-        assertEquals(0, app.store().size());
+        assertEquals(0, app.recordCount());
     }
 
     @Test

@@ -19,8 +19,8 @@ class StoreFailureTest {
     private OutageStore store;
 
     @RegisterExtension
-    final JettyExtension jetty = new JettyExtension(app -> app.filter(memory -> {
-        store = new OutageStore(memory);
+    final JettyExtension jetty = new JettyExtension(app -> app.filter(real -> {
+        store = new OutageStore(real);
         return IdempotencyFilter.builder(store).scopeResolver(ScopeResolver.header(JettyApp.API_KEY_HEADER)).build();
     }));
 

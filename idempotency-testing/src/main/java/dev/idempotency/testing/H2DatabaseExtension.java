@@ -31,7 +31,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *
  * <p>Needs H2 ({@code com.h2database:h2}) on the test class path.
  */
-public final class H2DatabaseExtension implements TestDatabase, BeforeAllCallback, AfterAllCallback,
+public final class H2DatabaseExtension implements TestDatabase, AutoCloseable, BeforeAllCallback, AfterAllCallback,
         BeforeEachCallback, AfterEachCallback {
 
     /** The size of the pool behind {@link #dataSource()} unless {@link #withMaxPoolSize} says otherwise. */
@@ -70,6 +70,27 @@ public final class H2DatabaseExtension implements TestDatabase, BeforeAllCallbac
      */
     public H2DatabaseExtension withMaxPoolSize(int maxPoolSize) {
         return new H2DatabaseExtension(maxPoolSize);
+    }
+
+    /**
+     * Starts a database outside JUnit's life cycle, for a harness that makes databases on demand; the caller
+     * must {@link #close()} it. Not for an extension registered with {@code @RegisterExtension}.
+     *
+     * @return this, running
+     * @throws IllegalStateException if it is running already
+     */
+    public synchronized H2DatabaseExtension open() {
+        if (running != null) {
+            throw new IllegalStateException("H2DatabaseExtension is running already");
+        }
+        start();
+        return this;
+    }
+
+    /** Closes the pools and shuts the database down of an extension started with {@link #open()}. */
+    @Override
+    public synchronized void close() {
+        stop();
     }
 
     /** Starts the database for the whole class when the extension is registered in a static field. */

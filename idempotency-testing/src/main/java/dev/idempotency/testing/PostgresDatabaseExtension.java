@@ -51,7 +51,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * <p>Needs the PostgreSQL JDBC driver ({@code org.postgresql:postgresql}) on the test class path, and
  * Testcontainers ({@code org.testcontainers:testcontainers-postgresql}) only for the container fallback.
  */
-public final class PostgresDatabaseExtension implements TestDatabase, BeforeAllCallback, AfterAllCallback,
+public final class PostgresDatabaseExtension implements TestDatabase, AutoCloseable, BeforeAllCallback, AfterAllCallback,
         BeforeEachCallback, AfterEachCallback {
 
     /** The environment variable holding the JDBC URL of the server to test against. */
@@ -111,6 +111,27 @@ public final class PostgresDatabaseExtension implements TestDatabase, BeforeAllC
      */
     public PostgresDatabaseExtension withMaxPoolSize(int maxPoolSize) {
         return new PostgresDatabaseExtension(maxPoolSize, serverSource);
+    }
+
+    /**
+     * Starts a schema outside JUnit's life cycle, for a harness that makes databases on demand; the caller
+     * must {@link #close()} it. Not for an extension registered with {@code @RegisterExtension}.
+     *
+     * @return this, running
+     * @throws IllegalStateException if it is running already
+     */
+    public synchronized PostgresDatabaseExtension open() {
+        if (running != null) {
+            throw new IllegalStateException("PostgresDatabaseExtension is running already");
+        }
+        start();
+        return this;
+    }
+
+    /** Closes the pools and drops the schema of an extension started with {@link #open()}. */
+    @Override
+    public synchronized void close() {
+        stop();
     }
 
     /** Starts the schema for the whole class when the extension is registered in a static field. */
