@@ -38,6 +38,14 @@ public final class TransactionJoiningDataSource implements DataSource {
         return new TransactionJoiningDataSource(pool);
     }
 
+    /**
+     * The pool this DataSource wraps: the one whose transactions it joins. Give it to another component
+     * of this library (an inbox, an outbox) so that it joins the same transactions.
+     */
+    public DataSource pool() {
+        return target;
+    }
+
     /** Whether the current thread is inside an idempotent request on this DataSource's pool. */
     public boolean isInIdempotentRequest() {
         return TransactionBinding.current(target) != null;

@@ -1,0 +1,476 @@
+package dev.idempotency.jdbc.inbox;
+
+import dev.idempotency.IdempotencyConfigException;
+import dev.idempotency.jdbc.DatabaseEngine;
+import dev.idempotency.jdbc.IdempotencySchema;
+import dev.idempotency.jdbc.TransactionJoiningDataSource;
+import dev.idempotency.jdbc.internal.DatabaseProbe;
+import dev.idempotency.jdbc.internal.LocalTransaction;
+import dev.idempotency.jdbc.internal.SqlErrors;
+import dev.idempotency.jdbc.internal.TransactionBinding;
+import dev.idempotency.store.Claim;
+import dev.idempotency.store.StoreException;
+import dev.idempotency.store.StoreUnavailableException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+
+/**
+ * Receiver-side deduplication ("inbox") in a PostgreSQL or H2 database: each message of an at-least-once
+ * stream (webhooks, queue consumers) is applied once per consumer, by recording its stable id in the same
+ * transaction as its effect.
+ *
+ * <pre>{@code
+ * JdbcInbox inbox = JdbcInbox.create(pool);                        // migrates its table
+ * DataSource db = inbox.transactionalDataSource();                 // give this to your DAOs
+ * InboxResult<Void> result = inbox.process("billing", event.id(), () -> {
+ *     invoices.insert(db, event);                                  // joins the inbox's transaction
+ *     return null;
+ * });
+ * // result.duplicate(): the event had been applied before; the work did not run
+ * }</pre>
+ *
+ * <p>Guarantees of {@link #process}, for one consumer name and one message id, while the message's marker
+ * is kept (at least {@link Builder#retention retention} after it was applied):
+ * <ul>
+ *   <li>the work's writes through {@link #transactionalDataSource()} and the marker commit in one
+ *       transaction, or neither does: work that throws leaves no marker, and a redelivery applies again;</li>
+ *   <li>the work's effect is committed at most once. A concurrent duplicate (the same message delivered
+ *       to two consumers at once) inserts its marker second: it waits on the primary key until the first
+ *       transaction ends, then is told {@link InboxResult.Duplicate} if the first committed, or applies the
+ *       message itself if the first rolled back;</li>
+ *   <li>after the marker is purged (the first purge after its retention), a redelivery is applied again.
+ *       Choose a retention longer than the sender's whole retry horizon plus your longest downtime.</li>
+ * </ul>
+ *
+ * <p>Each {@code process} call holds one pooled connection from the marker's insert to the commit, and so
+ * does each concurrent duplicate while it waits. The inbox runs its transactions at READ COMMITTED. Effects
+ * outside the database (an e-mail, an HTTP call) are not part of the transaction: see {@code docs/inbox.md}.
+ *
+ * <p>An inbox built with a non-zero {@link Builder#purgeInterval purge interval} (the default) deletes
+ * expired markers on a daemon thread; {@link #close()} stops it. The pool stays open.
+ */
+public final class JdbcInbox implements AutoCloseable {
+
+    /** How long a marker is kept unless configured: 7 days. */
+    public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
+
+    /** How often expired markers are deleted in the background unless configured: 1 minute. */
+    public static final Duration DEFAULT_PURGE_INTERVAL = Duration.ofMinutes(1);
+
+    /** Markers deleted per purge transaction unless configured. */
+    public static final int DEFAULT_PURGE_BATCH_SIZE = 1000;
+
+    /** A background purge run stops after this many full batches, leaving the rest to the next run. */
+    public static final int MAX_BATCHES_PER_PURGE_RUN = 100;
+
+    /** The longest consumer name. */
+    public static final int MAX_CONSUMER_LENGTH = 200;
+
+    /** Message ids longer than this are stored as {@code sha256:} followed by the hex SHA-256 of the id. */
+    public static final int MAX_STORED_MESSAGE_ID_LENGTH = 255;
+
+    /** The table holding the markers. */
+    public static final String TABLE = "idempotency_inbox";
+
+    private static final System.Logger LOG = System.getLogger(JdbcInbox.class.getName());
+    private static final String PRIMARY_KEY = "idempotency_inbox_pk";
+    private static final String DUPLICATE_KEY = "23505";
+    private static final int H2_LOCK_TIMEOUT = 50200;
+
+    private final DataSource pool;
+    private final DatabaseEngine engine;
+    private final boolean forceReadCommitted;
+    private final Duration retention;
+    private final Clock clock;
+    private final int purgeBatchSize;
+    private final TransactionJoiningDataSource transactionalDataSource;
+    private final String insertMarker;
+    private final String purge;
+    private final ScheduledExecutorService purger;
+
+    private JdbcInbox(DatabaseProbe probe, Builder builder) {
+        this.pool = probe.pool();
+        this.engine = probe.engine();
+        this.forceReadCommitted = probe.forceReadCommitted();
+        this.retention = builder.retention;
+        this.clock = builder.clock;
+        this.purgeBatchSize = builder.purgeBatchSize;
+        this.transactionalDataSource = TransactionJoiningDataSource.over(pool);
+        String insert = "INSERT INTO " + TABLE + " (consumer, message_id, processed_at, expires_at) VALUES (?, ?, ?, ?)";
+        // PostgreSQL: a conflicting uncommitted marker makes the insert wait for its transaction, then do
+        // nothing if it committed. H2 waits the same way and then fails with a duplicate key.
+        this.insertMarker = engine == DatabaseEngine.POSTGRESQL
+                ? insert + " ON CONFLICT (consumer, message_id) DO NOTHING" : insert;
+        // Markers of transactions in progress are locked; SKIP LOCKED leaves them and lets several
+        // instances purge at once.
+        this.purge = "DELETE FROM " + TABLE + " WHERE (consumer, message_id) IN (SELECT consumer, message_id FROM "
+                + TABLE + " WHERE expires_at <= ? FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED)";
+        this.purger = builder.purgeInterval.isZero() ? null : startPurging(builder.purgeInterval);
+    }
+
+    /**
+     * An inbox on {@code pool} with the defaults (7 days of retention, purged every minute), whose table is
+     * created or upgraded now.
+     *
+     * @param pool the application's pool; a {@link TransactionJoiningDataSource} is replaced by its pool
+     * @throws StoreUnavailableException if the database cannot be reached
+     * @throws StoreException if the database is not PostgreSQL or H2, or the migration fails
+     */
+    public static JdbcInbox create(DataSource pool) {
+        return builder().dataSource(pool).build();
+    }
+
+    /** A builder, for another retention, clock or purge schedule, or without migrations. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Applies the message {@code messageId} of {@code consumer} once: if this consumer applied it before
+     * (its marker is still kept), returns {@link InboxResult.Duplicate} without running {@code work};
+     * otherwise runs {@code work} in a new transaction that also records the marker, commits, and returns
+     * {@link InboxResult.Applied} with what the work returned.
+     *
+     * <p>On this thread, while {@code work} runs, {@link #transactionalDataSource()} (and any other
+     * {@code TransactionJoiningDataSource} over the same pool, such as an outbox's) hands out the
+     * transaction's connection: the work's writes commit with the marker. A concurrent call for the same
+     * consumer and message waits until this one ends, then reports {@code Duplicate} (or applies the message
+     * itself if this one rolled back).
+     *
+     * @param consumer who applies the message, 1 to {@value #MAX_CONSUMER_LENGTH} characters: each consumer
+     *     keeps its own markers, so two consumers of one stream each apply every message once
+     * @param messageId the message's stable id, the same in every delivery of it (the {@code webhook-id}, an
+     *     event id); not empty. Ids over {@value #MAX_STORED_MESSAGE_ID_LENGTH} characters are stored as their
+     *     SHA-256.
+     * @param work the message's effect; it must not commit, roll back or turn auto-commit on (the joined
+     *     connection refuses), and work it hands to other threads does not join
+     * @return {@code Applied} with the work's value, or {@code Duplicate}
+     * @throws Exception whatever {@code work} throws, unchanged; the transaction was rolled back, no marker
+     *     was recorded, and a redelivery applies the message again
+     * @throws StoreUnavailableException if the database could not be reached or the commit failed for a
+     *     reason a retry can fix; nothing was committed, so let the message be redelivered
+     * @throws StoreException if the database failed otherwise; nothing was committed
+     * @throws IllegalArgumentException if the consumer or message id is empty or the consumer too long
+     * @throws IllegalStateException if this thread is already inside a transaction bound on this pool (an
+     *     idempotent request, or another {@code process}): the inbox needs a transaction of its own
+     */
+    public <T> InboxResult<T> process(String consumer, String messageId, Claim.Work<T> work) throws Exception {
+        requireConsumer(consumer);
+        String storedId = storedMessageId(messageId);
+        Objects.requireNonNull(work, "work");
+        if (TransactionBinding.current(pool) != null) {
+            throw new IllegalStateException("JdbcInbox.process(" + consumer + ", " + messageId + ") was called inside "
+                    + "another transaction bound to this thread on the same pool (an idempotent request, inbox work, "
+                    + "or JdbcOutbox.inTransaction); the inbox commits the marker with the work in a transaction of "
+                    + "its own, so call it outside");
+        }
+        Instant now = clock.instant();
+        LocalTransaction transaction;
+        try {
+            transaction = LocalTransaction.begin(pool, forceReadCommitted);
+        } catch (SQLException e) {
+            throw SqlErrors.translate("getting a connection to process message " + messageId + " of consumer "
+                    + consumer, e);
+        }
+        try (transaction) {
+            boolean first;
+            try {
+                first = insertMarker(transaction.connection(), consumer, storedId, now);
+            } catch (SQLException e) {
+                throw SqlErrors.translate("recording message " + messageId + " of consumer " + consumer, e);
+            }
+            if (!first) {
+                return new InboxResult.Duplicate<>();
+            }
+            T value;
+            TransactionBinding.bind(pool, transaction.connection());
+            try {
+                value = work.run();
+            } finally {
+                TransactionBinding.unbind(pool);
+            }
+            try {
+                transaction.commit();
+            } catch (SQLException e) {
+                if (isMarkerConflict(e)) {
+                    return new InboxResult.Duplicate<>();
+                }
+                throw SqlErrors.translate("committing message " + messageId + " of consumer " + consumer, e);
+            }
+            return new InboxResult.Applied<>(value);
+        }
+    }
+
+    /**
+     * The DataSource for the work's writes: inside {@link #process}, on the thread running the work, it hands
+     * out the inbox transaction's connection; everywhere else it is the pool. The same as
+     * {@code TransactionJoiningDataSource.over(pool)}.
+     */
+    public TransactionJoiningDataSource transactionalDataSource() {
+        return transactionalDataSource;
+    }
+
+    /**
+     * Deletes up to {@code limit} markers that expired at {@code now} (applied at least the retention before
+     * it), in one transaction, skipping markers other transactions hold. After this, a redelivery of those
+     * messages is applied again.
+     *
+     * @return how many markers were deleted
+     * @throws IllegalArgumentException if {@code limit} is not positive
+     * @throws StoreUnavailableException if the database could not be reached
+     * @throws StoreException if the delete failed otherwise
+     */
+    public int purgeExpired(Instant now, int limit) {
+        Objects.requireNonNull(now, "now");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be positive, not " + limit);
+        }
+        try (LocalTransaction transaction = LocalTransaction.begin(pool, forceReadCommitted);
+                PreparedStatement ps = transaction.connection().prepareStatement(purge)) {
+            ps.setObject(1, timestamp(now));
+            ps.setInt(2, limit);
+            int deleted = ps.executeUpdate();
+            transaction.commit();
+            return deleted;
+        } catch (SQLException e) {
+            throw SqlErrors.translate("purging expired inbox markers", e);
+        }
+    }
+
+    /** How long a marker is kept after its message was applied. */
+    public Duration retention() {
+        return retention;
+    }
+
+    /** The database engine in use. */
+    public DatabaseEngine engine() {
+        return engine;
+    }
+
+    /** Stops the background purge, waiting briefly for a run in progress; the pool stays open. Idempotent. */
+    @Override
+    public void close() {
+        if (purger != null) {
+            purger.shutdownNow();
+            try {
+                purger.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "JdbcInbox[" + engine + ", retention " + retention + ", " + pool + "]";
+    }
+
+    private boolean insertMarker(Connection connection, String consumer, String messageId, Instant now)
+            throws SQLException {
+        while (true) {
+            try (PreparedStatement ps = connection.prepareStatement(insertMarker)) {
+                ps.setString(1, consumer);
+                ps.setString(2, messageId);
+                ps.setObject(3, timestamp(now));
+                ps.setObject(4, timestamp(now.plus(retention)));
+                return ps.executeUpdate() == 1;
+            } catch (SQLException e) {
+                if (engine != DatabaseEngine.H2) {
+                    throw e;
+                }
+                if (DUPLICATE_KEY.equals(e.getSQLState())) {
+                    return false;
+                }
+                if (e.getErrorCode() != H2_LOCK_TIMEOUT) {
+                    throw e;
+                }
+                // The first delivery's transaction is still running after H2's lock timeout: keep waiting, as
+                // PostgreSQL does, in a fresh transaction (nothing else happened in this one yet).
+                connection.rollback();
+            }
+        }
+    }
+
+    /** Whether a failed commit was our marker's primary key: the unique constraint's last word. */
+    private static boolean isMarkerConflict(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException sql && DUPLICATE_KEY.equals(sql.getSQLState()) && sql.getMessage() != null
+                    && sql.getMessage().toLowerCase(Locale.ROOT).contains(PRIMARY_KEY)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private ScheduledExecutorService startPurging(Duration interval) {
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "idempotency-inbox-purge");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long millis = interval.toMillis();
+        executor.scheduleWithFixedDelay(this::purgeInBackground, millis, millis, TimeUnit.MILLISECONDS);
+        return executor;
+    }
+
+    private void purgeInBackground() {
+        try {
+            long total = 0;
+            for (int batch = 0; batch < MAX_BATCHES_PER_PURGE_RUN; batch++) {
+                int deleted = purgeExpired(clock.instant(), purgeBatchSize);
+                total += deleted;
+                if (deleted < purgeBatchSize) {
+                    break;
+                }
+            }
+            if (total > 0) {
+                LOG.log(Level.DEBUG, "Purged {0} expired inbox markers", total);
+            }
+        } catch (RuntimeException e) {
+            // The next run tries again; an expired marker that stays a little longer only deduplicates longer.
+            LOG.log(Level.WARNING, "Purging expired inbox markers failed; the next run retries", e);
+        }
+    }
+
+    private static void requireConsumer(String consumer) {
+        Objects.requireNonNull(consumer, "consumer");
+        if (consumer.isEmpty() || consumer.length() > MAX_CONSUMER_LENGTH) {
+            throw new IllegalArgumentException("consumer must be 1 to " + MAX_CONSUMER_LENGTH + " characters, not "
+                    + consumer.length() + (consumer.isEmpty() ? "" : " ('" + consumer.substring(0, 40) + "...')"));
+        }
+    }
+
+    /** The id as stored: itself, or for an over-long id its SHA-256, so every id has a marker. */
+    static String storedMessageId(String messageId) {
+        Objects.requireNonNull(messageId, "messageId");
+        if (messageId.isEmpty()) {
+            throw new IllegalArgumentException("messageId must not be empty: the inbox deduplicates on it");
+        }
+        if (messageId.length() <= MAX_STORED_MESSAGE_ID_LENGTH) {
+            return messageId;
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(messageId.getBytes(StandardCharsets.UTF_8));
+            return "sha256:" + HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static OffsetDateTime timestamp(Instant instant) {
+        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+    }
+
+    /** Builds a {@link JdbcInbox}; a DataSource is required, everything else has a default. */
+    public static final class Builder {
+
+        private DataSource dataSource;
+        private Duration retention = DEFAULT_RETENTION;
+        private Clock clock = Clock.systemUTC();
+        private Duration purgeInterval = DEFAULT_PURGE_INTERVAL;
+        private int purgeBatchSize = DEFAULT_PURGE_BATCH_SIZE;
+        private boolean migrate = true;
+
+        private Builder() {
+        }
+
+        /**
+         * The pool holding the markers and the work's writes; the inbox does not close it. A
+         * {@link TransactionJoiningDataSource} (such as {@code store.transactionalDataSource()}) is replaced by
+         * its pool, so the inbox joins the same transactions as the idempotency store.
+         */
+        public Builder dataSource(DataSource dataSource) {
+            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+            return this;
+        }
+
+        /**
+         * How long a marker is kept after its message was applied, 1 second to 3650 days; default 7 days.
+         * It must cover the sender's whole retry horizon plus the longest time your receiver may be down or
+         * behind (Stripe retries for 3 days; the Standard Webhooks example schedule retries for about 27.5
+         * hours, and a failed message may be replayed by hand after that): a redelivery after the marker was
+         * purged is applied again. Longer costs only table space. Applies to
+         * markers recorded from now on; existing ones keep the expiry they were written with.
+         */
+        public Builder retention(Duration retention) {
+            if (retention == null || retention.compareTo(Duration.ofSeconds(1)) < 0
+                    || retention.compareTo(Duration.ofDays(3650)) > 0) {
+                throw IdempotencyConfigException.invalid("retention", retention, "a duration from 1s to 3650d");
+            }
+            this.retention = retention;
+            return this;
+        }
+
+        /** The clock that dates markers and decides their expiry; default the system clock in UTC. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * How often expired markers are deleted on a background thread, from 1 second to 1 day, or
+         * {@link Duration#ZERO} for never (call {@link JdbcInbox#purgeExpired} yourself); default 1 minute.
+         */
+        public Builder purgeInterval(Duration interval) {
+            if (interval == null || interval.isNegative() || (!interval.isZero()
+                    && (interval.compareTo(Duration.ofSeconds(1)) < 0 || interval.compareTo(Duration.ofDays(1)) > 0))) {
+                throw IdempotencyConfigException.invalid("purgeInterval", interval, "0 (off) or a duration from 1s to 1d");
+            }
+            this.purgeInterval = interval;
+            return this;
+        }
+
+        /** Markers deleted per background purge transaction, 1 to 100000; default {@value #DEFAULT_PURGE_BATCH_SIZE}. */
+        public Builder purgeBatchSize(int size) {
+            if (size < 1 || size > 100_000) {
+                throw IdempotencyConfigException.invalid("purgeBatchSize", size, "a number from 1 to 100000");
+            }
+            this.purgeBatchSize = size;
+            return this;
+        }
+
+        /**
+         * Whether to create or upgrade the library's tables when the inbox is built (see
+         * {@link IdempotencySchema}); default {@code true}.
+         */
+        public Builder migrate(boolean migrate) {
+            this.migrate = migrate;
+            return this;
+        }
+
+        /**
+         * Connects, identifies the database, migrates unless told not to, and starts the background purge.
+         *
+         * @throws IdempotencyConfigException if no DataSource was given
+         * @throws StoreUnavailableException if the database cannot be reached
+         * @throws StoreException if the database is not supported or the migration fails
+         */
+        public JdbcInbox build() {
+            if (dataSource == null) {
+                throw IdempotencyConfigException.missing("dataSource", "give JdbcInbox.builder() the pool to use");
+            }
+            DatabaseProbe probe = DatabaseProbe.of(dataSource, "JdbcInbox");
+            if (migrate) {
+                IdempotencySchema.migrate(probe.pool(), probe.engine());
+            }
+            return new JdbcInbox(probe, this);
+        }
+    }
+}

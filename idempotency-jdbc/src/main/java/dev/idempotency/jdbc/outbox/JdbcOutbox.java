@@ -1,0 +1,421 @@
+package dev.idempotency.jdbc.outbox;
+
+import dev.idempotency.IdempotencyConfigException;
+import dev.idempotency.jdbc.DatabaseEngine;
+import dev.idempotency.jdbc.IdempotencySchema;
+import dev.idempotency.jdbc.TransactionJoiningDataSource;
+import dev.idempotency.jdbc.internal.DatabaseProbe;
+import dev.idempotency.jdbc.internal.LocalTransaction;
+import dev.idempotency.jdbc.internal.SqlErrors;
+import dev.idempotency.jdbc.internal.TransactionBinding;
+import dev.idempotency.store.Claim;
+import dev.idempotency.store.StoreException;
+import dev.idempotency.store.StoreUnavailableException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import javax.sql.DataSource;
+
+/**
+ * The transactional outbox in a PostgreSQL or H2 database: outbound messages are written in the
+ * application's own transaction, so they exist if and only if the business change that caused them
+ * committed, and {@link OutboxRelay}s publish them afterwards, at least once.
+ *
+ * <pre>{@code
+ * JdbcOutbox outbox = JdbcOutbox.create(pool);                      // migrates its table
+ * outbox.inTransaction(() -> {                                       // or inside an idempotent request
+ *     posts.insert(outbox.transactionalDataSource(), post);
+ *     outbox.enqueue(OutboxMessage.of("https://hooks.example/posts", post.accountId(), json, List.of()));
+ *     return null;
+ * });
+ * try (OutboxRelay relay = outbox.relay(publisher).start()) { ... }  // on every instance, if you like
+ * }</pre>
+ *
+ * <p>Guarantees, detailed in {@code docs/outbox.md}:
+ * <ul>
+ *   <li>an enqueued message commits or rolls back with the transaction it was enqueued in;</li>
+ *   <li>every committed message is handed to a publisher until one attempt is {@link PublishResult.Delivered
+ *       delivered}, or it is dead (attempts exhausted, or rejected): never lost, across crashes of relays
+ *       at any point, and published with the same {@link OutboxMessage#id() id} every time;</li>
+ *   <li>while every relay runs and keeps its lease, each message is published once; several relays on
+ *       several instances never claim the same message at once;</li>
+ *   <li>with ordering per key (the default), a message is published only after every earlier message of
+ *       its key was delivered.</li>
+ * </ul>
+ *
+ * <p>The outbox holds no thread and no connection of its own; relays do. Thread-safe.
+ */
+public final class JdbcOutbox {
+
+    /** The table holding the messages. */
+    public static final String TABLE = OutboxSql.TABLE;
+
+    private static final int REQUEUE_BATCH_SIZE = 1000;
+    private static final String DUPLICATE_KEY = "23505";
+
+    private final DataSource pool;
+    private final DatabaseEngine engine;
+    private final boolean forceReadCommitted;
+    private final Clock clock;
+    private final TransactionJoiningDataSource transactionalDataSource;
+
+    private JdbcOutbox(DatabaseProbe probe, Clock clock) {
+        this.pool = probe.pool();
+        this.engine = probe.engine();
+        this.forceReadCommitted = probe.forceReadCommitted();
+        this.clock = clock;
+        this.transactionalDataSource = TransactionJoiningDataSource.over(pool);
+    }
+
+    /**
+     * An outbox on {@code pool}, whose table is created or upgraded now.
+     *
+     * @param pool the application's pool; a {@link TransactionJoiningDataSource} is replaced by its pool
+     * @throws StoreUnavailableException if the database cannot be reached
+     * @throws StoreException if the database is not PostgreSQL or H2, or the migration fails
+     */
+    public static JdbcOutbox create(DataSource pool) {
+        return builder().dataSource(pool).build();
+    }
+
+    /** A builder, for another clock or without migrations. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Enqueues {@code message} in the transaction bound to this thread on this outbox's pool: the one of an
+     * idempotent request ({@code JdbcIdempotencyStore} on the same pool), of a
+     * {@link dev.idempotency.jdbc.inbox.JdbcInbox#process JdbcInbox.process} work, or of
+     * {@link #inTransaction}. The message commits or rolls back with that transaction.
+     *
+     * @throws IllegalStateException if no such transaction is bound to this thread
+     * @throws StoreException if a message with the same id is already in the outbox, or the insert failed;
+     *     on PostgreSQL the transaction is then unusable and must roll back
+     */
+    public void enqueue(OutboxMessage message) {
+        Objects.requireNonNull(message, "message");
+        Connection bound = TransactionBinding.current(pool);
+        if (bound == null) {
+            throw new IllegalStateException("JdbcOutbox.enqueue(message) needs a transaction bound to this thread on "
+                    + "the outbox's pool, and there is none: call it inside an idempotent request, inside the work "
+                    + "of JdbcInbox.process or JdbcOutbox.inTransaction (on the same pool instance), or pass your own "
+                    + "connection to enqueue(connection, message). Message " + message.id() + " was not enqueued.");
+        }
+        insert(bound, message);
+    }
+
+    /**
+     * Enqueues {@code message} on {@code connection}, in the transaction the caller has open on it; the caller
+     * commits or rolls back. The connection may belong to any pool on this outbox's database.
+     *
+     * @throws IllegalStateException if the connection is in auto-commit mode: the message would commit on its
+     *     own, apart from the business change it belongs to
+     * @throws StoreException if a message with the same id is already in the outbox, or the insert failed;
+     *     on PostgreSQL the transaction is then unusable and must roll back
+     */
+    public void enqueue(Connection connection, OutboxMessage message) {
+        Objects.requireNonNull(connection, "connection");
+        Objects.requireNonNull(message, "message");
+        boolean autoCommit;
+        try {
+            autoCommit = connection.getAutoCommit();
+        } catch (SQLException e) {
+            throw SqlErrors.translate("enqueueing outbox message " + message.id(), e);
+        }
+        if (autoCommit) {
+            throw new IllegalStateException("JdbcOutbox.enqueue(connection, message) was given a connection in "
+                    + "auto-commit mode: message " + message.id() + " would commit on its own, apart from your "
+                    + "business change. Call setAutoCommit(false) first and commit after the enqueue, or use "
+                    + "inTransaction(...).");
+        }
+        insert(connection, message);
+    }
+
+    /**
+     * Runs {@code work} in a transaction on this outbox's pool, bound to this thread so that
+     * {@link #enqueue(OutboxMessage)} and {@link #transactionalDataSource()} join it, and commits it. Inside
+     * a transaction already bound on this pool (an idempotent request, inbox work, an enclosing
+     * {@code inTransaction}) it runs {@code work} in that one and leaves the commit to it.
+     *
+     * @return what {@code work} returned
+     * @throws Exception whatever {@code work} throws, unchanged, after the transaction was rolled back
+     * @throws StoreUnavailableException if no connection could be had, or the commit failed for a reason a
+     *     retry can fix; nothing was committed
+     * @throws StoreException if the commit failed otherwise; nothing was committed
+     */
+    public <T> T inTransaction(Claim.Work<T> work) throws Exception {
+        Objects.requireNonNull(work, "work");
+        if (TransactionBinding.current(pool) != null) {
+            return work.run();
+        }
+        LocalTransaction transaction;
+        try {
+            transaction = LocalTransaction.begin(pool, false);
+        } catch (SQLException e) {
+            throw SqlErrors.translate("opening a transaction for the outbox", e);
+        }
+        try (transaction) {
+            T value;
+            TransactionBinding.bind(pool, transaction.connection());
+            try {
+                value = work.run();
+            } finally {
+                TransactionBinding.unbind(pool);
+            }
+            try {
+                transaction.commit();
+            } catch (SQLException e) {
+                throw SqlErrors.translate("committing a transaction with outbox messages", e);
+            }
+            return value;
+        }
+    }
+
+    /**
+     * The DataSource for business writes that must commit with the enqueued messages: inside a transaction
+     * bound on this pool (see {@link #enqueue(OutboxMessage)}) it hands out that transaction's connection;
+     * everywhere else it is the pool.
+     */
+    public TransactionJoiningDataSource transactionalDataSource() {
+        return transactionalDataSource;
+    }
+
+    /** A relay publishing through {@code publisher} with {@link OutboxRelayConfig#ofDefaults()}; not started. */
+    public OutboxRelay relay(OutboxPublisher publisher) {
+        return relay(publisher, OutboxRelayConfig.ofDefaults());
+    }
+
+    /** A relay publishing through {@code publisher} with {@code config}; not started. */
+    public OutboxRelay relay(OutboxPublisher publisher, OutboxRelayConfig config) {
+        return new OutboxRelay(this, Objects.requireNonNull(publisher, "publisher"),
+                Objects.requireNonNull(config, "config"));
+    }
+
+    /**
+     * Up to {@code limit} dead messages, oldest enqueued first.
+     *
+     * @throws IllegalArgumentException if {@code limit} is not positive
+     */
+    public List<OutboxMessage> dead(int limit) {
+        return deadLetters(limit).stream().map(DeadLetter::message).toList();
+    }
+
+    /**
+     * Up to {@code limit} dead messages with their attempts and last error, oldest enqueued first.
+     *
+     * @throws IllegalArgumentException if {@code limit} is not positive
+     */
+    public List<DeadLetter> deadLetters(int limit) {
+        requirePositive(limit);
+        try (Connection connection = pool.getConnection();
+                PreparedStatement ps = connection.prepareStatement(OutboxSql.DEAD)) {
+            ps.setInt(1, limit);
+            List<DeadLetter> dead = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    dead.add(new DeadLetter(OutboxSql.message(rs), rs.getInt(7), rs.getString(8),
+                            OutboxSql.instant(rs, 9)));
+                }
+            }
+            return dead;
+        } catch (SQLException e) {
+            throw SqlErrors.translate("listing dead outbox messages", e);
+        }
+    }
+
+    /**
+     * Makes dead message {@code messageId} pending again, due now, with its attempts counted from zero (its
+     * last error stays until the next attempt's outcome).
+     *
+     * @return {@code false} if there is no dead message with that id
+     */
+    public boolean requeue(String messageId) {
+        Objects.requireNonNull(messageId, "messageId");
+        return update("re-queueing outbox message " + messageId, OutboxSql.REQUEUE, ps -> {
+            ps.setObject(1, OutboxSql.timestamp(clock.instant()));
+            ps.setString(2, messageId);
+        }) == 1;
+    }
+
+    /**
+     * Makes every dead message pending again, as {@link #requeue} does, in transactions of
+     * {@value #REQUEUE_BATCH_SIZE} messages.
+     *
+     * @return how many messages were re-queued
+     */
+    public int requeueAllDead() {
+        int total = 0;
+        int requeued;
+        do {
+            requeued = update("re-queueing dead outbox messages", OutboxSql.REQUEUE_BATCH, ps -> {
+                ps.setObject(1, OutboxSql.timestamp(clock.instant()));
+                ps.setInt(2, REQUEUE_BATCH_SIZE);
+            });
+            total += requeued;
+        } while (requeued == REQUEUE_BATCH_SIZE);
+        return total;
+    }
+
+    /**
+     * Deletes dead message {@code messageId} for good; with ordering, this lets the later messages of its key
+     * go.
+     *
+     * @return {@code false} if there is no dead message with that id
+     */
+    public boolean discard(String messageId) {
+        Objects.requireNonNull(messageId, "messageId");
+        return update("discarding outbox message " + messageId, OutboxSql.DISCARD,
+                ps -> ps.setString(1, messageId)) == 1;
+    }
+
+    /**
+     * Deletes up to {@code limit} messages delivered at or before {@code deliveredBefore} (kept because of
+     * {@link OutboxRelayConfig#deliveredRetention()}), in one transaction. A started relay calls this itself.
+     *
+     * @return how many messages were deleted
+     * @throws IllegalArgumentException if {@code limit} is not positive
+     */
+    public int purgeDelivered(Instant deliveredBefore, int limit) {
+        Objects.requireNonNull(deliveredBefore, "deliveredBefore");
+        requirePositive(limit);
+        return update("purging delivered outbox messages", OutboxSql.PURGE_DELIVERED, ps -> {
+            ps.setObject(1, OutboxSql.timestamp(deliveredBefore));
+            ps.setInt(2, limit);
+        });
+    }
+
+    /** How many messages are pending (waiting, in flight or backing off): the relays' backlog. */
+    public long pendingCount() {
+        try (Connection connection = pool.getConnection();
+                PreparedStatement ps = connection.prepareStatement(OutboxSql.COUNT_PENDING);
+                ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw SqlErrors.translate("counting pending outbox messages", e);
+        }
+    }
+
+    /** The database engine in use. */
+    public DatabaseEngine engine() {
+        return engine;
+    }
+
+    @Override
+    public String toString() {
+        return "JdbcOutbox[" + engine + ", " + pool + "]";
+    }
+
+    DataSource pool() {
+        return pool;
+    }
+
+    boolean forceReadCommitted() {
+        return forceReadCommitted;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    private void insert(Connection connection, OutboxMessage message) {
+        try (PreparedStatement ps = connection.prepareStatement(OutboxSql.INSERT)) {
+            OutboxSql.bindInsert(ps, message, clock.instant());
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            if (DUPLICATE_KEY.equals(e.getSQLState())) {
+                throw new StoreException("Outbox message id " + message.id() + " is taken: another message with this "
+                        + "id is in the outbox (pending, dead, or delivered and kept). Ids must be unique.", e);
+            }
+            throw SqlErrors.translate("enqueueing outbox message " + message.id(), e);
+        }
+    }
+
+    private interface Binder {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    private int update(String doing, String sql, Binder binder) {
+        try (LocalTransaction transaction = LocalTransaction.begin(pool, forceReadCommitted);
+                PreparedStatement ps = transaction.connection().prepareStatement(sql)) {
+            binder.bind(ps);
+            int updated = ps.executeUpdate();
+            transaction.commit();
+            return updated;
+        } catch (SQLException e) {
+            throw SqlErrors.translate(doing, e);
+        }
+    }
+
+    private static void requirePositive(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be positive, not " + limit);
+        }
+    }
+
+    /** Builds a {@link JdbcOutbox}; a DataSource is required, everything else has a default. */
+    public static final class Builder {
+
+        private DataSource dataSource;
+        private Clock clock = Clock.systemUTC();
+        private boolean migrate = true;
+
+        private Builder() {
+        }
+
+        /**
+         * The pool holding the outbox; the outbox does not close it. A {@link TransactionJoiningDataSource}
+         * (such as {@code store.transactionalDataSource()}) is replaced by its pool, so
+         * {@link JdbcOutbox#enqueue(OutboxMessage)} joins the idempotency store's requests.
+         */
+        public Builder dataSource(DataSource dataSource) {
+            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+            return this;
+        }
+
+        /**
+         * The clock that decides when messages are due, when leases end, and how old delivered messages are;
+         * default the system clock in UTC. All relays of one outbox should have clocks within a small fraction
+         * of the lease of each other (NTP does it): a relay whose clock runs ahead by more than the lease takes
+         * over leases early, which publishes messages twice (never loses one).
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Whether to create or upgrade the library's tables when the outbox is built (see
+         * {@link IdempotencySchema}); default {@code true}.
+         */
+        public Builder migrate(boolean migrate) {
+            this.migrate = migrate;
+            return this;
+        }
+
+        /**
+         * Connects, identifies the database and migrates unless told not to.
+         *
+         * @throws IdempotencyConfigException if no DataSource was given
+         * @throws StoreUnavailableException if the database cannot be reached
+         * @throws StoreException if the database is not supported or the migration fails
+         */
+        public JdbcOutbox build() {
+            if (dataSource == null) {
+                throw IdempotencyConfigException.missing("dataSource", "give JdbcOutbox.builder() the pool to use");
+            }
+            DatabaseProbe probe = DatabaseProbe.of(dataSource, "JdbcOutbox");
+            if (migrate) {
+                IdempotencySchema.migrate(probe.pool(), probe.engine());
+            }
+            return new JdbcOutbox(probe, clock);
+        }
+    }
+}
