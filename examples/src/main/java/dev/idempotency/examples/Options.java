@@ -1,5 +1,7 @@
 package dev.idempotency.examples;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -20,15 +22,23 @@ import java.util.Optional;
  * @param jdbcUser the user for {@code jdbcUrl}, if any
  * @param jdbcPassword the password for {@code jdbcUrl}, if any
  * @param keyTtl how long idempotency keys are kept, as text such as {@code 24h}, if not the library default
+ * @param paymentsUrl the payment provider {@code POST /payments} charges, if any; without it that endpoint
+ *     answers 503
+ * @param leaseDuration the lease of a running {@code POST /payments}, as text such as {@code 30s}, if not
+ *     {@value #DEFAULT_LEASE_DURATION}
  */
 public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional<String> jdbcUser,
-        Optional<String> jdbcPassword, Optional<String> keyTtl) {
+        Optional<String> jdbcPassword, Optional<String> keyTtl, Optional<URI> paymentsUrl,
+        Optional<String> leaseDuration) {
 
     /** The port used without {@code --port}. */
     public static final int DEFAULT_PORT = 8080;
 
     /** The data directory used without {@code --data-dir}, relative to the working directory. */
     public static final String DEFAULT_DATA_DIR = "./idempotency-example-data";
+
+    /** The lease of a running {@code POST /payments} without {@code --lease-duration}: the library's default. */
+    public static final String DEFAULT_LEASE_DURATION = "30s";
 
     /** What {@code --help} prints, and what a usage error prints after its message. */
     public static final String USAGE = String.join(System.lineSeparator(),
@@ -40,12 +50,16 @@ public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional
             "  --jdbc-user USER       user for --jdbc-url",
             "  --jdbc-password PASS   password for --jdbc-url",
             "  --key-ttl DURATION     how long idempotency keys are kept: 24h, 30m, PT1H ... (default 24h)",
+            "  --payments-url URL     payment provider that POST /payments charges, e.g. http://localhost:9090",
+            "                         (without it, POST /payments answers 503)",
+            "  --lease-duration DUR   lease of a running POST /payments: 30s, 2s, PT1M ... (default "
+                    + DEFAULT_LEASE_DURATION + ")",
             "  --help                 print this message",
             "",
             "Options take their value as the next argument or after '=', as in --port=8080.");
 
     private static final List<String> KNOWN = List.of("--port", "--data-dir", "--jdbc-url", "--jdbc-user",
-            "--jdbc-password", "--key-ttl");
+            "--jdbc-password", "--key-ttl", "--payments-url", "--lease-duration");
 
     /** Checks the values; see {@link #parse(String...)} for what each option accepts. */
     public Options {
@@ -57,33 +71,56 @@ public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional
         Objects.requireNonNull(jdbcUser, "jdbcUser");
         Objects.requireNonNull(jdbcPassword, "jdbcPassword");
         Objects.requireNonNull(keyTtl, "keyTtl");
+        Objects.requireNonNull(paymentsUrl, "paymentsUrl");
+        Objects.requireNonNull(leaseDuration, "leaseDuration");
+        paymentsUrl.ifPresent(Options::requireHttpUri);
     }
 
-    /** Port {@value #DEFAULT_PORT}, the embedded database in {@value #DEFAULT_DATA_DIR}, the default key TTL. */
+    /**
+     * Port {@value #DEFAULT_PORT}, the embedded database in {@value #DEFAULT_DATA_DIR}, the default key TTL
+     * and lease, no payment provider.
+     */
     public static Options defaults() {
         return new Options(DEFAULT_PORT, Path.of(DEFAULT_DATA_DIR), Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.empty());
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     /** These options with another port. */
     public Options withPort(int port) {
-        return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl);
+        return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration);
     }
 
     /** These options with the embedded database in {@code dataDir}. */
     public Options withDataDir(Path dataDir) {
-        return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl);
+        return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration);
     }
 
     /** These options on an external database; {@code user} and {@code password} may be {@code null}. */
     public Options withJdbc(String url, String user, String password) {
         return new Options(port, dataDir, Optional.of(url), Optional.ofNullable(user), Optional.ofNullable(password),
-                keyTtl);
+                keyTtl, paymentsUrl, leaseDuration);
     }
 
     /** These options with a key TTL as text, such as {@code 30m}. */
     public Options withKeyTtl(String keyTtl) {
-        return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, Optional.of(keyTtl));
+        return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, Optional.of(keyTtl), paymentsUrl,
+                leaseDuration);
+    }
+
+    /**
+     * These options with a payment provider at {@code paymentsUrl}.
+     *
+     * @throws IllegalArgumentException unless it is an absolute http or https URI
+     */
+    public Options withPaymentsUrl(URI paymentsUrl) {
+        return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl,
+                Optional.of(Objects.requireNonNull(paymentsUrl, "paymentsUrl")), leaseDuration);
+    }
+
+    /** These options with the lease of {@code POST /payments} as text, such as {@code 2s}. */
+    public Options withLeaseDuration(String leaseDuration) {
+        return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl,
+                Optional.of(leaseDuration));
     }
 
     /**
@@ -102,6 +139,8 @@ public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional
         String jdbcUser = null;
         String jdbcPassword = null;
         String keyTtl = null;
+        URI paymentsUrl = null;
+        String leaseDuration = null;
         for (int i = 0; i < args.length; i++) {
             String arg = Objects.requireNonNull(args[i], "argument");
             if (arg.equals("--help") || arg.equals("-h")) {
@@ -128,6 +167,8 @@ public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional
                 case "--jdbc-user" -> jdbcUser = value;
                 case "--jdbc-password" -> jdbcPassword = value;
                 case "--key-ttl" -> keyTtl = requireNonBlank(name, value);
+                case "--payments-url" -> paymentsUrl = parseHttpUri(name, value);
+                case "--lease-duration" -> leaseDuration = requireNonBlank(name, value);
                 default -> throw new IllegalStateException("option " + name + " is known but not handled");
             }
         }
@@ -141,7 +182,26 @@ public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional
         }
         return Optional.of(new Options(port, Path.of(dataDir != null ? dataDir : DEFAULT_DATA_DIR),
                 Optional.ofNullable(jdbcUrl), Optional.ofNullable(jdbcUser), Optional.ofNullable(jdbcPassword),
-                Optional.ofNullable(keyTtl)));
+                Optional.ofNullable(keyTtl), Optional.ofNullable(paymentsUrl), Optional.ofNullable(leaseDuration)));
+    }
+
+    private static URI parseHttpUri(String name, String value) {
+        try {
+            return requireHttpUri(new URI(value.trim()));
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            throw new UsageException("Invalid value '" + value + "' for " + name
+                    + ": expected an http or https URL such as http://localhost:9090");
+        }
+    }
+
+    private static URI requireHttpUri(URI uri) {
+        Objects.requireNonNull(uri, "paymentsUrl");
+        String scheme = uri.getScheme();
+        if (!uri.isAbsolute() || uri.getHost() == null
+                || !("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme))) {
+            throw new IllegalArgumentException("paymentsUrl must be an absolute http or https URI, not " + uri);
+        }
+        return uri;
     }
 
     private static int parsePort(String value) {
@@ -168,7 +228,9 @@ public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional
     public String toString() {
         return "Options[port=" + port + ", dataDir=" + dataDir + ", jdbcUrl=" + jdbcUrl.orElse("(embedded H2)")
                 + ", jdbcUser=" + jdbcUser.orElse("(none)") + ", jdbcPassword="
-                + (jdbcPassword.isPresent() ? "***" : "(none)") + ", keyTtl=" + keyTtl.orElse("(default)") + "]";
+                + (jdbcPassword.isPresent() ? "***" : "(none)") + ", keyTtl=" + keyTtl.orElse("(default)")
+                + ", paymentsUrl=" + paymentsUrl.map(URI::toString).orElse("(none)") + ", leaseDuration="
+                + leaseDuration.orElse("(default)") + "]";
     }
 
     /**

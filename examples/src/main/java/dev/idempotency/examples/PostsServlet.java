@@ -202,7 +202,7 @@ final class PostsServlet extends HttpServlet {
     }
 
     /** Demo-only: the delay {@value #DELAY_HEADER} asks for, 0 without it. */
-    private static long demoDelayMillis(HttpServletRequest request) {
+    static long demoDelayMillis(HttpServletRequest request) {
         String header = request.getHeader(DELAY_HEADER);
         if (header == null) {
             return 0;
@@ -219,12 +219,13 @@ final class PostsServlet extends HttpServlet {
                 + MAX_DELAY_MILLIS + ", not '" + header + "'");
     }
 
-    private static void sleep(long millis) throws ServletException {
+    static void sleep(long millis) throws ServletException {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            // Failing rolls the insert back: an interrupted request (server stopping) leaves nothing behind.
+            // Failing rolls the insert back (or, on /payments, releases the lease): an interrupted request (server
+            // stopping) leaves nothing behind that a retry could not finish.
             throw new ServletException("Interrupted during the " + DELAY_HEADER + " delay", e);
         }
     }
@@ -238,8 +239,12 @@ final class PostsServlet extends HttpServlet {
         private static final long serialVersionUID = 1L;
 
         DemoFailure() {
-            super("Failing after the insert because the request carries " + FAIL_HEADER + ": true (demo fault knob); "
+            this("Failing after the insert because the request carries " + FAIL_HEADER + ": true (demo fault knob); "
                     + "the idempotency filter rolls the insert back");
+        }
+
+        DemoFailure(String message) {
+            super(message);
         }
     }
 }

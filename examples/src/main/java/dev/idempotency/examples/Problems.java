@@ -28,6 +28,12 @@ final class Problems {
     /** The {@code type} of a request whose method the resource does not support. */
     static final String METHOD_NOT_ALLOWED_TYPE = "urn:idempotency-example:problem:method-not-allowed";
 
+    /** The {@code type} of {@code POST /payments} on a server started without {@code --payments-url}. */
+    static final String NO_PAYMENT_PROVIDER_TYPE = "urn:idempotency-example:problem:no-payment-provider";
+
+    /** The {@code type} of a payment the downstream payment service did not confirm. */
+    static final String PAYMENT_PROVIDER_FAILED_TYPE = "urn:idempotency-example:problem:payment-provider-failed";
+
     /** The {@code type} of a failure on the server's side. */
     static final String SERVER_ERROR_TYPE = "urn:idempotency-example:problem:server-error";
 

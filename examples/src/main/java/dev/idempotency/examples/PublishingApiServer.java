@@ -35,17 +35,20 @@ import org.flywaydb.core.Flyway;
  * A small publishing API that shows the library end to end: an embedded Jetty 12 server, the
  * {@link IdempotencyFilter} in front of every request, and a {@link JdbcIdempotencyStore} whose
  * transaction the handler's own insert joins, so a post and the stored response are committed together.
+ * One endpoint, {@code POST /payments}, shows the other mode, for effects that leave the database.
  *
  * <pre>
  * java -jar examples/target/idempotency-example.jar [--port 8080] [--data-dir DIR]
  *      [--jdbc-url URL --jdbc-user U --jdbc-password P] [--key-ttl DURATION]
+ *      [--payments-url URL] [--lease-duration DURATION]
  * </pre>
  *
  * <p>Without {@code --jdbc-url} the data lives in an embedded H2 database in files under the data
- * directory (default {@value Options#DEFAULT_DATA_DIR}), so keys and posts survive a restart; with it,
- * in that database (PostgreSQL, say). The store migrates its own table with its own Flyway history table
- * ({@value IdempotencySchema#HISTORY_TABLE}); the demo then migrates its {@code posts} table with a second,
- * ordinary Flyway history ({@code flyway_schema_history}) in the same schema, and the two never clash.
+ * directory (default {@value Options#DEFAULT_DATA_DIR}), so keys, posts and payments survive a restart;
+ * with it, in that database (PostgreSQL, say). The store migrates its own table with its own Flyway
+ * history table ({@value IdempotencySchema#HISTORY_TABLE}); the demo then migrates its {@code posts} and
+ * {@code payments} tables with a second, ordinary Flyway history ({@code flyway_schema_history}) in the
+ * same schema, and the two never clash.
  *
  * <p>Endpoints. Clients identify themselves with the {@value #CLIENT_HEADER} header, which is the
  * idempotency scope: keys are kept per API key. Every {@code POST} needs an {@code Idempotency-Key}.
@@ -53,16 +56,28 @@ import org.flywaydb.core.Flyway;
  * <li>{@code POST /posts} with {@code {"account_id": "...", "content": "..."}}: 201, {@code Location:
  * /posts/{id}} and the post as JSON ({@code id}, {@code account_id}, {@code content},
  * {@code created_at}); 400 problem naming a missing or invalid field. A retry with the same key gets the
- * same answer with {@code Idempotent-Replayed: true}; the same key with another body gets 422.</li>
+ * same answer with {@code Idempotent-Replayed: true}; the same key with another body gets 422. Runs in
+ * transaction mode: the insert and the stored answer commit together.</li>
  * <li>{@code GET /posts?account_id=A}: that account's posts, in id order.</li>
  * <li>{@code GET /posts/{id}}: one post, or 404.</li>
+ * <li>{@code POST /payments} with {@code {"account_id": "...", "amount": 1250}}: charges the payment
+ * service at {@code --payments-url} (passing it {@code IdempotencyContext.derivedKey("charge")} as its
+ * {@code Idempotency-Key}), records the payment, and answers 201 with {@code Location: /payments/{id}} and
+ * the payment ({@code id}, {@code account_id}, {@code amount}, {@code charge_id}, {@code created_at}).
+ * Runs in lease mode ({@value #PAYMENTS_PATH} is the one lease path, with {@code --lease-duration},
+ * default {@value Options#DEFAULT_LEASE_DURATION}): a duplicate while it runs gets 409 with a
+ * {@code Retry-After} taken from the lease, and after a crash the retry runs again once the lease ran out.
+ * Without {@code --payments-url} it answers 503 ("no payment provider configured"); when the service fails,
+ * 502. See {@link PaymentsServlet} for how it stays exactly once across such a retry.</li>
+ * <li>{@code GET /payments?account_id=A} and {@code GET /payments/{id}}: as for posts.</li>
  * <li>{@code GET /health}: 200 {@code {"status":"ok"}}, or 503 when the database does not answer.</li>
  * </ul>
  *
- * <p>Demo-only fault knobs on {@code POST /posts} (see {@link PostsServlet}), to watch the filter at
- * work; they have no place in a real API: {@code X-Demo-Delay-Ms: N} sleeps N ms after the insert (a
- * concurrent duplicate then gets 409 with {@code Retry-After}); {@code X-Demo-Fail: true} throws after the
- * insert (500; the insert is rolled back and the key freed, so a retry runs again).
+ * <p>Demo-only fault knobs on both {@code POST}s (see {@link PostsServlet}), to watch the filter at
+ * work; they have no place in a real API: {@code X-Demo-Delay-Ms: N} sleeps N ms after the insert (after
+ * the charge and the payment row on {@code /payments}; a concurrent duplicate then gets 409 with
+ * {@code Retry-After}); {@code X-Demo-Fail: true} throws after it (500; the insert is rolled back, or the
+ * lease released, and a retry with the same key runs again).
  *
  * <p>In code, {@link #start(Options)} runs the server in-process and returns this running handle; tests
  * use it with port 0.
@@ -86,6 +101,9 @@ public final class PublishingApiServer implements AutoCloseable {
 
     /** How long stopping waits for requests in flight to finish before cutting them off. */
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+
+    /** The one path that runs in lease mode: {@code POST /payments}, whose effect is a downstream charge. */
+    static final String PAYMENTS_PATH = "/payments";
 
     /** The path of the error page, reached only through Jetty's ERROR dispatch. */
     static final String ERROR_PATH = "/error";
@@ -128,7 +146,7 @@ public final class PublishingApiServer implements AutoCloseable {
         try {
             server = start(options);
         } catch (IdempotencyConfigException e) {
-            // Only option values reach the config here (--key-ttl), so this is a usage error too.
+            // Only option values reach the config here (--key-ttl, --lease-duration), so this is a usage error too.
             System.err.println(PROGRAM + ": " + e.getMessage());
             System.exit(EXIT_USAGE);
             return;
@@ -148,8 +166,8 @@ public final class PublishingApiServer implements AutoCloseable {
      * Starts the server: reads the settings, opens and migrates the database, and starts Jetty. Returns
      * once requests are accepted. The caller owns the result and must {@link #stop()} it.
      *
-     * @throws IdempotencyConfigException naming {@code --key-ttl} and the value, before anything is opened,
-     *     if the key TTL cannot be read
+     * @throws IdempotencyConfigException naming {@code --key-ttl} or {@code --lease-duration} and the value,
+     *     before anything is opened, if it cannot be read
      * @throws dev.idempotency.store.StoreException if the database cannot be reached or migrated
      * @throws Exception if Jetty cannot start (the port is taken, say)
      */
@@ -160,7 +178,7 @@ public final class PublishingApiServer implements AutoCloseable {
         JdbcIdempotencyStore store = openStore(options);
         try {
             DataSource dataSource = store.transactionalDataSource();
-            migratePosts(dataSource);
+            migrateTables(dataSource);
             PostRepository posts = new PostRepository(dataSource);
             ObjectMapper json = JsonMapper.builder()
                     .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -176,6 +194,9 @@ public final class PublishingApiServer implements AutoCloseable {
                     .build();
             context.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST));
             context.addServlet(new ServletHolder("posts", new PostsServlet(posts, json, config.clock())), "/posts/*");
+            PaymentProvider provider = options.paymentsUrl().map(url -> new PaymentProvider(url, json)).orElse(null);
+            context.addServlet(new ServletHolder("payments", new PaymentsServlet(new PaymentRepository(dataSource),
+                    provider, json, config.clock())), PAYMENTS_PATH + "/*");
             context.addServlet(new ServletHolder("health", new HealthServlet(posts)), "/health");
             context.addServlet(new ServletHolder("error", new ErrorServlet(json)), ERROR_PATH);
             ErrorPageErrorHandler errors = new ErrorPageErrorHandler();
@@ -202,22 +223,34 @@ public final class PublishingApiServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The library's settings: the defaults, {@code --key-ttl}, {@code --lease-duration}, and lease mode for
+     * {@value #PAYMENTS_PATH}.
+     */
     private static IdempotencyConfig idempotencyConfig(Options options) {
-        if (options.keyTtl().isEmpty()) {
-            return IdempotencyConfig.ofDefaults();
-        }
-        String value = options.keyTtl().get();
+        IdempotencyConfig.Builder config = IdempotencyConfig.custom().leasePaths(PAYMENTS_PATH);
+        options.keyTtl().ifPresent(value ->
+                config.keyTtl(parsed("--key-ttl", IdempotencyConfig.KEY_TTL, value).keyTtl()));
+        options.leaseDuration().ifPresent(value -> config.leaseDuration(
+                parsed("--lease-duration", IdempotencyConfig.LEASE_DURATION, value).leaseDuration()));
+        return config.build();
+    }
+
+    /**
+     * Reads one option's value with the library's own parser, so {@code --key-ttl} accepts exactly what
+     * {@code idempotency.key-ttl} accepts (and {@code --lease-duration} what {@code idempotency.lease-duration}
+     * does).
+     */
+    private static IdempotencyConfig parsed(String option, String property, String value) {
         try {
-            // The library's own parser, so --key-ttl accepts exactly what idempotency.key-ttl accepts.
-            return IdempotencyConfig.fromProperties(Map.of(IdempotencyConfig.KEY_TTL, value));
+            return IdempotencyConfig.fromProperties(Map.of(property, value));
         } catch (IdempotencyConfigException e) {
-            // The user typed --key-ttl, not the property: name both, and keep the library's explanation
+            // The user typed the option, not the property: name both, and keep the library's explanation
             // ("expected a positive duration", "at most 365d", ...).
-            String marker = IdempotencyConfig.KEY_TTL + ": ";
+            String marker = property + ": ";
             int at = e.getMessage().indexOf(marker);
             String explanation = at >= 0 ? e.getMessage().substring(at + marker.length()) : e.getMessage();
-            throw IdempotencyConfigException.inconsistent("--key-ttl (" + IdempotencyConfig.KEY_TTL + ")", value,
-                    explanation);
+            throw IdempotencyConfigException.inconsistent(option + " (" + property + ")", value, explanation);
         }
     }
 
@@ -249,11 +282,11 @@ public final class PublishingApiServer implements AutoCloseable {
     }
 
     /**
-     * Creates or upgrades the {@code posts} table with the demo's own Flyway history. It runs after the
-     * store has created its table, so the schema is never empty here: version 0 as the baseline lets V1
-     * still run.
+     * Creates or upgrades the {@code posts} and {@code payments} tables with the demo's own Flyway history.
+     * It runs after the store has created its table, so the schema is never empty here: version 0 as the
+     * baseline lets V1 still run.
      */
-    private static void migratePosts(DataSource dataSource) {
+    private static void migrateTables(DataSource dataSource) {
         Flyway.configure(PublishingApiServer.class.getClassLoader())
                 .dataSource(dataSource)
                 .locations(MIGRATIONS)

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -25,6 +26,8 @@ class OptionsTest {
         assertEquals(Path.of("./idempotency-example-data"), options.dataDir());
         assertEquals(Optional.empty(), options.jdbcUrl());
         assertEquals(Optional.empty(), options.keyTtl());
+        assertEquals(Optional.empty(), options.paymentsUrl());
+        assertEquals(Optional.empty(), options.leaseDuration());
     }
 
     @Test
@@ -32,6 +35,8 @@ class OptionsTest {
         Options embedded = Options.parse("--port", "0", "--data-dir", "/tmp/x", "--key-ttl", "30m").orElseThrow();
         Options external = Options.parse("--jdbc-url", "jdbc:postgresql://db:5432/app", "--jdbc-user", "app",
                 "--jdbc-password", "secret").orElseThrow();
+        Options payments = Options.parse("--payments-url", "http://localhost:9090", "--lease-duration", "2s")
+                .orElseThrow();
 
         assertEquals(0, embedded.port());
         assertEquals(Path.of("/tmp/x"), embedded.dataDir());
@@ -39,6 +44,20 @@ class OptionsTest {
         assertEquals(Optional.of("jdbc:postgresql://db:5432/app"), external.jdbcUrl());
         assertEquals(Optional.of("app"), external.jdbcUser());
         assertEquals(Optional.of("secret"), external.jdbcPassword());
+        assertEquals(Optional.of(URI.create("http://localhost:9090")), payments.paymentsUrl());
+        assertEquals(Optional.of("2s"), payments.leaseDuration());
+    }
+
+    @Test
+    void rejectsPaymentsUrlThatIsNotAnHttpUrl() {
+        for (String url : new String[] {"ftp://host/x", "localhost:9090", "/charges", "http://", "http://a b"}) {
+            Options.UsageException e = assertThrows(Options.UsageException.class,
+                    () -> Options.parse("--payments-url", url), url);
+            assertTrue(e.getMessage().contains("--payments-url") && e.getMessage().contains("'" + url + "'"),
+                    e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> Options.defaults().withPaymentsUrl(URI.create("mailto:pay@example.com")));
     }
 
     @Test
@@ -126,7 +145,7 @@ class OptionsTest {
     @Test
     void usageNamesEveryOption() {
         for (String option : new String[] {"--port", "--data-dir", "--jdbc-url", "--jdbc-user", "--jdbc-password",
-                "--key-ttl", "--help"}) {
+                "--key-ttl", "--payments-url", "--lease-duration", "--help"}) {
             assertTrue(Options.USAGE.contains(option), option);
         }
     }

@@ -14,6 +14,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -47,21 +48,31 @@ abstract class PublishingApiScenarios {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     PublishingApiServer server;
+    FakePaymentService paymentService;
     final String apiKey = "api-" + UUID.randomUUID();
     final String account = "acct-" + UUID.randomUUID();
 
     /** The options to start the server with: port 0 and the database under test. */
     abstract Options options();
 
+    /** {@link #options()} with the test's payment service as {@code --payments-url}. */
+    Options withPayments() {
+        return options().withPaymentsUrl(paymentService.uri());
+    }
+
     @BeforeEach
     void startServer() throws Exception {
-        server = PublishingApiServer.start(options());
+        paymentService = new FakePaymentService();
+        server = PublishingApiServer.start(withPayments());
     }
 
     @AfterEach
     void stopServer() {
         if (server != null) {
             server.stop();
+        }
+        if (paymentService != null) {
+            paymentService.close();
         }
     }
 
@@ -275,8 +286,8 @@ abstract class PublishingApiScenarios {
 
     @Test
     void migratesWithTwoFlywayHistoriesSideBySide() throws Exception {
-        assertEquals(List.of("0", "1"), successfulVersions("flyway_schema_history"),
-                "the demo's history: the baseline below the library's table, then its own V1");
+        assertEquals(List.of("0", "1", "2"), successfulVersions("flyway_schema_history"),
+                "the demo's history: the baseline below the library's table, then its own V1 and V2");
         assertTrue(successfulVersions("idempotency_schema_history").contains("1"), "the library's own history");
     }
 
@@ -287,15 +298,93 @@ abstract class PublishingApiScenarios {
         assertEquals(201, first.statusCode());
 
         server.stop();
-        server = PublishingApiServer.start(options());
+        server = PublishingApiServer.start(withPayments());
 
         HttpResponse<byte[]> retry = send(createPost(key, account, "before the restart"));
         assertEquals(201, retry.statusCode());
         assertEquals("true", retry.headers().firstValue(REPLAYED).orElseThrow());
         assertArrayEquals(first.body(), retry.body());
         assertEquals(1, countPosts(account));
-        assertEquals(List.of("0", "1"), successfulVersions("flyway_schema_history"),
+        assertEquals(List.of("0", "1", "2"), successfulVersions("flyway_schema_history"),
                 "restarting applies no migration twice");
+    }
+
+    // ----- POST /payments, in lease mode -----
+
+    @Test
+    void paymentRunsInLeaseModeChargesOnceWithADerivedKeyAndIsReplayed() throws Exception {
+        String key = newKey();
+        CompletableFuture<HttpResponse<byte[]>> slow = HTTP.sendAsync(payBuilder(key, account, 1250)
+                .header(PostsServlet.DELAY_HEADER, "1500").build(), HttpResponse.BodyHandlers.ofByteArray());
+        awaitCalls(1);
+        HttpResponse<byte[]> duplicate = send(pay(key, account, 1250));
+
+        assertProblem(duplicate, 409, "urn:idempotency:problem:in-progress");
+        long retryAfter = Long.parseLong(duplicate.headers().firstValue("Retry-After").orElseThrow());
+        assertTrue(retryAfter > 1 && retryAfter <= 30, "Retry-After from the 30 s lease: " + retryAfter);
+
+        HttpResponse<byte[]> first = slow.get(30, TimeUnit.SECONDS);
+        HttpResponse<byte[]> retry = send(pay(key, account, 1250));
+        assertEquals(201, first.statusCode(), () -> new String(first.body(), StandardCharsets.UTF_8));
+        JsonNode payment = json(first);
+        assertEquals(account, payment.get("account_id").asText());
+        assertEquals(1250, payment.get("amount").asLong());
+        assertEquals(paymentService.onlyChargeFor(account).id(), payment.get("charge_id").asText());
+        assertEquals("/payments/" + payment.get("id").asLong(), first.headers().firstValue("Location").orElseThrow());
+        assertEquals(201, retry.statusCode());
+        assertEquals("true", retry.headers().firstValue(REPLAYED).orElseThrow());
+        assertArrayEquals(first.body(), retry.body());
+
+        assertEquals(1, paymentService.calls(), "neither the duplicate nor the replay reached the payment service");
+        String chargeKey = paymentService.keysReceived().get(0);
+        assertTrue(chargeKey.matches("[A-Za-z0-9_-]{43}") && !chargeKey.contains(key),
+                "a key derived from the client's, not the client's own: " + chargeKey);
+        assertEquals(List.of(payment), listPayments(account));
+        assertEquals(payment, json(send(get("/payments/" + payment.get("id").asLong()))));
+    }
+
+    @Test
+    void failedPaymentsAreNotStoredAndTheRetryChargesOnceAndRecordsOneRow() throws Exception {
+        String key = newKey();
+        paymentService.failing(true);
+        HttpResponse<byte[]> serviceFailed = send(pay(key, account, 300));
+        paymentService.failing(false);
+
+        assertProblem(serviceFailed, 502, Problems.PAYMENT_PROVIDER_FAILED_TYPE);
+        assertEquals(0, paymentService.charges());
+        assertEquals(0, listPayments(account).size());
+
+        HttpResponse<byte[]> failedAfterRow = send(payBuilder(key, account, 300)
+                .header(PostsServlet.FAIL_HEADER, "true"));
+        assertProblem(failedAfterRow, 500, Problems.SERVER_ERROR_TYPE);
+        assertEquals(1, paymentService.charges());
+        assertEquals(1, listPayments(account).size(), "in lease mode the row committed on its own, before the failure");
+
+        HttpResponse<byte[]> retry = send(pay(key, account, 300));
+        assertEquals(201, retry.statusCode(), () -> new String(retry.body(), StandardCharsets.UTF_8));
+        assertFalse(retry.headers().firstValue(REPLAYED).isPresent(), "failures are not stored: the retry ran");
+        assertEquals(2, paymentService.calls(), "the retry charged again ...");
+        assertEquals(1, paymentService.charges(), "... with the same derived key, so the service charged once");
+        List<JsonNode> payments = listPayments(account);
+        assertEquals(1, payments.size(), "the retry found the row of the first run instead of writing another");
+        assertEquals(payments.get(0), json(retry));
+    }
+
+    @Test
+    void invalidPaymentIsAProblemNamingTheFieldAndChargesNothing() throws Exception {
+        String[] bodies = {"{\"account_id\": \"" + account + "\", \"amount\": \"12\"}",
+                "{\"account_id\": \"" + account + "\", \"amount\": 0}",
+                "{\"account_id\": \"" + account + "\", \"amount\": 1.5}",
+                "{\"account_id\": \"" + account + "\"}"};
+        for (String body : bodies) {
+            HttpResponse<byte[]> response = send(paymentRequest(newKey(), body).build());
+            assertProblem(response, 400, Problems.INVALID_REQUEST_TYPE);
+            assertTrue(json(response).get("detail").asText().contains("amount"), json(response).toString());
+        }
+        HttpResponse<byte[]> noAccount = send(paymentRequest(newKey(), "{\"amount\": 5}").build());
+        assertProblem(noAccount, 400, Problems.INVALID_REQUEST_TYPE);
+        assertTrue(json(noAccount).get("detail").asText().contains("account_id"), json(noAccount).toString());
+        assertEquals(0, paymentService.calls());
     }
 
     // ----- helpers -----
@@ -315,6 +404,39 @@ abstract class PublishingApiScenarios {
                 .header("Idempotency-Key", key)
                 .header(PublishingApiServer.CLIENT_HEADER, apiKey)
                 .POST(HttpRequest.BodyPublishers.ofString(body));
+    }
+
+    HttpRequest pay(String key, String accountId, long amount) {
+        return payBuilder(key, accountId, amount).build();
+    }
+
+    HttpRequest.Builder payBuilder(String key, String accountId, long amount) {
+        return paymentRequest(key, JSON.createObjectNode().put("account_id", accountId).put("amount", amount).toString());
+    }
+
+    private HttpRequest.Builder paymentRequest(String key, String body) {
+        return HttpRequest.newBuilder(uri("/payments"))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .header("Idempotency-Key", key)
+                .header(PublishingApiServer.CLIENT_HEADER, apiKey)
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+    }
+
+    List<JsonNode> listPayments(String accountId) throws Exception {
+        HttpResponse<byte[]> response = send(get("/payments?account_id=" + accountId));
+        assertEquals(200, response.statusCode());
+        List<JsonNode> payments = new ArrayList<>();
+        json(response).forEach(payments::add);
+        return payments;
+    }
+
+    private void awaitCalls(int calls) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (paymentService.calls() < calls) {
+            assertTrue(System.nanoTime() < deadline, "the payment service was not called in time");
+            Thread.sleep(10);
+        }
     }
 
     HttpRequest get(String pathAndQuery) {

@@ -56,6 +56,20 @@ class PublishingApiServerStartupTest {
     }
 
     @Test
+    void badLeaseDurationFailsBeforeAnythingIsOpenedNamingOptionAndValue() {
+        Path dataDir = tmp.resolve("never-created");
+        Options options = Options.defaults().withPort(0).withDataDir(dataDir).withLeaseDuration("500ms");
+
+        IdempotencyConfigException e = assertThrows(IdempotencyConfigException.class,
+                () -> PublishingApiServer.start(options));
+
+        assertTrue(e.getMessage().contains("--lease-duration"), e.getMessage());
+        assertTrue(e.getMessage().contains("idempotency.lease-duration"), e.getMessage());
+        assertTrue(e.getMessage().contains("'500ms'") && e.getMessage().contains("1s to 1h"), e.getMessage());
+        assertFalse(Files.exists(dataDir), "no database may be created for a command line that cannot run");
+    }
+
+    @Test
     void acceptsTheKeyTtlSyntaxOfTheProperty() throws Exception {
         for (String ttl : new String[] {"24h", "30m", "PT1H"}) {
             try (PublishingApiServer server = PublishingApiServer.start(
@@ -113,6 +127,38 @@ class PublishingApiServerStartupTest {
 
             assertEquals(503, down.statusCode());
             assertEquals("{\"status\":\"unavailable\"}", down.body());
+        }
+    }
+
+    @Test
+    void withoutPaymentsUrlPaymentsAre503AndNotStoredSoTheKeyPaysOnceAPaymentServiceIsConfigured()
+            throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest pay = HttpRequest.newBuilder(URI.create("http://localhost/payments"))
+                .header("Content-Type", "application/json")
+                .header("Idempotency-Key", "startup-test-key")
+                .header(PublishingApiServer.CLIENT_HEADER, "startup-test-client")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"account_id\": \"acct-1\", \"amount\": 10}"))
+                .build();
+        HttpResponse<String> unavailable;
+        try (PublishingApiServer server = PublishingApiServer.start(Options.defaults().withPort(0).withDataDir(tmp))) {
+            unavailable = http.send(HttpRequest.newBuilder(pay, (name, value) -> true)
+                    .uri(server.baseUri().resolve("/payments")).build(), HttpResponse.BodyHandlers.ofString());
+        }
+        assertEquals(503, unavailable.statusCode(), unavailable.body());
+        assertEquals(Problems.MEDIA_TYPE, unavailable.headers().firstValue("Content-Type").orElse(null));
+        assertTrue(unavailable.body().contains(Problems.NO_PAYMENT_PROVIDER_TYPE)
+                && unavailable.body().contains("no payment provider configured"), unavailable.body());
+
+        try (FakePaymentService payments = new FakePaymentService();
+                PublishingApiServer server = PublishingApiServer.start(Options.defaults().withPort(0).withDataDir(tmp)
+                        .withPaymentsUrl(payments.uri()))) {
+            HttpResponse<String> paid = http.send(HttpRequest.newBuilder(pay, (name, value) -> true)
+                    .uri(server.baseUri().resolve("/payments")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, paid.statusCode(), paid.body());
+            assertFalse(paid.headers().firstValue("Idempotent-Replayed").isPresent(),
+                    "a 503 is not stored: the same key runs once a payment service is configured");
+            assertEquals(1, payments.charges());
         }
     }
 

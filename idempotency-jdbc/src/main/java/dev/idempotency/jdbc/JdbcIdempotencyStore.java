@@ -2,6 +2,7 @@ package dev.idempotency.jdbc;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.SQLExceptionOverride;
 import dev.idempotency.ExecutionMode;
 import dev.idempotency.IdempotencyConfigException;
 import dev.idempotency.jdbc.internal.JdbcClaim;
@@ -312,6 +313,16 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             config.setPassword(password);
             config.setMaximumPoolSize(maximumPoolSize);
             config.setConnectionTimeout(connectionTimeout.toMillis());
+            // HikariCP discards a connection on SQLState class 08, but H2 over TCP reports a broken connection
+            // with codes of its own; without this the pool would keep handing out dead connections, and
+            // answering 503, long after the database is back.
+            config.setExceptionOverride(new SQLExceptionOverride() {
+                @java.lang.Override // the interface's own Override is an enum
+                public SQLExceptionOverride.Override adjudicate(SQLException e) {
+                    return SqlErrors.isConnectionGone(e) ? SQLExceptionOverride.Override.MUST_EVICT
+                            : SQLExceptionOverride.Override.CONTINUE_EVICT;
+                }
+            });
             try {
                 return new HikariDataSource(config);
             } catch (RuntimeException e) {

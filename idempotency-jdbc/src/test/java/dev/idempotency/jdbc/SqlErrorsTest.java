@@ -33,6 +33,17 @@ class SqlErrorsTest {
     }
 
     @Test
+    void brokenConnectionsAndClosedH2DatabasesMeanTheConnectionIsGone() {
+        assertTrue(SqlErrors.isConnectionGone(new SQLException("io", "08006")));
+        assertTrue(SqlErrors.isConnectionGone(new SQLException("h2 broken", "90067", 90067)));
+        assertTrue(SqlErrors.isConnectionGone(new SQLException("h2 closed", "90121", 90121)));
+        assertTrue(SqlErrors.isConnectionGone(new SQLException("wrapper", "XX000", new SQLException("c", "08003"))));
+        for (String state : new String[] {"40001", "HYT00", "57014", "23505", null}) {
+            assertFalse(SqlErrors.isConnectionGone(new SQLException("x", state)), String.valueOf(state));
+        }
+    }
+
+    @Test
     void messageSaysWhatWasBeingDoneAndTheSqlState() {
         StoreException e = SqlErrors.translate("claiming key k", new SQLException("boom", "23505", 7));
         assertTrue(e.getMessage().contains("claiming key k") && e.getMessage().contains("23505")

@@ -5,23 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.idempotency.ConcurrentRequestPolicy;
 import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.store.ExpiredRecordPurger;
 import dev.idempotency.testing.TestDatabase;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -158,67 +148,6 @@ abstract class TransactionalFilterScenarios {
     }
 
     @Test
-    void concurrentDuplicatesRunTheHandlerOnceAndOthersAreToldToRetry() throws Exception {
-        start();
-        String key = unique("key");
-        String item = unique("item");
-        List<HttpResponse<String>> responses = concurrently(64, () ->
-                Http.post(app.uri("/orders"), key, "client-a", order(item), "X-Test-Sleep-Ms", "500"));
-        Map<Integer, Integer> statuses = statuses(responses);
-        assertEquals(1, app.orders(item), "one effect for 64 concurrent duplicates; statuses " + statuses);
-        assertEquals(1, app.handlerRuns.get());
-        for (HttpResponse<String> response : responses) {
-            int status = response.statusCode();
-            assertTrue(status == 201 || status == 409, "only 201 (first or replay) and 409 expected: " + statuses);
-            if (status == 409) {
-                assertTrue(response.headers().firstValue("Retry-After").isPresent());
-            }
-        }
-        assertEquals(1, responses.stream().filter(r -> r.statusCode() == 201
-                && r.headers().firstValue("Idempotent-Replayed").isEmpty()).count(), "exactly one first answer");
-    }
-
-    @Test
-    void concurrentDuplicatesInWaitModeAllGetTheOneOutcome() throws Exception {
-        start(IdempotencyConfig.custom().concurrent(ConcurrentRequestPolicy.WAIT).waitTimeout(Duration.ofSeconds(20))
-                .purgeInterval(Duration.ZERO).build());
-        String key = unique("key");
-        String item = unique("item");
-        List<HttpResponse<String>> responses = concurrently(32, () ->
-                Http.post(app.uri("/orders"), key, "client-a", order(item), "X-Test-Sleep-Ms", "300"));
-        assertEquals(Map.of(201, 32), statuses(responses));
-        assertEquals(1, app.orders(item));
-        assertEquals(1, app.handlerRuns.get());
-        String body = responses.get(0).body();
-        responses.forEach(r -> assertEquals(body, r.body(), "every waiter gets the same outcome"));
-    }
-
-    @Test
-    void manyKeysUnderConcurrencyEachTakeEffectExactlyOnce() throws Exception {
-        start();
-        int keys = 16;
-        int copies = 8;
-        List<String> items = new ArrayList<>();
-        List<Callable<HttpResponse<String>>> calls = new ArrayList<>();
-        for (int k = 0; k < keys; k++) {
-            String key = unique("key");
-            String item = unique("item");
-            items.add(item);
-            for (int c = 0; c < copies; c++) {
-                calls.add(() -> Http.post(app.uri("/orders"), key, "client-a", order(item), "X-Test-Sleep-Ms", "100"));
-            }
-        }
-        List<HttpResponse<String>> responses = concurrently(calls);
-        for (HttpResponse<String> response : responses) {
-            assertTrue(response.statusCode() == 201 || response.statusCode() == 409, "status " + response.statusCode());
-        }
-        for (String item : items) {
-            assertEquals(1, app.orders(item), "one effect per key");
-        }
-        assertEquals(keys, app.handlerRuns.get());
-    }
-
-    @Test
     void keyRunsAgainAfterItsTimeToLiveAndThePurgeRemovesItsRecord() throws Exception {
         MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
         IdempotencyConfig config = IdempotencyConfig.custom().keyTtl(Duration.ofHours(1)).clock(clock)
@@ -264,43 +193,5 @@ abstract class TransactionalFilterScenarios {
         assertTrue(b.headers().firstValue("Idempotent-Replayed").isEmpty(), "client B never sees A's record");
         assertNotEquals(a.body(), b.body());
         assertEquals(2, app.orders(item));
-    }
-
-    protected static List<HttpResponse<String>> concurrently(int copies, Callable<HttpResponse<String>> call)
-            throws Exception {
-        List<Callable<HttpResponse<String>>> calls = new ArrayList<>();
-        for (int i = 0; i < copies; i++) {
-            calls.add(call);
-        }
-        return concurrently(calls);
-    }
-
-    protected static List<HttpResponse<String>> concurrently(List<Callable<HttpResponse<String>>> calls)
-            throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(calls.size());
-        try {
-            CountDownLatch start = new CountDownLatch(1);
-            List<Future<HttpResponse<String>>> futures = new ArrayList<>();
-            for (Callable<HttpResponse<String>> call : calls) {
-                futures.add(pool.submit(() -> {
-                    start.await();
-                    return call.call();
-                }));
-            }
-            start.countDown();
-            List<HttpResponse<String>> responses = new ArrayList<>();
-            for (Future<HttpResponse<String>> future : futures) {
-                responses.add(future.get());
-            }
-            return responses;
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    protected static Map<Integer, Integer> statuses(List<HttpResponse<String>> responses) {
-        Map<Integer, Integer> counts = new TreeMap<>();
-        responses.forEach(r -> counts.merge(r.statusCode(), 1, Integer::sum));
-        return counts;
     }
 }

@@ -30,6 +30,13 @@ public final class SqlErrors {
     /** H2 error codes that mean the database is gone or shutting down. */
     private static final Set<Integer> H2_UNAVAILABLE_CODES = Set.of(90067, 90098, 90121, 90020);
 
+    /**
+     * H2 error codes that mean a connection is dead for good: broken (90067), or its database closed under
+     * it (90098, 90121). H2 reports them with SQLStates of their own, outside the connection-exception class
+     * 08 that pools recognise.
+     */
+    private static final Set<Integer> H2_CONNECTION_GONE_CODES = Set.of(90067, 90098, 90121);
+
     private SqlErrors() {
     }
 
@@ -47,6 +54,26 @@ public final class SqlErrors {
                     return true;
                 }
                 if (H2_UNAVAILABLE_CODES.contains(sql.getErrorCode())) {
+                    return true;
+                }
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether {@code e}, or a cause of it, says that the connection it came from can never serve again
+     * (SQLState class 08, or H2's broken-connection and closed-database codes): a pool must discard it
+     * rather than hand it out again.
+     */
+    public static boolean isConnectionGone(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql) {
+                String state = sql.getSQLState();
+                if ((state != null && state.startsWith("08")) || H2_CONNECTION_GONE_CODES.contains(sql.getErrorCode())) {
                     return true;
                 }
             }
