@@ -161,17 +161,17 @@ final class CanonicalJson {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '"' || c == '\\' || c < 0x20) {
-                out.writeUtf8(s.substring(start, i));
+                out.writeUtf8(s, start, i);
                 if (c == '"' || c == '\\') {
                     out.write('\\');
                     out.write(c);
                 } else {
-                    out.writeAscii(String.format("\\u%04x", (int) c));
+                    out.writeUnicodeEscape(c);
                 }
                 start = i + 1;
             }
         }
-        out.writeUtf8(start == 0 ? s : s.substring(start));
+        out.writeUtf8(s, start, s.length());
         out.write('"');
     }
 }

@@ -9,12 +9,22 @@ import java.security.MessageDigest;
  */
 final class DigestSink {
 
+    private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
+    /** The largest buffer a sink uses. */
+    static final int MAX_BUFFER = 8192;
+
     private final MessageDigest digest;
-    private final byte[] buffer = new byte[8192];
+    private final byte[] buffer;
     private int position;
 
-    DigestSink(MessageDigest digest) {
+    /**
+     * @param expectedBytes about how many bytes will be written: the buffer is no larger than needed for
+     *     them, so a small request does not allocate (and zero) the full {@value #MAX_BUFFER} bytes
+     */
+    DigestSink(MessageDigest digest, int expectedBytes) {
         this.digest = digest;
+        this.buffer = new byte[Math.min(MAX_BUFFER, Math.max(64, expectedBytes))];
     }
 
     void write(int b) {
@@ -57,14 +67,19 @@ final class DigestSink {
 
     /** Writes {@code s} as UTF-8; lone surrogates become {@code \\uXXXX} escapes so they stay distinct. */
     void writeUtf8(String s) {
-        for (int i = 0; i < s.length(); i++) {
+        writeUtf8(s, 0, s.length());
+    }
+
+    /** Writes characters {@code from} (inclusive) to {@code to} (exclusive) of {@code s}, as {@link #writeUtf8(String)}. */
+    void writeUtf8(String s, int from, int to) {
+        for (int i = from; i < to; i++) {
             char c = s.charAt(i);
             if (c < 0x80) {
                 write(c);
             } else if (c < 0x800) {
                 write(0xC0 | (c >> 6));
                 write(0x80 | (c & 0x3F));
-            } else if (Character.isHighSurrogate(c) && i + 1 < s.length()
+            } else if (Character.isHighSurrogate(c) && i + 1 < to
                     && Character.isLowSurrogate(s.charAt(i + 1))) {
                 int cp = Character.toCodePoint(c, s.charAt(++i));
                 write(0xF0 | (cp >> 18));
@@ -72,13 +87,26 @@ final class DigestSink {
                 write(0x80 | ((cp >> 6) & 0x3F));
                 write(0x80 | (cp & 0x3F));
             } else if (Character.isSurrogate(c)) {
-                writeAscii(String.format("\\u%04x", (int) c));
+                writeUnicodeEscape(c);
             } else {
                 write(0xE0 | (c >> 12));
                 write(0x80 | ((c >> 6) & 0x3F));
                 write(0x80 | (c & 0x3F));
             }
         }
+    }
+
+    /**
+     * Writes {@code \\u} and the four lower-case hex digits of {@code c}: the bytes {@code String.format("\\u%04x", c)}
+     * gives, without its cost (a format string parsed per call, which dominated bodies with many escapes).
+     */
+    void writeUnicodeEscape(char c) {
+        write('\\');
+        write('u');
+        write(HEX_DIGITS[(c >> 12) & 0xF]);
+        write(HEX_DIGITS[(c >> 8) & 0xF]);
+        write(HEX_DIGITS[(c >> 4) & 0xF]);
+        write(HEX_DIGITS[c & 0xF]);
     }
 
     void writeAscii(String s) {

@@ -44,7 +44,9 @@ public final class Fingerprints {
         if (version != 1) {
             throw new IllegalArgumentException("Unknown fingerprint version " + version);
         }
-        DigestSink sink = new DigestSink(sha256());
+        // Canonical JSON is rarely longer than the body it came from; fields are length-prefixed.
+        DigestSink sink = new DigestSink(sha256(), V1_DOMAIN.length + 64 + body.length
+                + (path == null ? 0 : path.length()) + (rawQuery == null ? 0 : rawQuery.length()));
         sink.write(V1_DOMAIN, 0, V1_DOMAIN.length);
         sink.field(method);
         sink.field(path == null ? "" : path);

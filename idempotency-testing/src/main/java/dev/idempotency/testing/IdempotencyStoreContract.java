@@ -834,6 +834,33 @@ public abstract class IdempotencyStoreContract {
         }
     }
 
+    /**
+     * A lease-mode record whose lease ran out (its holder stalled) but whose time to live has not is kept
+     * by the purge: a retry inside the time to live must take it over with a higher fencing token, which a
+     * purged and re-inserted record would not give, so the stalled holder could not be fenced off.
+     */
+    @Test
+    public void purgeKeepsAnInProgressRecordWithinItsTimeToLiveAfterItsLeaseRanOut() throws InterruptedException {
+        Instant era = Instant.parse("2150-01-01T00:00:00Z");
+        purgeEverythingExpiredBy(era);
+        RecordKey key = newKey();
+        Claim stale = acquire(ClaimRequest.lease(key, FINGERPRINT, era, era.plus(Duration.ofHours(1)), SHORT_LEASE));
+        try {
+            Thread.sleep(SHORT_LEASE.plusMillis(300).toMillis());
+            assertEquals(0, store().purgeExpired(era.plus(Duration.ofMinutes(30)), 100),
+                    "a record inside its time to live was purged because its lease had run out");
+            try (Claim retry = acquire(leaseAt(key, era.plus(Duration.ofMinutes(31)), FINGERPRINT,
+                    Duration.ofSeconds(30)))) {
+                assertTrue(retry.fencingToken() > stale.fencingToken(), "the retry took the kept record over with "
+                        + "token " + retry.fencingToken() + ", above the stalled holder's " + stale.fencingToken());
+                assertThrows(LeaseLostException.class, () -> stale.complete(response(201, "too late")));
+                retry.complete(response(201, "retried"));
+            }
+        } finally {
+            stale.close();
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private RecordKey newKey() {

@@ -1,0 +1,135 @@
+package dev.idempotency.benchmarks;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+
+/**
+ * Runs the benchmarks: {@code java -jar benchmarks/target/benchmarks.jar [PART...] [OPTIONS]} (see
+ * {@link BenchOptions#USAGE}). Exits with 1, after saying why, when PostgreSQL cannot be reached, when a
+ * request gets an answer its scenario does not allow, or when a ledger does not balance; with 2 for an
+ * unusable command line. Missing a performance target is reported, not an error.
+ */
+public final class BenchmarkMain {
+
+    private BenchmarkMain() {
+    }
+
+    public static void main(String[] args) {
+        BenchOptions options;
+        try {
+            options = BenchOptions.parse(args);
+        } catch (BenchOptions.UsageException e) {
+            if (e.getMessage() != null) {
+                System.err.println("benchmarks: " + e.getMessage());
+            }
+            System.err.print(BenchOptions.USAGE);
+            System.exit(e.getMessage() == null ? 0 : 2);
+            return;
+        }
+        try {
+            run(options);
+        } catch (Exception e) {
+            System.err.println();
+            System.err.println("benchmarks: FAILED: " + e.getMessage());
+            e.printStackTrace();
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+
+    private static void run(BenchOptions options) throws Exception {
+        long started = System.nanoTime();
+        Report report = new Report(options.out());
+        boolean needsDatabase = options.parts().stream().anyMatch(p -> !p.equals("jmh"));
+        // Opened first, so that a missing server fails the run at once rather than after the JMH part.
+        try (BenchDatabase database = needsDatabase ? BenchDatabase.open(options.jdbcUrl(), options.poolSize()) : null) {
+            report.section("Machine and run", machine(options, database));
+            if (options.runs("jmh")) {
+                JmhBenchmarks.run(report);
+            }
+            if (needsDatabase) {
+                try (BenchServer server = BenchServer.start(database.pool())) {
+                    Charts charts = new Charts();
+                    if (options.runs("http")) {
+                        HttpBenchmark.Result http = HttpBenchmark.run(options, database, server, report);
+                        Targets.http(report, http);
+                    }
+                    if (options.runs("scaling")) {
+                        ScalingBenchmark.concurrency(options, server, report, charts);
+                    }
+                    PrefilledTable table = new PrefilledTable(database);
+                    if (options.runs("table")) {
+                        ScalingBenchmark.tableSize(options, database, server, table, report, charts);
+                    }
+                    if (options.runs("purge")) {
+                        PurgeBenchmark.run(options, database, server, table, report);
+                    }
+                    if (charts.hasPanels()) {
+                        Path png = report.directory().resolve("scaling.png");
+                        charts.write(png);
+                        report.section("Chart", "Written to `" + png + "`.");
+                    }
+                }
+            }
+        }
+        report.summary();
+        System.out.println(Report.format("%nDone in %.0f s. Report: %s", (System.nanoTime() - started) / 1e9,
+                report.file()));
+    }
+
+    private static String machine(BenchOptions options, BenchDatabase database) throws Exception {
+        StringBuilder out = new StringBuilder();
+        out.append("- Date: ").append(ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME)).append('\n');
+        out.append("- CPU: ").append(Runtime.getRuntime().availableProcessors()).append(" cores (nproc), ")
+                .append(cpuModel()).append('\n');
+        out.append("- Memory: ").append(memory()).append('\n');
+        out.append("- Java: ").append(System.getProperty("java.vm.name")).append(' ')
+                .append(System.getProperty("java.runtime.version")).append('\n');
+        if (database != null) {
+            out.append("- PostgreSQL: ").append(database.serverVersion()).append('\n');
+            out.append("- PostgreSQL settings: shared_buffers ").append(database.setting("shared_buffers"))
+                    .append(", synchronous_commit ").append(database.setting("synchronous_commit"))
+                    .append(", wal_sync_method ").append(database.setting("wal_sync_method"))
+                    .append(", autovacuum ").append(database.setting("autovacuum")).append('\n');
+            out.append("- Database: ").append(options.jdbcUrl()).append(", schema ").append(database.schema())
+                    .append(" (dropped at the end)\n");
+        }
+        out.append("- Parts: ").append(String.join(", ", options.parts())).append('\n');
+        out.append("- The machine is shared: other sessions' builds and tests use its two cores and the same "
+                + "PostgreSQL server while this runs, so absolute numbers move from run to run; the ratios come "
+                + "from scenarios measured side by side.\n");
+        return out.toString();
+    }
+
+    private static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException e) {
+            // not Linux: the core count above has to do
+        }
+        return System.getProperty("os.arch");
+    }
+
+    private static String memory() {
+        try {
+            List<String> lines = Files.readAllLines(Path.of("/proc/meminfo"));
+            for (String line : lines) {
+                if (line.startsWith("MemTotal:")) {
+                    long kib = Long.parseLong(line.replaceAll("[^0-9]", ""));
+                    return Report.format("%.1f GiB", kib / 1024.0 / 1024.0);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux
+        }
+        return "unknown";
+    }
+}
