@@ -14,6 +14,7 @@ import dev.idempotency.store.Claim;
 import dev.idempotency.store.ClaimRequest;
 import dev.idempotency.store.ClaimResult;
 import dev.idempotency.store.RecordKey;
+import dev.idempotency.store.StoreException;
 import dev.idempotency.testing.TestDatabase;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -148,6 +149,23 @@ abstract class TransactionJoiningDataSourceScenarios {
             });
             claim.complete(ok());
         }
+    }
+
+    @Test
+    void handlerThatDeletesItsOwnClaimCommitsNothing() throws Exception {
+        String name = UUID.randomUUID().toString();
+        try (Claim claim = claim()) {
+            claim.execute(() -> {
+                insertEffect(name);
+                try (Connection c = handlers.getConnection(); Statement st = c.createStatement()) {
+                    st.executeUpdate("DELETE FROM " + IdempotencySchema.TABLE);
+                }
+                return null;
+            });
+            StoreException e = assertThrows(StoreException.class, () -> claim.complete(ok()));
+            assertTrue(e.getMessage().contains("not found"), e.getMessage());
+        }
+        assertEquals(0, effects(name), "no effect may commit without its outcome");
     }
 
     @Test
