@@ -9,6 +9,9 @@ import dev.idempotency.jdbc.outbox.OutboxMessage;
 import dev.idempotency.jdbc.outbox.OutboxPublisher;
 import dev.idempotency.jdbc.outbox.OutboxRelay;
 import dev.idempotency.jdbc.outbox.OutboxRelayConfig;
+import dev.idempotency.webhooks.WebhookPublisher;
+import dev.idempotency.webhooks.WebhookSecret;
+import dev.idempotency.webhooks.WebhookSigner;
 import dev.idempotency.jdbc.outbox.PublishResult;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
@@ -54,7 +57,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  * mvn -B -q -pl benchmarks -am package -DskipTests
  * java -cp benchmarks/target/benchmarks.jar dev.idempotency.benchmarks.outbox.OutboxRelayThroughput \
- *     [--jdbc-url jdbc:postgresql://127.0.0.1:5432/test?user=postgres] [--messages 20000] [--client plain|jdk]
+ *     [--jdbc-url jdbc:postgresql://127.0.0.1:5432/test?user=postgres] [--messages 20000] [--client plain|jdk|webhook|none]
  * </pre>
  *
  * <p>{@code --client plain} (the default) publishes over raw keep-alive sockets, the cheapest HTTP client
@@ -93,11 +96,11 @@ public final class OutboxRelayThroughput {
                 case "--messages" -> messages = Integer.parseInt(args[++i]);
                 case "--client" -> client = args[++i];
                 default -> throw new IllegalArgumentException("Unknown option " + args[i]
-                        + "; options: --jdbc-url URL, --messages N, --client plain|jdk|none");
+                        + "; options: --jdbc-url URL, --messages N, --client plain|jdk|webhook|none");
             }
         }
-        if (!List.of("plain", "jdk", "none").contains(client)) {
-            throw new IllegalArgumentException("--client must be plain, jdk or none, not " + client);
+        if (!List.of("plain", "jdk", "webhook", "none").contains(client)) {
+            throw new IllegalArgumentException("--client must be plain, jdk, webhook or none, not " + client);
         }
         List<Scenario> scenarios = List.of(
                 new Scenario("1 relay, no ordering", 1, false, 0, 100, 8),
@@ -116,6 +119,7 @@ public final class OutboxRelayThroughput {
         System.out.println("Publisher: " + switch (client) {
             case "plain" -> "plain HTTP/1.1 keep-alive sockets";
             case "jdk" -> "JDK HttpClient";
+            case "webhook" -> "the library's WebhookPublisher (JDK HttpClient, Standard Webhooks signatures)";
             default -> "none (every message delivered without a call: the relay's own cost)";
         } + ", " + Runtime.getRuntime().availableProcessors() + " CPUs");
         System.out.println("| Scenario | Batch | Publisher threads per relay | Messages | Enqueued/s | Relayed/s | Duplicates |");
@@ -134,6 +138,8 @@ public final class OutboxRelayThroughput {
                 AutoCloseable publisher = switch (client) {
                     case "plain" -> new PlainHttpPublisher(Duration.ofSeconds(10));
                     case "jdk" -> new JdkHttpPublisher(Duration.ofSeconds(10));
+                    case "webhook" -> new SignedPublisher(WebhookPublisher.builder(
+                            WebhookSigner.create(WebhookSecret.generate())).timeout(Duration.ofSeconds(10)).build());
                     default -> new NoPublisher(receiver);
                 }) {
             JdbcOutbox outbox = JdbcOutbox.create(pool);
@@ -340,6 +346,20 @@ public final class OutboxRelayThroughput {
         @Override
         public void close() {
             // The JDK 17 client has no close; its threads end with the JVM.
+        }
+    }
+
+    /** The shipped {@link WebhookPublisher}: what a relay publishing signed webhooks does. */
+    record SignedPublisher(WebhookPublisher publisher) implements OutboxPublisher, AutoCloseable {
+
+        @Override
+        public PublishResult publish(OutboxMessage message, int attempt) throws Exception {
+            return publisher.publish(message, attempt);
+        }
+
+        @Override
+        public void close() {
+            // The publisher's JDK client has no close; its threads end with the JVM.
         }
     }
 
