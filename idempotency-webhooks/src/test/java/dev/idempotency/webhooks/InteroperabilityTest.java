@@ -2,6 +2,7 @@ package dev.idempotency.webhooks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.idempotency.testing.MutableClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -2,6 +2,7 @@ package dev.idempotency.webhooks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.idempotency.testing.MutableClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -39,7 +40,7 @@ class StandardWebhooksTestVectorTest {
     @Test
     void signerTimestampsWithItsClock() {
         WebhookSigner signer = WebhookSigner.builder().secrets(WebhookSecret.parse(SECRET))
-                .clock(new MutableClock(Instant.ofEpochSecond(TIMESTAMP, 999_000_000))).build();
+                .clock(MutableClock.at(Instant.ofEpochSecond(TIMESTAMP, 999_000_000))).build();
         SignedWebhook signed = signer.sign(ID, PAYLOAD);
         assertEquals(TIMESTAMP, signed.timestamp(), "whole seconds, truncated");
         assertEquals(SIGNATURE, signed.signature());

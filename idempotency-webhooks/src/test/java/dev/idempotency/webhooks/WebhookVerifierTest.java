@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.idempotency.testing.MutableClock;
 import dev.idempotency.IdempotencyConfigException;
 import dev.idempotency.IdempotencyException;
 import dev.idempotency.webhooks.WebhookVerificationException.Reason;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.idempotency.testing.MutableClock;
 import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.store.ExpiredRecordPurger;
 import dev.idempotency.testing.TestDatabase;
@@ -149,7 +150,7 @@ abstract class TransactionalFilterScenarios {
 
     @Test
     void keyRunsAgainAfterItsTimeToLiveAndThePurgeRemovesItsRecord() throws Exception {
-        MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
+        MutableClock clock = MutableClock.at(Instant.parse("2030-01-01T00:00:00Z"));
         IdempotencyConfig config = IdempotencyConfig.custom().keyTtl(Duration.ofHours(1)).clock(clock)
                 .purgeInterval(Duration.ZERO).build();
         start(config);

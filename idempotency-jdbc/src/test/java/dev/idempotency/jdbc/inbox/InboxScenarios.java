@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.idempotency.testing.MutableClock;
 import dev.idempotency.IdempotencyKey;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
 import dev.idempotency.store.Claim;
@@ -40,7 +41,7 @@ abstract class InboxScenarios {
 
     private static final Instant START = Instant.parse("2030-01-01T00:00:00Z");
 
-    private final MutableClock clock = new MutableClock(START);
+    private final MutableClock clock = MutableClock.at(START);
     private JdbcInbox inbox;
     private String consumer;
 

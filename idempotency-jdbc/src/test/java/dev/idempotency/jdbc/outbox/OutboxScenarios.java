@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.idempotency.testing.MutableClock;
 import dev.idempotency.Header;
 import dev.idempotency.IdempotencyKey;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
@@ -53,7 +54,7 @@ abstract class OutboxScenarios {
     private static final String DESTINATION = "https://receiver.example/hooks";
     private static final AtomicInteger PAYLOADS = new AtomicInteger();
 
-    private final MutableClock clock = new MutableClock(START);
+    private final MutableClock clock = MutableClock.at(START);
     private final List<OutboxRelay> relays = new ArrayList<>();
     private JdbcOutbox outbox;
 
