@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.SQLExceptionOverride;
 import dev.idempotency.ExecutionMode;
 import dev.idempotency.IdempotencyConfigException;
+import dev.idempotency.jdbc.internal.DatabaseProbe;
 import dev.idempotency.jdbc.internal.JdbcClaim;
 import dev.idempotency.jdbc.internal.JdbcLeaseClaim;
 import dev.idempotency.jdbc.internal.SqlDialect;
@@ -284,19 +285,12 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             HikariDataSource owned = jdbcUrl == null ? null : newPool();
             DataSource pool = owned != null ? owned : dataSource;
             try {
-                DatabaseEngine engine;
-                boolean forceReadCommitted;
-                try (Connection connection = pool.getConnection()) {
-                    engine = DatabaseEngine.fromProductName(connection.getMetaData().getDatabaseProductName());
-                    forceReadCommitted = connection.getTransactionIsolation() != Connection.TRANSACTION_READ_COMMITTED;
-                } catch (SQLException e) {
-                    throw SqlErrors.translate("connecting to the idempotency store's database ("
-                            + (jdbcUrl != null ? jdbcUrl : pool) + ")", e);
-                }
+                DatabaseProbe probe = DatabaseProbe.of(pool, "the idempotency store"
+                        + (jdbcUrl != null ? " (" + jdbcUrl + ")" : ""));
                 if (migrate) {
-                    IdempotencySchema.migrate(pool, engine);
+                    IdempotencySchema.migrate(probe.pool(), probe.engine());
                 }
-                return new JdbcIdempotencyStore(pool, owned, engine, forceReadCommitted);
+                return new JdbcIdempotencyStore(probe.pool(), owned, probe.engine(), probe.forceReadCommitted());
             } catch (RuntimeException e) {
                 if (owned != null) {
                     owned.close();

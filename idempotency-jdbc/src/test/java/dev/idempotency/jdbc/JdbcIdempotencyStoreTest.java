@@ -71,6 +71,43 @@ class JdbcIdempotencyStoreTest {
     }
 
     @Test
+    void h2FileDatabaseThatDelaysItsWritesIsWarnedAbout(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(
+                "dev.idempotency.jdbc.internal.DatabaseProbe");
+        java.util.List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                    warnings.add(record.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(capture);
+        try {
+            JdbcIdempotencyStore.builder().jdbcUrl("jdbc:h2:file:" + dir.resolve("delayed")).username("sa")
+                    .password("").build().close();
+            assertEquals(1, warnings.size(), "a file database with the default WRITE_DELAY: " + warnings);
+            assertTrue(warnings.get(0).contains("WRITE_DELAY=0"), warnings.get(0));
+            warnings.clear();
+            JdbcIdempotencyStore.builder().jdbcUrl("jdbc:h2:file:" + dir.resolve("durable") + ";WRITE_DELAY=0")
+                    .username("sa").password("").build().close();
+            assertEquals(java.util.List.of(), warnings, "no warning with WRITE_DELAY=0");
+        } finally {
+            logger.removeHandler(capture);
+        }
+    }
+
+    @Test
     void unsupportedDatabaseIsNamed() {
         StoreException e = assertThrows(StoreException.class, () -> DatabaseEngine.fromProductName("MariaDB"));
         assertTrue(e.getMessage().contains("MariaDB") && e.getMessage().contains("PostgreSQL and H2"), e.getMessage());

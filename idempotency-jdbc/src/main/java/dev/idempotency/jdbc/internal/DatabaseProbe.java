@@ -5,7 +5,10 @@ import dev.idempotency.jdbc.TransactionJoiningDataSource;
 import dev.idempotency.store.StoreException;
 import dev.idempotency.store.StoreUnavailableException;
 import java.sql.Connection;
+import java.lang.System.Logger.Level;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Objects;
 import javax.sql.DataSource;
 
@@ -32,10 +35,34 @@ public record DatabaseProbe(DataSource pool, DatabaseEngine engine, boolean forc
         DataSource pool = dataSource instanceof TransactionJoiningDataSource joining ? joining.pool() : dataSource;
         try (Connection connection = pool.getConnection()) {
             DatabaseEngine engine = DatabaseEngine.fromProductName(connection.getMetaData().getDatabaseProductName());
+            if (engine == DatabaseEngine.H2) {
+                warnAboutDelayedWrites(connection, component);
+            }
             return new DatabaseProbe(pool, engine,
                     connection.getTransactionIsolation() != Connection.TRANSACTION_READ_COMMITTED);
         } catch (SQLException e) {
             throw SqlErrors.translate("connecting " + component + " to its database (" + pool + ")", e);
         }
     }
+
+    /**
+     * An H2 file database writes its commits up to {@code WRITE_DELAY} ms (500 by default) after they return:
+     * a crash in that window loses effects whose clients were already answered, together with the outcomes
+     * that would have made their retries replays. That is the application's setting to choose, so it is a
+     * warning, not a refusal.
+     */
+    private static void warnAboutDelayedWrites(Connection connection, String component) throws SQLException {
+        try (Statement statement = connection.createStatement();
+                ResultSet rs = statement.executeQuery("SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS "
+                        + "WHERE SETTING_NAME = 'WRITE_DELAY'")) {
+            if (rs.next() && Integer.parseInt(rs.getString(1).trim()) > 0) {
+                LOG.log(Level.WARNING, component + " runs on an H2 database that writes commits up to "
+                        + rs.getString(1).trim() + " ms after they return (WRITE_DELAY): a crash in that time loses "
+                        + "effects whose clients were answered, and their stored outcomes. Add ;WRITE_DELAY=0 to "
+                        + "the JDBC URL.");
+            }
+        }
+    }
+
+    private static final System.Logger LOG = System.getLogger(DatabaseProbe.class.getName());
 }
