@@ -12,8 +12,10 @@ import java.util.Optional;
  *
  * <p>Build them from arguments with {@link #parse(String...)}, or in code starting from
  * {@link #defaults()} (tests do that). Values are checked where they can be without side effects; the
- * {@code --key-ttl} value is read by {@link PublishingApiServer#start(Options)} with the library's own
- * parser, so it accepts exactly what the property {@code idempotency.key-ttl} accepts.
+ * {@code --key-ttl}, {@code --lease-duration} and {@code --webhook-secret} values are read by
+ * {@link PublishingApiServer#start(Options)} with the library's own parsers, so they accept exactly what the
+ * library accepts (the properties {@code idempotency.key-ttl} and {@code idempotency.lease-duration},
+ * {@code WebhookSecret.parse}).
  *
  * @param port the TCP port; 0 picks a free one. Default {@value #DEFAULT_PORT}
  * @param dataDir the directory of the embedded H2 database, used when {@code jdbcUrl} is absent. Default
@@ -26,10 +28,21 @@ import java.util.Optional;
  *     answers 503
  * @param leaseDuration the lease of a running {@code POST /payments}, as text such as {@code 30s}, if not
  *     {@value #DEFAULT_LEASE_DURATION}
+ * @param webhookUrl where {@code post.published} webhooks are sent, if not to the demo's own receiver
+ *     ({@code http://localhost:<port>/webhooks/post-published})
+ * @param webhookSecret the Standard Webhooks secret ({@code whsec_...}) the webhooks are signed and verified
+ *     with, as text, if not one generated at start; read by {@link PublishingApiServer#start(Options)} with
+ *     the library's parser, and never shown by {@link #toString()}
+ * @param roundTrip whether to run the round trip ({@code --round-trip}, see {@link RoundTrip}) instead of
+ *     serving
+ * @param temporaryDatabase whether the round trip runs on a new embedded database in a temporary directory,
+ *     deleted afterwards, instead of {@code dataDir}: {@code --round-trip} without {@code --data-dir} or
+ *     {@code --jdbc-url}
  */
 public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional<String> jdbcUser,
         Optional<String> jdbcPassword, Optional<String> keyTtl, Optional<URI> paymentsUrl,
-        Optional<String> leaseDuration) {
+        Optional<String> leaseDuration, Optional<URI> webhookUrl, Optional<String> webhookSecret,
+        boolean roundTrip, boolean temporaryDatabase) {
 
     /** The port used without {@code --port}. */
     public static final int DEFAULT_PORT = 8080;
@@ -54,12 +67,24 @@ public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional
             "                         (without it, POST /payments answers 503)",
             "  --lease-duration DUR   lease of a running POST /payments: 30s, 2s, PT1M ... (default "
                     + DEFAULT_LEASE_DURATION + ")",
+            "  --webhook-url URL      where post.published webhooks are sent (default: the demo's own receiver,",
+            "                         http://localhost:<port>" + PublishingApiServer.WEBHOOK_PATH + ")",
+            "  --webhook-secret KEY   whsec_... secret the webhooks are signed and verified with",
+            "                         (default: a new one generated at every start)",
+            "  --round-trip           post once, follow the event through the outbox, the signed webhook and the",
+            "                         receiver, show a redelivery and a tampered webhook, print each step, stop;",
+            "                         on a free port and a temporary database unless --port, --data-dir or",
+            "                         --jdbc-url say otherwise. Exit status 0 when every step holds",
             "  --help                 print this message",
             "",
             "Options take their value as the next argument or after '=', as in --port=8080.");
 
     private static final List<String> KNOWN = List.of("--port", "--data-dir", "--jdbc-url", "--jdbc-user",
-            "--jdbc-password", "--key-ttl", "--payments-url", "--lease-duration");
+            "--jdbc-password", "--key-ttl", "--payments-url", "--lease-duration", "--webhook-url",
+            "--webhook-secret");
+
+    /** Options that take no value. */
+    private static final List<String> FLAGS = List.of("--round-trip");
 
     /** Checks the values; see {@link #parse(String...)} for what each option accepts. */
     public Options {
@@ -73,38 +98,44 @@ public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional
         Objects.requireNonNull(keyTtl, "keyTtl");
         Objects.requireNonNull(paymentsUrl, "paymentsUrl");
         Objects.requireNonNull(leaseDuration, "leaseDuration");
+        Objects.requireNonNull(webhookUrl, "webhookUrl");
+        Objects.requireNonNull(webhookSecret, "webhookSecret");
         paymentsUrl.ifPresent(Options::requireHttpUri);
+        webhookUrl.ifPresent(Options::requireHttpUri);
     }
 
     /**
      * Port {@value #DEFAULT_PORT}, the embedded database in {@value #DEFAULT_DATA_DIR}, the default key TTL
-     * and lease, no payment provider.
+     * and lease, no payment provider, webhooks to the demo's own receiver with a generated secret; serving.
      */
     public static Options defaults() {
         return new Options(DEFAULT_PORT, Path.of(DEFAULT_DATA_DIR), Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), false, false);
     }
 
     /** These options with another port. */
     public Options withPort(int port) {
-        return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration);
+        return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration,
+                webhookUrl, webhookSecret, roundTrip, temporaryDatabase);
     }
 
-    /** These options with the embedded database in {@code dataDir}. */
+    /** These options with the embedded database in {@code dataDir} (not a temporary one). */
     public Options withDataDir(Path dataDir) {
-        return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration);
+        return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration,
+                webhookUrl, webhookSecret, roundTrip, false);
     }
 
     /** These options on an external database; {@code user} and {@code password} may be {@code null}. */
     public Options withJdbc(String url, String user, String password) {
         return new Options(port, dataDir, Optional.of(url), Optional.ofNullable(user), Optional.ofNullable(password),
-                keyTtl, paymentsUrl, leaseDuration);
+                keyTtl, paymentsUrl, leaseDuration, webhookUrl, webhookSecret, roundTrip, false);
     }
 
     /** These options with a key TTL as text, such as {@code 30m}. */
     public Options withKeyTtl(String keyTtl) {
         return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, Optional.of(keyTtl), paymentsUrl,
-                leaseDuration);
+                leaseDuration, webhookUrl, webhookSecret, roundTrip, temporaryDatabase);
     }
 
     /**
@@ -114,26 +145,49 @@ public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional
      */
     public Options withPaymentsUrl(URI paymentsUrl) {
         return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl,
-                Optional.of(Objects.requireNonNull(paymentsUrl, "paymentsUrl")), leaseDuration);
+                Optional.of(Objects.requireNonNull(paymentsUrl, "paymentsUrl")), leaseDuration, webhookUrl,
+                webhookSecret, roundTrip, temporaryDatabase);
     }
 
     /** These options with the lease of {@code POST /payments} as text, such as {@code 2s}. */
     public Options withLeaseDuration(String leaseDuration) {
         return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl,
-                Optional.of(leaseDuration));
+                Optional.of(leaseDuration), webhookUrl, webhookSecret, roundTrip, temporaryDatabase);
+    }
+
+    /**
+     * These options with {@code post.published} webhooks sent to {@code webhookUrl}.
+     *
+     * @throws IllegalArgumentException unless it is an absolute http or https URI
+     */
+    public Options withWebhookUrl(URI webhookUrl) {
+        return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration,
+                Optional.of(Objects.requireNonNull(webhookUrl, "webhookUrl")), webhookSecret, roundTrip,
+                temporaryDatabase);
+    }
+
+    /** These options with the webhook secret as text, {@code whsec_...}; checked when the server starts. */
+    public Options withWebhookSecret(String webhookSecret) {
+        return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration,
+                webhookUrl, Optional.of(Objects.requireNonNull(webhookSecret, "webhookSecret")), roundTrip,
+                temporaryDatabase);
     }
 
     /**
      * Reads command-line arguments. Each option takes one value, as the next argument or after {@code =};
      * an option given twice keeps its last value, as most command-line tools do.
      *
+     * {@code --round-trip} takes no value; with it the port is 0 (a free one) unless {@code --port} is given,
+     * and the database a temporary one unless {@code --data-dir} or {@code --jdbc-url} is given.
+     *
      * @return the options, or empty if {@code --help} (or {@code -h}) was asked for
      * @throws UsageException for an unknown option, a missing or unreadable value, or options that do not
-     *     go together ({@code --jdbc-user} without {@code --jdbc-url}, {@code --data-dir} with it)
+     *     go together ({@code --jdbc-user} without {@code --jdbc-url}, {@code --data-dir} with it,
+     *     {@code --webhook-url} with {@code --round-trip})
      */
     public static Optional<Options> parse(String... args) {
         Objects.requireNonNull(args, "args");
-        int port = DEFAULT_PORT;
+        Integer port = null;
         String dataDir = null;
         String jdbcUrl = null;
         String jdbcUser = null;
@@ -141,6 +195,9 @@ public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional
         String keyTtl = null;
         URI paymentsUrl = null;
         String leaseDuration = null;
+        URI webhookUrl = null;
+        String webhookSecret = null;
+        boolean roundTrip = false;
         for (int i = 0; i < args.length; i++) {
             String arg = Objects.requireNonNull(args[i], "argument");
             if (arg.equals("--help") || arg.equals("-h")) {
@@ -148,6 +205,13 @@ public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional
             }
             int equals = arg.indexOf('=');
             String name = arg.startsWith("--") && equals > 0 ? arg.substring(0, equals) : arg;
+            if (FLAGS.contains(name)) {
+                if (!name.equals(arg)) {
+                    throw new UsageException("Option " + name + " takes no value");
+                }
+                roundTrip = true;
+                continue;
+            }
             if (!KNOWN.contains(name)) {
                 throw new UsageException(arg.startsWith("-") ? "Unknown option " + name
                         : "Unexpected argument '" + arg + "': options start with --");
@@ -169,6 +233,8 @@ public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional
                 case "--key-ttl" -> keyTtl = requireNonBlank(name, value);
                 case "--payments-url" -> paymentsUrl = parseHttpUri(name, value);
                 case "--lease-duration" -> leaseDuration = requireNonBlank(name, value);
+                case "--webhook-url" -> webhookUrl = parseHttpUri(name, value);
+                case "--webhook-secret" -> webhookSecret = value;
                 default -> throw new IllegalStateException("option " + name + " is known but not handled");
             }
         }
@@ -180,9 +246,16 @@ public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional
             // Silently ignoring one of the two would leave the user unsure which database holds the data.
             throw new UsageException("--data-dir is for the embedded database and cannot be combined with --jdbc-url");
         }
-        return Optional.of(new Options(port, Path.of(dataDir != null ? dataDir : DEFAULT_DATA_DIR),
-                Optional.ofNullable(jdbcUrl), Optional.ofNullable(jdbcUser), Optional.ofNullable(jdbcPassword),
-                Optional.ofNullable(keyTtl), Optional.ofNullable(paymentsUrl), Optional.ofNullable(leaseDuration)));
+        if (roundTrip && webhookUrl != null) {
+            // The round trip follows the event into the demo's own receiver; another URL would never show it.
+            throw new UsageException("--webhook-url cannot be combined with --round-trip, which sends the event to "
+                    + "the demo's own receiver and checks what it recorded");
+        }
+        return Optional.of(new Options(port != null ? port : roundTrip ? 0 : DEFAULT_PORT,
+                Path.of(dataDir != null ? dataDir : DEFAULT_DATA_DIR), Optional.ofNullable(jdbcUrl),
+                Optional.ofNullable(jdbcUser), Optional.ofNullable(jdbcPassword), Optional.ofNullable(keyTtl),
+                Optional.ofNullable(paymentsUrl), Optional.ofNullable(leaseDuration), Optional.ofNullable(webhookUrl),
+                Optional.ofNullable(webhookSecret), roundTrip, roundTrip && dataDir == null && jdbcUrl == null));
     }
 
     private static URI parseHttpUri(String name, String value) {
@@ -195,11 +268,11 @@ public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional
     }
 
     private static URI requireHttpUri(URI uri) {
-        Objects.requireNonNull(uri, "paymentsUrl");
+        Objects.requireNonNull(uri, "url");
         String scheme = uri.getScheme();
         if (!uri.isAbsolute() || uri.getHost() == null
                 || !("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme))) {
-            throw new IllegalArgumentException("paymentsUrl must be an absolute http or https URI, not " + uri);
+            throw new IllegalArgumentException("The URL must be an absolute http or https URI, not " + uri);
         }
         return uri;
     }
@@ -223,14 +296,16 @@ public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional
         return value;
     }
 
-    /** Never show the password, in logs or test reports. */
+    /** Never show the password or the webhook secret, in logs or test reports. */
     @Override
     public String toString() {
-        return "Options[port=" + port + ", dataDir=" + dataDir + ", jdbcUrl=" + jdbcUrl.orElse("(embedded H2)")
-                + ", jdbcUser=" + jdbcUser.orElse("(none)") + ", jdbcPassword="
+        return "Options[port=" + port + ", dataDir=" + (temporaryDatabase ? "(temporary)" : dataDir) + ", jdbcUrl="
+                + jdbcUrl.orElse("(embedded H2)") + ", jdbcUser=" + jdbcUser.orElse("(none)") + ", jdbcPassword="
                 + (jdbcPassword.isPresent() ? "***" : "(none)") + ", keyTtl=" + keyTtl.orElse("(default)")
                 + ", paymentsUrl=" + paymentsUrl.map(URI::toString).orElse("(none)") + ", leaseDuration="
-                + leaseDuration.orElse("(default)") + "]";
+                + leaseDuration.orElse("(default)") + ", webhookUrl=" + webhookUrl.map(URI::toString)
+                .orElse("(own receiver)") + ", webhookSecret=" + (webhookSecret.isPresent() ? "***" : "(generated)")
+                + ", roundTrip=" + roundTrip + "]";
     }
 
     /**

@@ -21,18 +21,21 @@ import org.eclipse.jetty.io.QuietException;
  * ({@code GET /posts?account_id=A}) and reading one ({@code GET /posts/{id}}, where {@code Location}
  * points).
  *
- * <p>The handler is written as if idempotency did not exist: it validates, inserts, answers. The
- * {@link dev.idempotency.servlet.IdempotencyFilter} in front of it claims the key before it runs, and
- * the insert goes through the store's transaction-joining DataSource, so the row and the stored response
- * commit together; a retry never reaches this code once an outcome is stored.
+ * <p>The handler is written as if idempotency did not exist: it validates, inserts, enqueues the
+ * {@code post.published} event in the outbox ({@link PostEvents}), answers. The
+ * {@link dev.idempotency.servlet.IdempotencyFilter} in front of it claims the key before it runs, and the
+ * insert goes through the store's transaction-joining DataSource and the outbox joins the same transaction,
+ * so the row, the event and the stored response commit together; a retry never reaches this code once an
+ * outcome is stored, so it enqueues no second event.
  *
  * <p>Demo-only fault knobs, for showing what the filter does when things go wrong; a real API would not
  * have them:
  * <ul>
  * <li>{@value #DELAY_HEADER}{@code : N} sleeps N milliseconds (at most {@value #MAX_DELAY_MILLIS}) after
  * the insert, holding the key in progress, so a concurrent duplicate gets 409 with {@code Retry-After}.</li>
- * <li>{@value #FAIL_HEADER}{@code : true} throws after the insert; the filter rolls the insert back and
- * frees the key, the client gets 500, and a retry with the same key runs again.</li>
+ * <li>{@value #FAIL_HEADER}{@code : true} throws after the insert and the enqueue; the filter rolls both
+ * back and frees the key (no post, no event is ever sent), the client gets 500, and a retry with the same
+ * key runs again.</li>
  * </ul>
  * Headers are not part of the request fingerprint, so a retry without a knob is the same request.
  */
@@ -51,18 +54,21 @@ final class PostsServlet extends HttpServlet {
     private static final String JSON = "application/json";
 
     private final transient PostRepository posts;
+    private final transient PostEvents events;
     private final transient ObjectMapper json;
     private final transient Clock clock;
 
-    PostsServlet(PostRepository posts, ObjectMapper json, Clock clock) {
+    PostsServlet(PostRepository posts, PostEvents events, ObjectMapper json, Clock clock) {
         this.posts = Objects.requireNonNull(posts, "posts");
+        this.events = Objects.requireNonNull(events, "events");
         this.json = Objects.requireNonNull(json, "json");
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     /**
-     * Creates a post from {@code {"account_id": "...", "content": "..."}}: 201 with {@code Location} and
-     * the post, or 400 with a problem naming the field that is missing or invalid.
+     * Creates a post from {@code {"account_id": "...", "content": "..."}} and enqueues its
+     * {@code post.published} event: 201 with {@code Location} and the post, or 400 with a problem naming the
+     * field that is missing or invalid.
      */
     @Override
     protected void doPost(HttpServletRequest request, HttpServletResponse response)
@@ -108,8 +114,10 @@ final class PostsServlet extends HttpServlet {
         } catch (SQLException e) {
             throw new ServletException("Could not insert the post", e);
         }
+        // Joins the request's transaction: the event commits with the post, or rolls back with it.
+        events.published(post);
         // Demo-only fault knobs, after the insert so they show what happens to it: the delay keeps the key
-        // in progress (a duplicate gets 409), the failure makes the filter roll the insert back.
+        // in progress (a duplicate gets 409), the failure makes the filter roll the insert and the event back.
         if (delayMillis > 0) {
             sleep(delayMillis);
         }
@@ -240,7 +248,7 @@ final class PostsServlet extends HttpServlet {
 
         DemoFailure() {
             this("Failing after the insert because the request carries " + FAIL_HEADER + ": true (demo fault knob); "
-                    + "the idempotency filter rolls the insert back");
+                    + "the idempotency filter rolls the insert and its event back");
         }
 
         DemoFailure(String message) {

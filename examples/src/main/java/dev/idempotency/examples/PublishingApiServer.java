@@ -8,8 +8,16 @@ import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.IdempotencyConfigException;
 import dev.idempotency.jdbc.IdempotencySchema;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
+import dev.idempotency.jdbc.inbox.JdbcInbox;
+import dev.idempotency.jdbc.outbox.JdbcOutbox;
+import dev.idempotency.jdbc.outbox.OutboxRelay;
+import dev.idempotency.jdbc.outbox.OutboxRelayConfig;
 import dev.idempotency.servlet.IdempotencyFilter;
 import dev.idempotency.servlet.ScopeResolver;
+import dev.idempotency.webhooks.WebhookPublisher;
+import dev.idempotency.webhooks.WebhookReceiverFilter;
+import dev.idempotency.webhooks.WebhookSecret;
+import dev.idempotency.webhooks.WebhookSigner;
 import jakarta.servlet.DispatcherType;
 import java.io.IOException;
 import java.net.URI;
@@ -17,13 +25,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.FilterMapping;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
@@ -33,25 +44,60 @@ import org.flywaydb.core.Flyway;
 
 /**
  * A small publishing API that shows the library end to end: an embedded Jetty 12 server, the
- * {@link IdempotencyFilter} in front of every request, and a {@link JdbcIdempotencyStore} whose
+ * {@link IdempotencyFilter} in front of the API's endpoints, and a {@link JdbcIdempotencyStore} whose
  * transaction the handler's own insert joins, so a post and the stored response are committed together.
  * One endpoint, {@code POST /payments}, shows the other mode, for effects that leave the database.
+ *
+ * <p>Every new post also emits a {@code post.published} event, and the demo receives it itself, so the whole
+ * of exactly-once processing runs in one process: post &rarr; outbox &rarr; signed webhook &rarr; verified,
+ * deduplicated receipt.
+ * <ol>
+ * <li>{@code POST /posts} enqueues the event in a {@link JdbcOutbox} on the store's pool, in the request's
+ * transaction ({@link PostEvents}): post, event and stored response commit together or not at all.</li>
+ * <li>An {@link OutboxRelay} in the server publishes committed events, at least once, through a
+ * {@link WebhookPublisher}: each attempt is a Standard Webhooks request signed with the webhook secret, whose
+ * {@code webhook-id} is the event's id on every attempt. They go to {@code --webhook-url}, by default the
+ * demo's own receiver ({@code http://localhost:<port>}{@value #WEBHOOK_PATH}).</li>
+ * <li>{@code POST} {@value #WEBHOOK_PATH} sits behind a {@link WebhookReceiverFilter} (consumer
+ * {@value #WEBHOOK_CONSUMER}, a {@link JdbcInbox} on the same pool, the same secret): it refuses a request
+ * whose signature or timestamp does not verify (401), records the event in {@code received_events} in the
+ * inbox's transaction ({@link PostPublishedReceiver}), and answers a redelivered {@code webhook-id} 204
+ * without recording it again.</li>
+ * </ol>
+ * {@code --round-trip} runs through all of it once and prints each step ({@link RoundTrip}).
+ *
+ * <p><b>The idempotency filter covers the API's paths only</b> ({@code /posts}, {@code /posts/*},
+ * {@code /payments}, {@code /payments/*}), not {@code /webhooks/*}: an idempotent request holds a transaction
+ * on the store's pool, and the inbox refuses to run inside another transaction on its pool, because it
+ * commits its marker with the handler's writes in a transaction of its own. The webhook's own
+ * {@code webhook-id} is its idempotency key.
+ *
+ * <p>Without {@code --webhook-secret} a new secret is generated at every start and never shown: the relay
+ * signs each attempt when it sends it, so events left pending across a restart are signed with the running
+ * process's secret and verified by its own receiver. A receiver elsewhere needs the secret: give the demo
+ * {@code --webhook-url} and that receiver's {@code --webhook-secret}. An event's destination is fixed when it
+ * is enqueued: with the default {@code --port 8080} it stays the demo's own receiver across restarts; with
+ * {@code --port 0}, events still pending at a stop are sent to the old port after a restart and keep being
+ * retried (with backoff, for about two days) until that port answers.
  *
  * <pre>
  * java -jar examples/target/idempotency-example.jar [--port 8080] [--data-dir DIR]
  *      [--jdbc-url URL --jdbc-user U --jdbc-password P] [--key-ttl DURATION]
  *      [--payments-url URL] [--lease-duration DURATION]
+ *      [--webhook-url URL] [--webhook-secret whsec_...] [--round-trip]
  * </pre>
  *
  * <p>Without {@code --jdbc-url} the data lives in an embedded H2 database in files under the data
  * directory (default {@value Options#DEFAULT_DATA_DIR}), so keys, posts and payments survive a restart;
  * with it, in that database (PostgreSQL, say). The store migrates its own table with its own Flyway
- * history table ({@value IdempotencySchema#HISTORY_TABLE}); the demo then migrates its {@code posts} and
- * {@code payments} tables with a second, ordinary Flyway history ({@code flyway_schema_history}) in the
- * same schema, and the two never clash.
+ * history table ({@value IdempotencySchema#HISTORY_TABLE}), which also creates the outbox's and the
+ * inbox's tables; the demo then migrates its {@code posts}, {@code payments} and {@code received_events}
+ * tables with a second, ordinary Flyway history ({@code flyway_schema_history}) in the same schema, and the
+ * two never clash.
  *
  * <p>Endpoints. Clients identify themselves with the {@value #CLIENT_HEADER} header, which is the
- * idempotency scope: keys are kept per API key. Every {@code POST} needs an {@code Idempotency-Key}.
+ * idempotency scope: keys are kept per API key. Every {@code POST} to the API ({@code /posts},
+ * {@code /payments}) needs an {@code Idempotency-Key}; the webhook receiver deduplicates on {@code webhook-id}.
  * <ul>
  * <li>{@code POST /posts} with {@code {"account_id": "...", "content": "..."}}: 201, {@code Location:
  * /posts/{id}} and the post as JSON ({@code id}, {@code account_id}, {@code content},
@@ -70,6 +116,10 @@ import org.flywaydb.core.Flyway;
  * Without {@code --payments-url} it answers 503 ("no payment provider configured"); when the service fails,
  * 502. See {@link PaymentsServlet} for how it stays exactly once across such a retry.</li>
  * <li>{@code GET /payments?account_id=A} and {@code GET /payments/{id}}: as for posts.</li>
+ * <li>{@code POST} {@value #WEBHOOK_PATH}: the webhook receiver (above); 200 with the receipt, 204 for a
+ * duplicate, 401 problem for a webhook that does not verify.</li>
+ * <li>{@code GET} {@value #RECEIVED_PATH}{@code [?post_id=N]}: what the receiver recorded
+ * ({@link ReceivedEventsServlet}).</li>
  * <li>{@code GET /health}: 200 {@code {"status":"ok"}}, or 503 when the database does not answer.</li>
  * </ul>
  *
@@ -105,27 +155,65 @@ public final class PublishingApiServer implements AutoCloseable {
     /** The one path that runs in lease mode: {@code POST /payments}, whose effect is a downstream charge. */
     static final String PAYMENTS_PATH = "/payments";
 
+    /**
+     * The paths the idempotency filter covers: the API's, and not {@code /webhooks/*}, where the inbox needs a
+     * transaction of its own. A prefix pattern such as {@code /posts/*} also matches {@code /posts} itself;
+     * the exact paths are listed too, for the reader. One mapping holds them all, so a request matching two
+     * of them passes through the filter once.
+     */
+    static final List<String> IDEMPOTENT_PATHS = List.of("/posts", "/posts/*", PAYMENTS_PATH, PAYMENTS_PATH + "/*");
+
+    /** The webhook receiver's path, the default destination of {@code post.published} webhooks. */
+    static final String WEBHOOK_PATH = "/webhooks/post-published";
+
+    /** Where the received events are listed. */
+    static final String RECEIVED_PATH = "/webhooks/received";
+
+    /** The consumer name the receiver's inbox markers are kept under. */
+    static final String WEBHOOK_CONSUMER = "publishing-demo";
+
+    /**
+     * How long the idle relay waits before looking for new events again; shorter than the library's default
+     * ({@link OutboxRelayConfig#DEFAULT_POLL_INTERVAL}), so that an event reaches the receiver while one
+     * watches. Every other relay setting is the library's default.
+     */
+    static final Duration RELAY_POLL_INTERVAL = Duration.ofMillis(200);
+
+    /** The largest webhook body the receiver reads; a post of 10 000 characters fits, escaped, many times over. */
+    static final int WEBHOOK_MAX_BODY_BYTES = 256 * 1024;
+
     /** The path of the error page, reached only through Jetty's ERROR dispatch. */
     static final String ERROR_PATH = "/error";
 
-    private static final String PROGRAM = "idempotency-example";
+    /** The program's name, in front of what it prints on the error stream. */
+    static final String PROGRAM = "idempotency-example";
 
     private final Server jetty;
     private final JdbcIdempotencyStore store;
+    private final JdbcInbox inbox;
+    private final OutboxRelay relay;
+    private final WebhookSecret webhookSecret;
     private final int port;
+    private final URI webhookUrl;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
-    private PublishingApiServer(Server jetty, JdbcIdempotencyStore store, int port) {
+    private PublishingApiServer(Server jetty, JdbcIdempotencyStore store, JdbcInbox inbox, OutboxRelay relay,
+            WebhookSecret webhookSecret, int port, URI webhookUrl) {
         this.jetty = jetty;
         this.store = store;
+        this.inbox = inbox;
+        this.relay = relay;
+        this.webhookSecret = webhookSecret;
         this.port = port;
+        this.webhookUrl = webhookUrl;
     }
 
     /**
      * Runs the server from the command line: prints {@code Listening on http://localhost:PORT} once it
-     * accepts requests, and stops Jetty and closes the database on SIGTERM or Ctrl-C. Exits with
-     * {@value #EXIT_USAGE} after printing the usage for an unusable command line, and with
-     * {@value #EXIT_FAILURE} when the server cannot start.
+     * accepts requests, then where the webhooks go, and stops the relay, Jetty and the database on SIGTERM or
+     * Ctrl-C. Exits with {@value #EXIT_USAGE} after printing the usage for an unusable command line (an
+     * invalid option value included), and with {@value #EXIT_FAILURE} when the server cannot start. With
+     * {@code --round-trip}, runs {@link RoundTrip} instead and exits with its status.
      */
     public static void main(String[] args) throws InterruptedException {
         Options options;
@@ -142,11 +230,16 @@ public final class PublishingApiServer implements AutoCloseable {
             System.exit(EXIT_USAGE);
             return;
         }
+        if (options.roundTrip()) {
+            System.exit(RoundTrip.run(options, System.out, System.err));
+            return;
+        }
         PublishingApiServer server;
         try {
             server = start(options);
         } catch (IdempotencyConfigException e) {
-            // Only option values reach the config here (--key-ttl, --lease-duration), so this is a usage error too.
+            // Only option values reach the config here (--key-ttl, --lease-duration, --webhook-secret), so this
+            // is a usage error too. The library's message never quotes a secret.
             System.err.println(PROGRAM + ": " + e.getMessage());
             System.exit(EXIT_USAGE);
             return;
@@ -158,16 +251,17 @@ public final class PublishingApiServer implements AutoCloseable {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::stop, PROGRAM + "-shutdown"));
         System.out.println("Listening on " + server.baseUri());
+        System.out.println("Sending " + PostEvents.PUBLISHED + " webhooks to " + server.webhookUrl());
         System.out.flush();
         server.join();
     }
 
     /**
-     * Starts the server: reads the settings, opens and migrates the database, and starts Jetty. Returns
-     * once requests are accepted. The caller owns the result and must {@link #stop()} it.
+     * Starts the server: reads the settings, opens and migrates the database, starts Jetty, then the outbox
+     * relay. Returns once requests are accepted. The caller owns the result and must {@link #stop()} it.
      *
-     * @throws IdempotencyConfigException naming {@code --key-ttl} or {@code --lease-duration} and the value,
-     *     before anything is opened, if it cannot be read
+     * @throws IdempotencyConfigException naming {@code --key-ttl}, {@code --lease-duration} or
+     *     {@code --webhook-secret} (never the secret itself), before anything is opened, if it cannot be read
      * @throws dev.idempotency.store.StoreException if the database cannot be reached or migrated
      * @throws Exception if Jetty cannot start (the port is taken, say)
      */
@@ -175,16 +269,35 @@ public final class PublishingApiServer implements AutoCloseable {
         Objects.requireNonNull(options, "options");
         // First, so that a bad value fails before a database file or a port is touched.
         IdempotencyConfig config = idempotencyConfig(options);
+        WebhookSecret secret = webhookSecret(options);
         JdbcIdempotencyStore store = openStore(options);
+        JdbcInbox inbox = null;
+        OutboxRelay relay = null;
         try {
             DataSource dataSource = store.transactionalDataSource();
             migrateTables(dataSource);
+            // Both on the store's pool (its transactionalDataSource() is unwrapped to it), so that they find the
+            // transactions bound on it: enqueue() joins the idempotent request's, and the receiver's writes join
+            // the inbox's.
+            JdbcOutbox outbox = JdbcOutbox.create(dataSource);
+            inbox = JdbcInbox.create(dataSource);
+            relay = outbox.relay(WebhookPublisher.create(WebhookSigner.create(secret)),
+                    OutboxRelayConfig.custom().pollInterval(RELAY_POLL_INTERVAL).build());
             PostRepository posts = new PostRepository(dataSource);
+            ReceivedEventRepository receipts = new ReceivedEventRepository(inbox.transactionalDataSource());
             ObjectMapper json = JsonMapper.builder()
                     .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                     // {"content": "a", "content": "b"} is ambiguous; refuse it instead of picking one.
                     .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                     .build();
+
+            Server jetty = new Server();
+            ServerConnector connector = new ServerConnector(jetty);
+            connector.setPort(options.port());
+            jetty.addConnector(connector);
+            // The demo's own receiver by default; its port is known once Jetty listens, before any request.
+            Supplier<URI> webhookUrl = options.webhookUrl().<Supplier<URI>>map(url -> () -> url)
+                    .orElse(() -> URI.create("http://localhost:" + connector.getLocalPort() + WEBHOOK_PATH));
 
             ServletContextHandler context = new ServletContextHandler();
             context.setContextPath("/");
@@ -192,21 +305,35 @@ public final class PublishingApiServer implements AutoCloseable {
                     .config(config)
                     .scopeResolver(ScopeResolver.header(CLIENT_HEADER))
                     .build();
-            context.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST));
-            context.addServlet(new ServletHolder("posts", new PostsServlet(posts, json, config.clock())), "/posts/*");
+            FilterHolder idempotency = new FilterHolder(filter);
+            idempotency.setName("idempotency");
+            FilterMapping apiPaths = new FilterMapping();
+            apiPaths.setFilterName(idempotency.getName());
+            apiPaths.setPathSpecs(IDEMPOTENT_PATHS.toArray(String[]::new));
+            apiPaths.setDispatcherTypes(EnumSet.of(DispatcherType.REQUEST));
+            context.getServletHandler().addFilter(idempotency, apiPaths);
+            context.addServlet(new ServletHolder("posts", new PostsServlet(posts, new PostEvents(outbox, json,
+                    webhookUrl), json, config.clock())), "/posts/*");
             PaymentProvider provider = options.paymentsUrl().map(url -> new PaymentProvider(url, json)).orElse(null);
             context.addServlet(new ServletHolder("payments", new PaymentsServlet(new PaymentRepository(dataSource),
                     provider, json, config.clock())), PAYMENTS_PATH + "/*");
+
+            WebhookReceiverFilter receiver = WebhookReceiverFilter.builder(inbox, WEBHOOK_CONSUMER)
+                    .secrets(secret)
+                    .maxBodyBytes(WEBHOOK_MAX_BODY_BYTES)
+                    .build();
+            context.addFilter(new FilterHolder(receiver), WEBHOOK_PATH, EnumSet.of(DispatcherType.REQUEST));
+            context.addServlet(new ServletHolder("post-published", new PostPublishedReceiver(receipts, json,
+                    config.clock())), WEBHOOK_PATH);
+            context.addServlet(new ServletHolder("received", new ReceivedEventsServlet(receipts, json)),
+                    RECEIVED_PATH);
+
             context.addServlet(new ServletHolder("health", new HealthServlet(posts)), "/health");
             context.addServlet(new ServletHolder("error", new ErrorServlet(json)), ERROR_PATH);
             ErrorPageErrorHandler errors = new ErrorPageErrorHandler();
             errors.addErrorPage(ErrorPageErrorHandler.GLOBAL_ERROR_PAGE, ERROR_PATH);
             context.setErrorHandler(errors);
 
-            Server jetty = new Server();
-            ServerConnector connector = new ServerConnector(jetty);
-            connector.setPort(options.port());
-            jetty.addConnector(connector);
             // Requests in flight finish (and commit or roll back) before the store's pool is closed.
             jetty.setHandler(new GracefulHandler(context));
             jetty.setStopTimeout(STOP_TIMEOUT.toMillis());
@@ -216,11 +343,26 @@ public final class PublishingApiServer implements AutoCloseable {
                 stopQuietly(jetty, e);
                 throw e;
             }
-            return new PublishingApiServer(jetty, store, connector.getLocalPort());
+            // After Jetty, so that events still pending from the last run find the demo's own receiver listening.
+            relay.start();
+            return new PublishingApiServer(jetty, store, inbox, relay, secret, connector.getLocalPort(),
+                    webhookUrl.get());
         } catch (Exception | Error e) {
+            if (relay != null) {
+                relay.close();
+            }
+            if (inbox != null) {
+                inbox.close();
+            }
             store.close();
             throw e;
         }
+    }
+
+    /** The webhook secret: {@code --webhook-secret}, read by the library's parser, or a new one. */
+    private static WebhookSecret webhookSecret(Options options) {
+        return options.webhookSecret().map(text -> WebhookSecret.parse("--webhook-secret", text))
+                .orElseGet(WebhookSecret::generate);
     }
 
     /**
@@ -268,8 +410,10 @@ public final class PublishingApiServer implements AutoCloseable {
 
     /**
      * The embedded database's URL. The path is absolute so the database does not move with the working
-     * directory, and H2's own shutdown hook is off because {@link #stop()} closes the pool in order, after
-     * the last request finished.
+     * directory; H2's own shutdown hook is off because {@link #stop()} closes the pool in order, after the
+     * last request finished; and {@code WRITE_DELAY=0} makes every commit durable before the client is
+     * answered: H2's default writes commits up to half a second later, so a process killed right after a
+     * 201 lost the post and its stored outcome, and the retry ran again.
      */
     static String h2Url(Path dataDir) throws IOException {
         Path dir = dataDir.toAbsolutePath().normalize();
@@ -278,11 +422,12 @@ public final class PublishingApiServer implements AutoCloseable {
             throw new IllegalArgumentException("The data directory cannot contain ';': " + dir);
         }
         Files.createDirectories(dir);
-        return "jdbc:h2:file:" + dir.resolve(H2_DATABASE_NAME) + ";DB_CLOSE_ON_EXIT=FALSE";
+        return "jdbc:h2:file:" + dir.resolve(H2_DATABASE_NAME) + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
     }
 
     /**
-     * Creates or upgrades the {@code posts} and {@code payments} tables with the demo's own Flyway history.
+     * Creates or upgrades the {@code posts}, {@code payments} and {@code received_events} tables with the
+     * demo's own Flyway history.
      * It runs after the store has created its table, so the schema is never empty here: version 0 as the
      * baseline lets V1 still run.
      */
@@ -323,27 +468,51 @@ public final class PublishingApiServer implements AutoCloseable {
         return store.transactionalDataSource();
     }
 
+    /**
+     * Where {@code post.published} webhooks are sent: {@code --webhook-url}, or the demo's own receiver at
+     * {@code http://localhost:<port>}{@value #WEBHOOK_PATH}.
+     */
+    public URI webhookUrl() {
+        return webhookUrl;
+    }
+
+    /** The secret webhooks are signed and verified with; a credential, for the round trip and tests. */
+    WebhookSecret webhookSecret() {
+        return webhookSecret;
+    }
+
     /** Waits until the server has stopped. */
     public void join() throws InterruptedException {
         jetty.join();
     }
 
     /**
-     * Stops Jetty, letting requests in flight finish for up to {@link #STOP_TIMEOUT}, then closes the
+     * Stops the outbox relay (letting its batch in flight be delivered and marked, up to
+     * {@link OutboxRelay#CLOSE_TIMEOUT}; events not yet sent stay in the outbox for the next start), then
+     * Jetty, letting requests in flight finish for up to {@link #STOP_TIMEOUT}, then closes the inbox, the
      * store and its pool. Safe to call more than once and from a shutdown hook.
      *
-     * @throws IllegalStateException if Jetty failed to stop (the store is closed all the same)
+     * @throws IllegalStateException if Jetty failed to stop (the rest is closed all the same)
      */
     public void stop() {
         if (!stopped.compareAndSet(false, true)) {
             return;
         }
         try {
-            jetty.stop();
+            try {
+                // First, while the demo's own receiver still answers the relay's batch in flight.
+                relay.close();
+            } finally {
+                jetty.stop();
+            }
         } catch (Exception e) {
             throw new IllegalStateException("Jetty did not stop cleanly: " + e.getMessage(), e);
         } finally {
-            store.close();
+            try {
+                inbox.close();
+            } finally {
+                store.close();
+            }
         }
     }
 

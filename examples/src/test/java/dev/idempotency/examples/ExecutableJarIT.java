@@ -24,13 +24,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The shaded jar, run as users run it: {@code java -jar target/idempotency-example.jar} in a child
- * process. Runs in the {@code integration-test} phase, after {@code package} built the jar; its path
+ * process, serving, and with {@code --round-trip}. Runs in the {@code integration-test} phase, after {@code package} built the jar; its path
  * comes from the system property {@value #JAR_PROPERTY} set by the failsafe configuration.
  */
 class ExecutableJarIT {
@@ -91,6 +92,61 @@ class ExecutableJarIT {
     }
 
     @Test
+    void roundTripShowsEveryStepAndExitsZero() throws Exception {
+        Path javaTmp = Files.createDirectory(tmp.resolve("java-tmp"));
+        Process process = java(List.of("-Djava.io.tmpdir=" + javaTmp), "--round-trip");
+
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the round trip ends by itself");
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, process.exitValue(), () -> out + stderr());
+        List<String> lines = out.lines().toList();
+        String id = "(msg_[0-9a-f]{32})";
+        List<Pattern> expected = List.of(
+                Pattern.compile("Round trip on http://localhost:\\d+, on a temporary embedded database:"),
+                Pattern.compile("1\\. POST /posts \\(Idempotency-Key [0-9a-f-]{36}\\) -> 201 /posts/1"),
+                Pattern.compile("2\\. the same POST again -> 201 replayed \\(Idempotent-Replayed: true\\); still 1 post, "
+                        + "so no second event"),
+                Pattern.compile("3\\. outbox relayed post\\.published " + id + " as a signed webhook to "
+                        + "/webhooks/post-published -> 200, \\d+ ms after the post"),
+                Pattern.compile("4\\. receiver verified webhook " + id + " and recorded it once \\(GET "
+                        + "/webhooks/received\\?post_id=1: 1 receipt\\)"),
+                Pattern.compile("5\\. redelivery of " + id + " \\(same webhook-id and body, signed again as a retry "
+                        + "is\\) -> 204 duplicate \\(Webhook-Duplicate: true\\); still 1 receipt"),
+                Pattern.compile("6\\. tampered signature \\(webhook " + id + "\\) -> 401 webhook-signature-mismatch; "
+                        + "nothing recorded"),
+                Pattern.compile("Round trip OK: .*"));
+        assertEquals(expected.size(), lines.size(), out);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < expected.size(); i++) {
+            Matcher line = expected.get(i).matcher(lines.get(i));
+            assertTrue(line.matches(), "line " + (i + 1) + ": " + lines.get(i));
+            if (line.groupCount() == 1) {
+                ids.add(line.group(1));
+            }
+        }
+        assertEquals(4, ids.size(), ids.toString());
+        assertEquals(1, ids.subList(0, 3).stream().distinct().count(), "steps 3 to 5 are about one webhook: " + ids);
+        assertFalse(ids.get(3).equals(ids.get(0)), "the tampered webhook has an id of its own");
+        assertEquals("", stderr().strip(), "nothing logged at the default level");
+        try (Stream<Path> left = Files.list(javaTmp)) {
+            assertEquals(List.of(), left.toList(), "the temporary database is deleted");
+        }
+    }
+
+    @Test
+    void badWebhookSecretExitsWithStatusTwoWithoutShowingIt() throws Exception {
+        Process process = java("--port", "0", "--data-dir", tmp.resolve("data").toString(), "--webhook-secret",
+                "whsec_c2hvcnQtc2VjcmV0");
+
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(PublishingApiServer.EXIT_USAGE, process.exitValue());
+        String err = stderr();
+        assertTrue(err.contains("--webhook-secret") && err.contains("<redacted, 22 characters>"), err);
+        assertFalse(err.contains("c2hvcnQ"), err);
+        assertFalse(Files.exists(tmp.resolve("data")), "nothing is created for a command line that cannot run");
+    }
+
+    @Test
     void unknownOptionExitsWithStatusTwoAndUsage() throws Exception {
         Process process = java("--verbose");
 
@@ -122,11 +178,16 @@ class ExecutableJarIT {
     }
 
     private Process java(String... args) throws IOException {
+        return java(List.of(), args);
+    }
+
+    private Process java(List<String> jvmOptions, String... args) throws IOException {
         String jar = System.getProperty(JAR_PROPERTY);
         assertNotNull(jar, "system property " + JAR_PROPERTY + " (set by the failsafe configuration in the pom)");
         assertTrue(Files.isRegularFile(Path.of(jar)), "the shaded jar " + jar + " (built by mvn package)");
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", jar));
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command)
                 .directory(tmp.toFile())

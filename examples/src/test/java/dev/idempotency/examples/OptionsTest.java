@@ -28,6 +28,10 @@ class OptionsTest {
         assertEquals(Optional.empty(), options.keyTtl());
         assertEquals(Optional.empty(), options.paymentsUrl());
         assertEquals(Optional.empty(), options.leaseDuration());
+        assertEquals(Optional.empty(), options.webhookUrl());
+        assertEquals(Optional.empty(), options.webhookSecret());
+        assertFalse(options.roundTrip());
+        assertFalse(options.temporaryDatabase());
     }
 
     @Test
@@ -46,6 +50,42 @@ class OptionsTest {
         assertEquals(Optional.of("secret"), external.jdbcPassword());
         assertEquals(Optional.of(URI.create("http://localhost:9090")), payments.paymentsUrl());
         assertEquals(Optional.of("2s"), payments.leaseDuration());
+    }
+
+    @Test
+    void readsTheWebhookOptions() {
+        Options options = Options.parse("--webhook-url", "https://hooks.example/posts", "--webhook-secret",
+                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").orElseThrow();
+
+        assertEquals(Optional.of(URI.create("https://hooks.example/posts")), options.webhookUrl());
+        assertEquals(Optional.of("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), options.webhookSecret());
+        assertFalse(options.toString().contains("MfKQ9r8G"), options.toString());
+        Options.UsageException e = assertThrows(Options.UsageException.class,
+                () -> Options.parse("--webhook-url", "hooks.example/posts"));
+        assertTrue(e.getMessage().contains("--webhook-url") && e.getMessage().contains("'hooks.example/posts'"),
+                e.getMessage());
+    }
+
+    @Test
+    void roundTripIsAFlagOnAFreePortAndATemporaryDatabaseUnlessToldOtherwise() {
+        Options plain = Options.parse("--round-trip").orElseThrow();
+        Options onDataDir = Options.parse("--round-trip", "--data-dir", "d", "--port", "9000").orElseThrow();
+        Options onPostgres = Options.parse("--jdbc-url", "jdbc:postgresql://db/app", "--round-trip").orElseThrow();
+
+        assertTrue(plain.roundTrip());
+        assertEquals(0, plain.port());
+        assertTrue(plain.temporaryDatabase());
+        assertTrue(onDataDir.roundTrip());
+        assertEquals(9000, onDataDir.port());
+        assertFalse(onDataDir.temporaryDatabase());
+        assertEquals(Path.of("d"), onDataDir.dataDir());
+        assertFalse(onPostgres.temporaryDatabase());
+        assertEquals("Option --round-trip takes no value",
+                assertThrows(Options.UsageException.class, () -> Options.parse("--round-trip=yes")).getMessage());
+        Options.UsageException elsewhere = assertThrows(Options.UsageException.class,
+                () -> Options.parse("--round-trip", "--webhook-url", "http://localhost:9/hooks"));
+        assertTrue(elsewhere.getMessage().contains("--webhook-url") && elsewhere.getMessage().contains("--round-trip"),
+                elsewhere.getMessage());
     }
 
     @Test
@@ -145,7 +185,8 @@ class OptionsTest {
     @Test
     void usageNamesEveryOption() {
         for (String option : new String[] {"--port", "--data-dir", "--jdbc-url", "--jdbc-user", "--jdbc-password",
-                "--key-ttl", "--payments-url", "--lease-duration", "--help"}) {
+                "--key-ttl", "--payments-url", "--lease-duration", "--webhook-url", "--webhook-secret", "--round-trip",
+                "--help"}) {
             assertTrue(Options.USAGE.contains(option), option);
         }
     }

@@ -8,7 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.idempotency.Header;
 import dev.idempotency.servlet.IdempotencyFilter;
+import dev.idempotency.webhooks.SignedWebhook;
+import dev.idempotency.webhooks.WebhookReceiverFilter;
+import dev.idempotency.webhooks.WebhookSecret;
+import dev.idempotency.webhooks.WebhookSigner;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,6 +30,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -286,8 +293,8 @@ abstract class PublishingApiScenarios {
 
     @Test
     void migratesWithTwoFlywayHistoriesSideBySide() throws Exception {
-        assertEquals(List.of("0", "1", "2"), successfulVersions("flyway_schema_history"),
-                "the demo's history: the baseline below the library's table, then its own V1 and V2");
+        assertEquals(List.of("0", "1", "2", "3"), successfulVersions("flyway_schema_history"),
+                "the demo's history: the baseline below the library's tables, then its own V1, V2 and V3");
         assertTrue(successfulVersions("idempotency_schema_history").contains("1"), "the library's own history");
     }
 
@@ -305,7 +312,7 @@ abstract class PublishingApiScenarios {
         assertEquals("true", retry.headers().firstValue(REPLAYED).orElseThrow());
         assertArrayEquals(first.body(), retry.body());
         assertEquals(1, countPosts(account));
-        assertEquals(List.of("0", "1", "2"), successfulVersions("flyway_schema_history"),
+        assertEquals(List.of("0", "1", "2", "3"), successfulVersions("flyway_schema_history"),
                 "restarting applies no migration twice");
     }
 
@@ -387,7 +394,235 @@ abstract class PublishingApiScenarios {
         assertEquals(0, paymentService.calls());
     }
 
+
+    // ----- post.published: outbox, signed webhook, receiver -----
+
+    @Test
+    void aPostIsRelayedAsOneSignedWebhookAndRecordedOnce() throws Exception {
+        HttpResponse<byte[]> created = send(createPost(newKey(), account, "Hello, exactly once"));
+        assertEquals(201, created.statusCode());
+        JsonNode post = json(created);
+        long postId = post.get("id").asLong();
+
+        List<JsonNode> receipts = awaitReceipts(postId);
+        awaitNoEventPending(account);
+
+        assertEquals(1, receipts.size(), receipts.toString());
+        JsonNode receipt = receipts.get(0);
+        String webhookId = receipt.get("webhook_id").asText();
+        assertTrue(webhookId.matches("msg_[0-9a-f]{32}"), webhookId);
+        assertEquals(PostEvents.PUBLISHED, receipt.get("type").asText());
+        assertEquals(postId, receipt.get("post_id").asLong());
+        assertEquals(account, receipt.get("account_id").asText());
+        JsonNode event = receipt.get("event");
+        assertEquals(PostEvents.PUBLISHED, event.get("type").asText());
+        assertEquals(post.get("created_at").asText(), event.get("timestamp").asText());
+        assertEquals(post, event.get("data"), "the event carries the post as the API answered it");
+        assertEquals(1, countReceipts(account));
+        assertEquals(1, inboxMarkers(webhookId), "the receiver's inbox marker for the webhook-id");
+        assertEquals(server.baseUri().resolve(PublishingApiServer.WEBHOOK_PATH), server.webhookUrl());
+    }
+
+    @Test
+    void aReplayedPostPublishesNoSecondEvent() throws Exception {
+        String key = newKey();
+        HttpResponse<byte[]> first = send(createPost(key, account, "once"));
+        HttpResponse<byte[]> retry = send(createPost(key, account, "once"));
+        assertEquals(201, first.statusCode());
+        assertEquals("true", retry.headers().firstValue(REPLAYED).orElseThrow());
+
+        assertEquals(1, awaitReceipts(json(first).get("id").asLong()).size());
+        // A second event would have been committed before the retry's answer; once nothing of the account is
+        // pending any more, it would have been received.
+        awaitNoEventPending(account);
+        assertEquals(1, countReceipts(account));
+        assertEquals(1, countPosts(account));
+    }
+
+    @Test
+    void aFailedPostLeavesNeitherPostNorEvent() throws Exception {
+        String key = newKey();
+        HttpResponse<byte[]> failed = send(createPost(key, account, "fails once")
+                .header(PostsServlet.FAIL_HEADER, "true").build());
+
+        assertProblem(failed, 500, Problems.SERVER_ERROR_TYPE);
+        assertEquals(0, countPosts(account));
+        assertEquals(0, eventsInOutbox(account), "the event was rolled back with the post");
+
+        HttpResponse<byte[]> retry = send(createPost(key, account, "fails once"));
+        assertEquals(201, retry.statusCode());
+        assertEquals(1, awaitReceipts(json(retry).get("id").asLong()).size());
+        // The account is the events' ordering key: an event of the failed request, had it been committed, would
+        // have been delivered before the retry's.
+        awaitNoEventPending(account);
+        assertEquals(1, countReceipts(account), "only the retry's event was ever delivered");
+    }
+
+    @Test
+    void aRedeliveredWebhookIsAnsweredAsADuplicateAndRecordedOnce() throws Exception {
+        long postId = json(send(createPost(newKey(), account, "delivered twice"))).get("id").asLong();
+        JsonNode receipt = awaitReceipts(postId).get(0);
+        String webhookId = receipt.get("webhook_id").asText();
+        byte[] payload = storedPayload(webhookId);
+
+        // As the relay redelivers after a lost answer: the same id and body, signed anew.
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<byte[]> duplicate = send(webhook(signer().sign(webhookId, payload), payload));
+            assertEquals(WebhookReceiverFilter.DUPLICATE_STATUS, duplicate.statusCode(), text(duplicate));
+            assertEquals("true", duplicate.headers().firstValue(WebhookReceiverFilter.DUPLICATE_HEADER).orElseThrow());
+            assertEquals(0, duplicate.body().length);
+        }
+
+        assertEquals(List.of(receipt), receipts(postId));
+        assertEquals(1, countReceipts(account));
+    }
+
+    @Test
+    void aWebhookWithABadSignatureIsRefusedAndNothingIsRecorded() throws Exception {
+        long postId = ThreadLocalRandom.current().nextLong(1_000_000_000L, Long.MAX_VALUE);
+        String webhookId = PostEvents.ID_PREFIX + UUID.randomUUID().toString().replace("-", "");
+        byte[] payload = eventJson(postId, account, "forged?");
+
+        HttpResponse<byte[]> otherSecret = send(webhook(WebhookSigner.create(WebhookSecret.generate())
+                .sign(webhookId, payload), payload));
+        byte[] tampered = eventJson(postId, account, "tampered");
+        HttpResponse<byte[]> tamperedBody = send(webhook(signer().sign(webhookId, payload), tampered));
+        HttpResponse<byte[]> unsigned = send(HttpRequest.newBuilder(uri(PublishingApiServer.WEBHOOK_PATH))
+                .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofByteArray(payload)).build());
+
+        assertProblem(otherSecret, 401, "urn:idempotency:problem:webhook-signature-mismatch");
+        assertProblem(tamperedBody, 401, "urn:idempotency:problem:webhook-signature-mismatch");
+        assertProblem(unsigned, 401, "urn:idempotency:problem:webhook-missing-header");
+        assertEquals(0, countReceipts(account));
+        assertEquals(0, inboxMarkers(webhookId));
+
+        // The same webhook, signed with the demo's secret, is applied: the refusals were the signature's.
+        HttpResponse<byte[]> genuine = send(webhook(signer().sign(webhookId, payload), payload));
+        assertEquals(200, genuine.statusCode(), text(genuine));
+        assertEquals(1, receipts(postId).size());
+    }
+
+    @Test
+    void theReceiverIsNotBehindTheIdempotencyFilterAndRunsBesideAnIdempotentPost() throws Exception {
+        String key = newKey();
+        CompletableFuture<HttpResponse<byte[]>> slow = HTTP.sendAsync(createPost(key, account, "slow")
+                .header(PostsServlet.DELAY_HEADER, "1500").build(), HttpResponse.BodyHandlers.ofByteArray());
+        Thread.sleep(300);
+        long postId = ThreadLocalRandom.current().nextLong(1_000_000_000L, Long.MAX_VALUE);
+        String webhookId = PostEvents.ID_PREFIX + UUID.randomUUID().toString().replace("-", "");
+        byte[] payload = eventJson(postId, account, "received while a post is in progress");
+
+        // No Idempotency-Key, no X-Api-Key: the idempotency filter would refuse this (400) if it covered the path.
+        HttpResponse<byte[]> received = send(webhook(signer().sign(webhookId, payload), payload));
+
+        assertEquals(200, received.statusCode(), text(received));
+        assertFalse(received.headers().firstValue(REPLAYED).isPresent());
+        assertEquals(webhookId, json(received).get("webhook_id").asText());
+        assertFalse(slow.isDone(), "the idempotent POST was still in its handler, holding its transaction");
+        HttpResponse<byte[]> created = slow.get(30, TimeUnit.SECONDS);
+        assertEquals(201, created.statusCode(), text(created));
+        assertEquals(1, receipts(postId).size());
+        assertEquals(1, awaitReceipts(json(created).get("id").asLong()).size());
+        // GET passes through both filters untouched.
+        assertEquals(200, send(get(PublishingApiServer.RECEIVED_PATH)).statusCode());
+        assertProblem(send(get(PublishingApiServer.RECEIVED_PATH + "?post_id=abc")), 400, Problems.INVALID_REQUEST_TYPE);
+    }
+
     // ----- helpers -----
+
+    WebhookSigner signer() {
+        return WebhookSigner.create(server.webhookSecret());
+    }
+
+    /** A signed delivery to the demo's receiver, as a sender makes it. */
+    HttpRequest webhook(SignedWebhook signed, byte[] body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(PublishingApiServer.WEBHOOK_PATH))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        for (Header header : signed.headers()) {
+            request.header(header.name(), header.value());
+        }
+        return request.build();
+    }
+
+    static byte[] eventJson(long postId, String accountId, String content) {
+        ObjectNode event = JSON.createObjectNode()
+                .put("type", PostEvents.PUBLISHED).put("timestamp", Instant.now().toString());
+        event.putObject("data").put("id", postId).put("account_id", accountId).put("content", content)
+                .put("created_at", Instant.now().toString());
+        return event.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    List<JsonNode> receipts(long postId) throws Exception {
+        HttpResponse<byte[]> response = send(get(PublishingApiServer.RECEIVED_PATH + "?post_id=" + postId));
+        assertEquals(200, response.statusCode(), text(response));
+        List<JsonNode> receipts = new ArrayList<>();
+        json(response).forEach(receipts::add);
+        return receipts;
+    }
+
+    /** The receipts of {@code postId} once there is one. */
+    List<JsonNode> awaitReceipts(long postId) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        List<JsonNode> receipts = receipts(postId);
+        while (receipts.isEmpty()) {
+            assertTrue(System.nanoTime() < deadline, "no receipt for post " + postId + " within 10 s");
+            Thread.sleep(50);
+            receipts = receipts(postId);
+        }
+        return receipts;
+    }
+
+    /** Waits until no event of {@code accountId} (the events' ordering key) is left in the outbox. */
+    void awaitNoEventPending(String accountId) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (eventsInOutbox(accountId) > 0) {
+            assertTrue(System.nanoTime() < deadline, "events of " + accountId + " still in the outbox after 10 s");
+            Thread.sleep(50);
+        }
+    }
+
+    /** The account's events in the outbox, in any state (delivered ones are deleted when marked). */
+    int eventsInOutbox(String accountId) throws SQLException {
+        return count("SELECT COUNT(*) FROM idempotency_outbox WHERE message_key = ?", accountId);
+    }
+
+    int countReceipts(String accountId) throws SQLException {
+        return count("SELECT COUNT(*) FROM received_events WHERE account_id = ?", accountId);
+    }
+
+    int inboxMarkers(String webhookId) throws SQLException {
+        return count("SELECT COUNT(*) FROM idempotency_inbox WHERE consumer = '" + PublishingApiServer.WEBHOOK_CONSUMER
+                + "' AND message_id = ?", webhookId);
+    }
+
+    byte[] storedPayload(String webhookId) throws SQLException {
+        try (Connection connection = server.dataSource().getConnection();
+                PreparedStatement select = connection.prepareStatement(
+                        "SELECT payload FROM received_events WHERE webhook_id = ?")) {
+            select.setString(1, webhookId);
+            try (ResultSet row = select.executeQuery()) {
+                assertTrue(row.next(), "a receipt for " + webhookId);
+                return row.getString(1).getBytes(StandardCharsets.UTF_8);
+            }
+        }
+    }
+
+    private int count(String sql, String parameter) throws SQLException {
+        try (Connection connection = server.dataSource().getConnection();
+                PreparedStatement count = connection.prepareStatement(sql)) {
+            count.setString(1, parameter);
+            try (ResultSet row = count.executeQuery()) {
+                row.next();
+                return row.getInt(1);
+            }
+        }
+    }
+
+    static String text(HttpResponse<byte[]> response) {
+        return response.statusCode() + " " + new String(response.body(), StandardCharsets.UTF_8);
+    }
 
     HttpRequest.Builder createPost(String key, String accountId, String content) {
         return postBuilder(key, postJson(accountId, content));

@@ -5,9 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.idempotency.IdempotencyConfigException;
 import dev.idempotency.store.StoreUnavailableException;
+import dev.idempotency.webhooks.VerifiedWebhook;
+import dev.idempotency.webhooks.WebhookSecret;
+import dev.idempotency.webhooks.WebhookVerifier;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,6 +22,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,6 +76,64 @@ class PublishingApiServerStartupTest {
         assertTrue(e.getMessage().contains("idempotency.lease-duration"), e.getMessage());
         assertTrue(e.getMessage().contains("'500ms'") && e.getMessage().contains("1s to 1h"), e.getMessage());
         assertFalse(Files.exists(dataDir), "no database may be created for a command line that cannot run");
+    }
+
+    @Test
+    void badWebhookSecretFailsBeforeAnythingIsOpenedWithoutShowingTheSecret() {
+        Path dataDir = tmp.resolve("never-created");
+        String secret = "whsec_c2hvcnQtc2VjcmV0";
+        Options options = Options.defaults().withPort(0).withDataDir(dataDir).withWebhookSecret(secret);
+
+        IdempotencyConfigException e = assertThrows(IdempotencyConfigException.class,
+                () -> PublishingApiServer.start(options));
+
+        assertTrue(e.getMessage().contains("--webhook-secret") && e.getMessage().contains("at least 24"),
+                e.getMessage());
+        assertFalse(e.getMessage().contains("c2hvcnQ"), e.getMessage());
+        assertFalse(Files.exists(dataDir), "no database may be created for a command line that cannot run");
+    }
+
+    @Test
+    void sendsWebhooksToTheGivenUrlSignedWithTheGivenSecret() throws Exception {
+        WebhookSecret secret = WebhookSecret.generate();
+        CompletableFuture<VerifiedWebhook> received = new CompletableFuture<>();
+        CompletableFuture<JsonNode> event = new CompletableFuture<>();
+        HttpServer elsewhere = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        // Another receiver, verifying with the secret it was given: the demo's own is not involved.
+        elsewhere.createContext("/hooks", exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            try {
+                received.complete(WebhookVerifier.create(secret).verify(exchange.getRequestHeaders(), body));
+                event.complete(new ObjectMapper().readTree(body));
+                exchange.sendResponseHeaders(204, -1);
+            } catch (RuntimeException e) {
+                received.completeExceptionally(e);
+                exchange.sendResponseHeaders(401, -1);
+            } finally {
+                exchange.close();
+            }
+        });
+        elsewhere.start();
+        URI hooks = URI.create("http://127.0.0.1:" + elsewhere.getAddress().getPort() + "/hooks");
+        try (PublishingApiServer server = PublishingApiServer.start(Options.defaults().withPort(0).withDataDir(tmp)
+                .withWebhookUrl(hooks).withWebhookSecret(secret.encoded()))) {
+            assertEquals(hooks, server.webhookUrl());
+            HttpResponse<String> created = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    server.baseUri().resolve("/posts"))
+                    .header("Content-Type", "application/json")
+                    .header("Idempotency-Key", "startup-webhook-key")
+                    .header(PublishingApiServer.CLIENT_HEADER, "startup-test-client")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"account_id\": \"acct-1\", \"content\": \"hi\"}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, created.statusCode(), created.body());
+
+            VerifiedWebhook webhook = received.get(10, TimeUnit.SECONDS);
+            assertTrue(webhook.id().startsWith(PostEvents.ID_PREFIX), webhook.id());
+            assertEquals(PostEvents.PUBLISHED, event.get().path("type").asText());
+            assertEquals("hi", event.get().path("data").path("content").asText());
+        } finally {
+            elsewhere.stop(0);
+        }
     }
 
     @Test
@@ -167,7 +234,7 @@ class PublishingApiServerStartupTest {
         String url = PublishingApiServer.h2Url(tmp.resolve("data"));
 
         assertEquals("jdbc:h2:file:" + tmp.resolve("data").toAbsolutePath().resolve("publishing")
-                + ";DB_CLOSE_ON_EXIT=FALSE", url);
+                + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0", url);
         assertTrue(Files.isDirectory(tmp.resolve("data")));
         assertThrows(IllegalArgumentException.class, () -> PublishingApiServer.h2Url(tmp.resolve("a;MODE=MySQL")));
     }
