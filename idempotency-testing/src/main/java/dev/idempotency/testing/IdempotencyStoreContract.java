@@ -600,6 +600,53 @@ public abstract class IdempotencyStoreContract {
     }
 
     /**
+     * Claimers polling a held key while its holder completes: the first answer each gets that is not
+     * {@link ClaimResult.Busy} is the holder's outcome, {@link ClaimResult.Existing}, never
+     * {@link ClaimResult.Acquired}. A store that learns "the holder is gone" and "what the holder stored"
+     * at two different moments (a lock granted after the holder's commit, the record read from a snapshot
+     * taken before it) would hand the key to a second runner in that gap. Repeated for
+     * {@value #RACED_KEYS} keys with 4 pollers each.
+     */
+    @Test
+    public void claimersPollingWhileTheHolderCompletesGetItsOutcomeNeverTheKey() throws Exception {
+        int pollers = 4;
+        for (int round = 0; round < RACED_KEYS; round++) {
+            RecordKey key = newKey();
+            StoredResponse response = response(201, "completed under polling, round " + round);
+            Claim holder = acquire(at(key, t0));
+            CountDownLatch polling = new CountDownLatch(pollers);
+            List<Future<ClaimResult>> answers = new ArrayList<>();
+            for (int i = 0; i < pollers; i++) {
+                answers.add(workers.submit(() -> {
+                    long deadline = System.nanoTime() + PATIENCE.toNanos();
+                    boolean counted = false;
+                    while (System.nanoTime() < deadline) {
+                        ClaimResult result = store().claim(at(key, t0.plusSeconds(1)));
+                        if (result instanceof ClaimResult.Acquired acquired) {
+                            acquired.claim().abandon();
+                        }
+                        if (!(result instanceof ClaimResult.Busy)) {
+                            return result;
+                        }
+                        if (!counted) {
+                            polling.countDown();
+                            counted = true;
+                        }
+                    }
+                    throw new TimeoutException("still Busy after " + PATIENCE);
+                }));
+            }
+            assertTrue(polling.await(PATIENCE.toSeconds(), TimeUnit.SECONDS), "every poller saw the key held");
+            holder.complete(response);
+            for (Future<ClaimResult> answer : answers) {
+                ClaimResult result = answer.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+                assertResponse(response, assertExisting(result, "a poller's first answer after " + key
+                        + " completed, round " + round).response());
+            }
+        }
+    }
+
+    /**
      * {@value #RACERS} threads reclaiming one expired record at the same moment: exactly one acquires it,
      * and its outcome replaces the old record.
      */
