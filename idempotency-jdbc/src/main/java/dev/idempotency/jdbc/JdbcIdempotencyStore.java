@@ -122,7 +122,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                 }
                 handedOver = true;
                 return new ClaimResult.Acquired(new JdbcClaim(pool, connection, restoreAutoCommit, dialect, request,
-                        found.fencingToken()));
+                        found.fencingToken(), found.recordPending()));
             }
             connection.rollback();
             return found.state() == SqlDialect.ClaimState.EXISTING ? new ClaimResult.Existing(found.record())

@@ -25,6 +25,8 @@ import java.sql.Savepoint;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -56,8 +58,12 @@ abstract class TransactionJoiningDataSourceScenarios {
     }
 
     private Claim claim() {
+        return claim(UUID.randomUUID().toString());
+    }
+
+    private Claim claim(String key) {
         Instant now = Instant.now();
-        ClaimRequest request = new ClaimRequest(new RecordKey("scope", IdempotencyKey.of(UUID.randomUUID().toString())),
+        ClaimRequest request = new ClaimRequest(new RecordKey("scope", IdempotencyKey.of(key)),
                 RequestFingerprint.of("POST", "/effects", null, "text/plain", new byte[0]), now,
                 now.plus(Duration.ofHours(1)));
         return assertInstanceOf(ClaimResult.Acquired.class, store.claim(request)).claim();
@@ -151,21 +157,49 @@ abstract class TransactionJoiningDataSourceScenarios {
         }
     }
 
+    /**
+     * A handler that replaces its own claim's record with another: whether the claim wrote an in-progress
+     * record (H2) or holds a lock and writes its record with the outcome (PostgreSQL), storing the outcome
+     * must fail and take the handler's writes with it, never commit them under someone else's record.
+     */
     @Test
-    void handlerThatDeletesItsOwnClaimCommitsNothing() throws Exception {
+    void handlerThatReplacesItsOwnClaimsRecordCommitsNothing() throws Exception {
         String name = UUID.randomUUID().toString();
-        try (Claim claim = claim()) {
+        String key = UUID.randomUUID().toString();
+        try (Claim claim = claim(key)) {
             claim.execute(() -> {
                 insertEffect(name);
-                try (Connection c = handlers.getConnection(); Statement st = c.createStatement()) {
-                    st.executeUpdate("DELETE FROM " + IdempotencySchema.TABLE);
+                try (Connection c = handlers.getConnection();
+                        PreparedStatement delete = c.prepareStatement("DELETE FROM " + IdempotencySchema.TABLE
+                                + " WHERE scope = 'scope' AND idempotency_key = ?");
+                        PreparedStatement insert = c.prepareStatement("INSERT INTO " + IdempotencySchema.TABLE
+                                + " (scope, idempotency_key, fingerprint_version, fingerprint, state, response_status, "
+                                + "created_at, expires_at, fencing_token) VALUES ('scope', ?, 1, ?, 'COMPLETED', 200, "
+                                + "?, ?, 7)")) {
+                    delete.setString(1, key);
+                    delete.executeUpdate();
+                    OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+                    insert.setString(1, key);
+                    insert.setBytes(2, new byte[32]);
+                    insert.setObject(3, now);
+                    insert.setObject(4, now.plusHours(1));
+                    insert.executeUpdate();
                 }
                 return null;
             });
             StoreException e = assertThrows(StoreException.class, () -> claim.complete(ok()));
-            assertTrue(e.getMessage().contains("not found"), e.getMessage());
+            assertTrue(e.getMessage().contains("changed underneath"), e.getMessage());
         }
         assertEquals(0, effects(name), "no effect may commit without its outcome");
+        try (Connection c = database().dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + IdempotencySchema.TABLE
+                        + " WHERE scope = 'scope' AND idempotency_key = ?")) {
+            ps.setString(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                assertEquals(0, rs.getInt(1), "the handler's record rolled back with it");
+            }
+        }
     }
 
     @Test

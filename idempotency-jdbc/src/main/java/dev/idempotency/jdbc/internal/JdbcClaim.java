@@ -12,8 +12,9 @@ import java.util.Objects;
 import javax.sql.DataSource;
 
 /**
- * A claim held as an open transaction on one connection: the in-progress row, the handler's writes and
- * the outcome commit together in {@link #complete}, or roll back together.
+ * A claim held as an open transaction on one connection: the claim, the handler's writes and the outcome
+ * commit together in {@link #complete}, or roll back together. The claim is an in-progress row, or (on
+ * PostgreSQL, {@code recordPending}) a lock only, and the record is inserted completed with the outcome.
  */
 public final class JdbcClaim implements Claim {
 
@@ -25,16 +26,18 @@ public final class JdbcClaim implements Claim {
     private final SqlDialect dialect;
     private final ClaimRequest request;
     private final long fencingToken;
+    private final boolean recordPending;
     private final ClaimLifecycle lifecycle;
 
     public JdbcClaim(DataSource pool, Connection connection, boolean restoreAutoCommit, SqlDialect dialect,
-            ClaimRequest request, long fencingToken) {
+            ClaimRequest request, long fencingToken, boolean recordPending) {
         this.pool = pool;
         this.connection = connection;
         this.restoreAutoCommit = restoreAutoCommit;
         this.dialect = dialect;
         this.request = request;
         this.fencingToken = fencingToken;
+        this.recordPending = recordPending;
         this.lifecycle = new ClaimLifecycle(request.key().toString());
     }
 
@@ -59,10 +62,17 @@ public final class JdbcClaim implements Claim {
         Objects.requireNonNull(response, "response");
         lifecycle.completed();
         try {
-            if (!dialect.complete(connection, request.key(), fencingToken, response)) {
+            if (recordPending) {
+                if (!dialect.insertCompletedAndCommit(connection, request, response)) {
+                    throw new StoreException("A record of " + request.key() + " was found where the claim's "
+                            + "outcome was to be stored; was the table changed underneath?");
+                }
+            } else if (!dialect.complete(connection, request.key(), fencingToken, response)) {
                 throw new StoreException("The claim of " + request.key() + " was not found while storing its outcome; "
                         + "was the table changed underneath?");
             }
+            // After insertCompletedAndCommit the transaction has ended and this is a no-op for the driver; it
+            // keeps the pool's own bookkeeping of the connection's transaction state right.
             connection.commit();
         } catch (SQLException e) {
             rollbackQuietly();

@@ -1,5 +1,7 @@
 package dev.idempotency.jdbc.internal;
 
+import dev.idempotency.ExecutionMode;
+import dev.idempotency.StoredResponse;
 import dev.idempotency.store.ClaimRequest;
 import dev.idempotency.store.ClaimResult;
 import dev.idempotency.store.RecordKey;
@@ -14,9 +16,17 @@ import java.sql.SQLException;
 
 /**
  * PostgreSQL: a transaction-scoped advisory lock on the key says "in progress" without ever waiting
- * (inserting over another transaction's uncommitted row would block until it ends), and the insert of the
- * in-progress row rides in the same statement, so a new key costs one round trip. The primary key stays
- * the last word: even a request that bypassed the lock could not commit a second record.
+ * (inserting over another transaction's uncommitted row would block until it ends).
+ *
+ * <p>In transaction mode the lock is all a claim of a new key needs: its record is written once, completed,
+ * when the outcome is stored, in the transaction that commits the handler's writes. The lock is taken in
+ * one statement and the record read in the next, sent together in one round trip: in READ COMMITTED each
+ * statement reads from a snapshot taken when it starts, and a holder's transaction-scoped lock is released
+ * only after its commit became visible, so a claim that was granted the lock after a holder finished reads
+ * that holder's record. (Read in the same statement as the lock, from a snapshot taken before the lock was
+ * granted, it could miss it.) In lease mode the in-progress record must be committed at once, and its
+ * insert rides in the lock's statement. Either way the primary key stays the last word: even a request that
+ * bypassed the lock could not commit a second record.
  */
 final class PostgresDialect extends SqlDialect {
 
@@ -24,6 +34,16 @@ final class PostgresDialect extends SqlDialect {
             + "inserted AS (INSERT INTO " + TABLE + " " + INSERT_COLUMNS + " SELECT " + insertValues()
             + " FROM claim_lock WHERE acquired ON CONFLICT (scope, idempotency_key) DO NOTHING RETURNING 1) "
             + "SELECT acquired, EXISTS (SELECT 1 FROM inserted) FROM claim_lock";
+
+    private static final String UNIQUE_VIOLATION = "23505";
+
+    private final String lockThenRead = "SELECT pg_try_advisory_xact_lock(?); SELECT " + ROW_COLUMNS
+            + ", clock_timestamp() FROM " + TABLE + " WHERE scope = ? AND idempotency_key = ?";
+
+    private final String insertCompleted = "INSERT INTO " + TABLE + " (scope, idempotency_key, fingerprint_version, "
+            + "fingerprint, state, response_status, response_headers, response_body, created_at, expires_at, "
+            + "lease_expires_at, fencing_token) VALUES (?, ?, ?, ?, 'COMPLETED', ?, ?, ?, ?, ?, NULL, 1) "
+            + "; COMMIT";
 
     private final String insert = "INSERT INTO " + TABLE + " " + INSERT_COLUMNS + " VALUES (" + insertValues()
             + ") ON CONFLICT (scope, idempotency_key) DO NOTHING";
@@ -42,6 +62,72 @@ final class PostgresDialect extends SqlDialect {
 
     @Override
     public ClaimFound claim(Connection connection, ClaimRequest request) throws SQLException {
+        return request.mode() == ExecutionMode.TRANSACTION ? claimForTransaction(connection, request)
+                : claimWithRecord(connection, request);
+    }
+
+    private ClaimFound claimForTransaction(Connection connection, ClaimRequest request) throws SQLException {
+        boolean locked;
+        Row row;
+        try (PreparedStatement ps = connection.prepareStatement(lockThenRead)) {
+            ps.setLong(1, lockKey(request.key()));
+            ps.setString(2, request.key().scope());
+            ps.setString(3, request.key().key().value());
+            ps.execute();
+            try (ResultSet rs = ps.getResultSet()) {
+                rs.next();
+                locked = rs.getBoolean(1);
+            }
+            if (!ps.getMoreResults()) {
+                throw new SQLException("The read of the record did not return a result set");
+            }
+            try (ResultSet rs = ps.getResultSet()) {
+                row = readRow(rs, request.key());
+            }
+        }
+        // A completed record is answered even without the lock: replays of one key may run side by side.
+        if (row != null && !reclaimable(row, request)) {
+            return judge(row);
+        }
+        if (!locked) {
+            return ClaimFound.busy(ClaimResult.Busy.unknown());
+        }
+        if (row == null) {
+            return ClaimFound.acquiredRecordPending();
+        }
+        // An expired record (or lease) of the key: take it over now, so that the purge leaves it alone.
+        long token = reclaim(connection, request, row);
+        return token > 0 ? ClaimFound.acquired(token) : ClaimFound.busy(ClaimResult.Busy.unknown());
+    }
+
+    /**
+     * The insert and the {@code COMMIT} go in one round trip. A record already there fails the insert on
+     * the primary key, which aborts the transaction before the {@code COMMIT} runs: the caller rolls back.
+     */
+    @Override
+    public boolean insertCompletedAndCommit(Connection connection, ClaimRequest request, StoredResponse response)
+            throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(insertCompleted)) {
+            ps.setString(1, request.key().scope());
+            ps.setString(2, request.key().key().value());
+            ps.setInt(3, request.fingerprint().version());
+            ps.setBytes(4, request.fingerprint().digest());
+            ps.setInt(5, response.status());
+            ps.setString(6, HeaderCodec.encode(response.headers()));
+            ps.setBytes(7, response.body());
+            ps.setObject(8, timestamp(request.now()));
+            ps.setObject(9, timestamp(request.expiresAt()));
+            ps.execute();
+            return true;
+        } catch (SQLException e) {
+            if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private ClaimFound claimWithRecord(Connection connection, ClaimRequest request) throws SQLException {
         boolean locked;
         boolean inserted;
         try (PreparedStatement ps = connection.prepareStatement(tryClaim)) {

@@ -30,19 +30,26 @@ public abstract class SqlDialect {
 
     /**
      * The result of {@link #claim}: a state; the record when it is {@code EXISTING}; the fencing token when
-     * {@code ACQUIRED}; what is known of the holder when {@code BUSY}.
+     * {@code ACQUIRED}; what is known of the holder when {@code BUSY}. {@code recordPending} says that an
+     * acquired claim has not written its record yet: its outcome is then inserted by
+     * {@link #insertCompleted}, not updated by {@link #complete}.
      */
-    public record ClaimFound(ClaimState state, StoredRecord record, long fencingToken, ClaimResult.Busy busy) {
+    public record ClaimFound(ClaimState state, StoredRecord record, long fencingToken, ClaimResult.Busy busy,
+            boolean recordPending) {
         static ClaimFound acquired(long fencingToken) {
-            return new ClaimFound(ClaimState.ACQUIRED, null, fencingToken, null);
+            return new ClaimFound(ClaimState.ACQUIRED, null, fencingToken, null, false);
+        }
+
+        static ClaimFound acquiredRecordPending() {
+            return new ClaimFound(ClaimState.ACQUIRED, null, 1, null, true);
         }
 
         static ClaimFound busy(ClaimResult.Busy busy) {
-            return new ClaimFound(ClaimState.BUSY, null, 0, busy);
+            return new ClaimFound(ClaimState.BUSY, null, 0, busy, false);
         }
 
         static ClaimFound existing(StoredRecord record) {
-            return new ClaimFound(ClaimState.EXISTING, record, 0, null);
+            return new ClaimFound(ClaimState.EXISTING, record, 0, null, false);
         }
     }
 
@@ -61,6 +68,10 @@ public abstract class SqlDialect {
 
     static final String TABLE = "idempotency_record";
 
+    /** The columns {@link #readRow} reads, followed by the database's clock. */
+    static final String ROW_COLUMNS = "state, fingerprint_version, fingerprint, response_status, response_headers, "
+            + "response_body, created_at, expires_at, lease_expires_at, fencing_token";
+
     private final String selectRow;
     private final String reclaim;
     private final String complete;
@@ -71,8 +82,7 @@ public abstract class SqlDialect {
     protected SqlDialect() {
         String now = now();
         String lease = leaseExpiry("?");
-        selectRow = "SELECT state, fingerprint_version, fingerprint, response_status, response_headers, response_body, "
-                + "created_at, expires_at, lease_expires_at, fencing_token, " + now + " FROM " + TABLE
+        selectRow = "SELECT " + ROW_COLUMNS + ", " + now + " FROM " + TABLE
                 + " WHERE scope = ? AND idempotency_key = ?";
         // Takes over a record whose time to live ran out, or a lease that expired for the same request. The
         // token read before must still be there, so two takeovers can never both succeed.
@@ -139,6 +149,19 @@ public abstract class SqlDialect {
         }
     }
 
+    /**
+     * Inserts the completed record of a claim that was acquired with its record pending
+     * ({@link ClaimFound#recordPending()}) and commits the transaction, in one round trip where the engine
+     * allows. Only dialects that acquire such claims implement it.
+     *
+     * @return {@code false}, with nothing committed and the transaction to be rolled back, if a record of
+     *     the key is there already, which the claim's lock should have made impossible
+     */
+    public boolean insertCompletedAndCommit(Connection connection, ClaimRequest request, StoredResponse response)
+            throws SQLException {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " writes its record when it claims");
+    }
+
     /** Extends a lease from now by the database clock; {@code false} if the fencing token moved on. */
     public boolean renew(Connection connection, RecordKey key, long fencingToken, Duration lease) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement(renew)) {
@@ -176,27 +199,35 @@ public abstract class SqlDialect {
             ps.setString(1, key.scope());
             ps.setString(2, key.key().value());
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return null;
-                }
-                String state = rs.getString(1);
-                RequestFingerprint fingerprint = RequestFingerprint.restore(rs.getInt(2), rs.getBytes(3));
-                Instant createdAt = rs.getObject(7, OffsetDateTime.class).toInstant();
-                Instant expiresAt = rs.getObject(8, OffsetDateTime.class).toInstant();
-                OffsetDateTime lease = rs.getObject(9, OffsetDateTime.class);
-                long token = rs.getLong(10);
-                Instant databaseNow = rs.getObject(11, OffsetDateTime.class).toInstant();
-                StoredRecord record = null;
-                if ("COMPLETED".equals(state)) {
-                    byte[] body = rs.getBytes(6);
-                    StoredResponse response = StoredResponse.of(rs.getInt(4), HeaderCodec.decode(rs.getString(5)),
-                            body == null ? new byte[0] : body);
-                    record = new StoredRecord(key, fingerprint, response, createdAt, expiresAt);
-                }
-                return new Row(state, fingerprint, record, expiresAt, lease == null ? null : lease.toInstant(), token,
-                        databaseNow);
+                return readRow(rs, key);
             }
         }
+    }
+
+    /**
+     * The record in the next row of {@code rs} ({@link #ROW_COLUMNS} and the database's clock), or
+     * {@code null} if there is none.
+     */
+    protected static Row readRow(ResultSet rs, RecordKey key) throws SQLException {
+        if (!rs.next()) {
+            return null;
+        }
+        String state = rs.getString(1);
+        RequestFingerprint fingerprint = RequestFingerprint.restore(rs.getInt(2), rs.getBytes(3));
+        Instant createdAt = rs.getObject(7, OffsetDateTime.class).toInstant();
+        Instant expiresAt = rs.getObject(8, OffsetDateTime.class).toInstant();
+        OffsetDateTime lease = rs.getObject(9, OffsetDateTime.class);
+        long token = rs.getLong(10);
+        Instant databaseNow = rs.getObject(11, OffsetDateTime.class).toInstant();
+        StoredRecord record = null;
+        if ("COMPLETED".equals(state)) {
+            byte[] body = rs.getBytes(6);
+            StoredResponse response = StoredResponse.of(rs.getInt(4), HeaderCodec.decode(rs.getString(5)),
+                    body == null ? new byte[0] : body);
+            record = new StoredRecord(key, fingerprint, response, createdAt, expiresAt);
+        }
+        return new Row(state, fingerprint, record, expiresAt, lease == null ? null : lease.toInstant(), token,
+                databaseNow);
     }
 
     /**

@@ -117,9 +117,11 @@ class PostgresPurgeUnderLoadTest {
         // A lease-mode request still running after its record's time to live ran out: its lease is live.
         Claim lease = acquire(ClaimRequest.lease(key("in-progress-lease"), FINGERPRINT, now.minusSeconds(600),
                 now.minusSeconds(300), Duration.ofMinutes(30)));
-        // A transaction-mode claim held open through the purge, on a record that is past its time to live.
-        Claim open = acquire(new ClaimRequest(key("in-progress-claim"), FINGERPRINT, now.minusSeconds(600),
-                now.minusSeconds(300)));
+        // A transaction-mode claim held open through the purge: it took over an expired record of its key,
+        // and its new time to live is already over too (a claim of a new key writes no record before its outcome).
+        fill("in-progress-claim-", 1, now.minus(Duration.ofHours(1)));
+        Claim open = acquire(new ClaimRequest(new RecordKey(SCOPE, IdempotencyKey.of("in-progress-claim-1")),
+                FINGERPRINT, now.minusSeconds(600), now.minusSeconds(300)));
 
         // Some completed requests first, to be replayed during the purge.
         List<String> replayable = new ArrayList<>();
