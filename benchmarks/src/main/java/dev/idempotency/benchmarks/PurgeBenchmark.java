@@ -32,8 +32,8 @@ import org.HdrHistogram.Histogram;
  * record the live requests write (24 hours) does not.
  *
  * <p>Two records that must survive are in the way: a lease-mode request in progress whose time to live
- * has passed but whose lease is live, held through the whole purge, and a transaction-mode claim held open
- * through the first tenth of it (longer, its open transaction would hold back PostgreSQL's vacuum horizon,
+ * has passed but whose lease is live, held through the whole purge, and a transaction-mode claim that took
+ * over an expired record and holds it open through the first tenth of the purge (longer, its open transaction would hold back PostgreSQL's vacuum horizon,
  * and every later batch would wade through the rows deleted before it). The ledger at the end checks the
  * deleted count, that every surviving prefilled and live record is still there, and that both in-progress
  * requests could complete.
@@ -65,6 +65,10 @@ final class PurgeBenchmark {
         Instant now = Instant.now();
         Claim lease = acquire(store, ClaimRequest.lease(leased, table.fingerprint(), now, now.plusSeconds(1),
                 Duration.ofMinutes(30)));
+        // The held claim takes over an expired record of its key, so that it holds a row the purge must pass
+        // over: on PostgreSQL a transaction-mode claim of a new key writes no record before its outcome.
+        acquire(store, new ClaimRequest(held, table.fingerprint(), now.minus(Duration.ofHours(2)),
+                now.minus(Duration.ofHours(1)))).complete(StoredResponse.of(201, List.of(), new byte[0]));
         Claim open = acquire(store, new ClaimRequest(held, table.fingerprint(), now, now.plusSeconds(1)));
 
         Duration quiet = options.window().compareTo(Duration.ofSeconds(5)) < 0 ? Duration.ofSeconds(5) : options.window();
