@@ -29,7 +29,8 @@ record BenchOptions(Set<String> parts, String jdbcUrl, int clients, int poolSize
               --pool-size N        connections in the store's pool (default 10, the store's own default)
               --rounds N           alternating rounds of the http part (default 3)
               --window SECONDS     length of one measurement window (default 2)
-              --ten-million        also grow the table to 10M rows (adds several minutes and ~6 GB of disk)
+              --ten-million        also grow the table to 10M rows (about a minute more on a quiet machine and
+                                   ~6 GB of disk; the purge part then deletes all 10M)
               --table-rows N,N...  the table sizes of the table part instead (default 10000,1000000)
               --purge-rows N       expired rows the purge part deletes (default 1000000)
               --purge-batch N      rows per purge transaction (default 1000, idempotency.purge-batch-size)

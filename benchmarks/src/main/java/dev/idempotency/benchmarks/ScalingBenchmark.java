@@ -129,8 +129,9 @@ final class ScalingBenchmark {
                 + "prefilled records.\n\n"
                 + Report.table(List.of("records", "fill s", "table size", "bytes/record", "claim p50/p99 µs",
                         "lookup p50/p99 µs", "HTTP new keys req/s / p99 ms", "HTTP replays req/s / p99 ms"), rows)
-                + (sizes.contains(10_000_000L) ? "" : "\nThe 10M step runs with `--ten-million` (several minutes more "
-                        + "and about 6 GB of disk); it is left out of the default run to keep it short.\n"));
+                + (sizes.contains(10_000_000L) ? "" : "\nThe 10M step runs with `--ten-million` (about a minute more "
+                        + "on a quiet machine, more on a busy one, and about 6 GB of disk; the purge part then deletes "
+                        + "all 10 million); it is left out of the default run to keep it short.\n"));
     }
 
     private static void put(Map<String, double[]> series, String name, int index, int length, double value) {
