@@ -32,7 +32,7 @@ public abstract class SqlDialect {
      * The result of {@link #claim}: a state; the record when it is {@code EXISTING}; the fencing token when
      * {@code ACQUIRED}; what is known of the holder when {@code BUSY}. {@code recordPending} says that an
      * acquired claim has not written its record yet: its outcome is then inserted by
-     * {@link #insertCompleted}, not updated by {@link #complete}.
+     * {@link #insertCompletedAndCommit}, not updated by {@link #complete}.
      */
     public record ClaimFound(ClaimState state, StoredRecord record, long fencingToken, ClaimResult.Busy busy,
             boolean recordPending) {
@@ -68,7 +68,7 @@ public abstract class SqlDialect {
 
     static final String TABLE = "idempotency_record";
 
-    /** The columns {@link #readRow} reads, followed by the database's clock. */
+    /** The record's columns in the order {@link #readRow} reads them; queries add the database's clock after them. */
     static final String ROW_COLUMNS = "state, fingerprint_version, fingerprint, response_status, response_headers, "
             + "response_body, created_at, expires_at, lease_expires_at, fencing_token";
 
