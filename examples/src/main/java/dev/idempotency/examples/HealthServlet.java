@@ -28,11 +28,8 @@ final class HealthServlet extends HttpServlet {
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         boolean up = posts.isReachable();
         byte[] body = up ? OK : UNAVAILABLE;
-        response.setStatus(up ? HttpServletResponse.SC_OK : HttpServletResponse.SC_SERVICE_UNAVAILABLE);
         // A load balancer must see the current state, never a cached one.
         response.setHeader("Cache-Control", "no-store");
-        response.setContentType("application/json");
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
+        Responses.json(response, up ? HttpServletResponse.SC_OK : HttpServletResponse.SC_SERVICE_UNAVAILABLE, body);
     }
 }

@@ -54,7 +54,6 @@ final class PaymentsServlet extends HttpServlet {
     static final String CHARGE_PURPOSE = "charge";
 
     private static final long serialVersionUID = 1L;
-    private static final String JSON = "application/json";
 
     private final transient PaymentRepository payments;
     private final transient PaymentProvider provider;
@@ -154,7 +153,7 @@ final class PaymentsServlet extends HttpServlet {
                     + "same key and finds the same row");
         }
         response.setHeader("Location", "/payments/" + payment.id());
-        writeJson(response, HttpServletResponse.SC_CREATED, json.writeValueAsBytes(payment.toJson(json)));
+        Responses.json(response, HttpServletResponse.SC_CREATED, json.writeValueAsBytes(payment.toJson(json)));
     }
 
     /**
@@ -181,7 +180,7 @@ final class PaymentsServlet extends HttpServlet {
             Problems.notFound(request, response, json, "There is no payment " + request.getRequestURI());
             return;
         }
-        writeJson(response, HttpServletResponse.SC_OK, json.writeValueAsBytes(payment.get().toJson(json)));
+        Responses.json(response, HttpServletResponse.SC_OK, json.writeValueAsBytes(payment.get().toJson(json)));
     }
 
     private void list(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException {
@@ -199,14 +198,7 @@ final class PaymentsServlet extends HttpServlet {
         } catch (SQLException e) {
             throw new ServletException("Could not list the payments of an account", e);
         }
-        writeJson(response, HttpServletResponse.SC_OK, json.writeValueAsBytes(list));
-    }
-
-    private static void writeJson(HttpServletResponse response, int status, byte[] body) throws IOException {
-        response.setStatus(status);
-        response.setContentType(JSON);
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
+        Responses.json(response, HttpServletResponse.SC_OK, json.writeValueAsBytes(list));
     }
 
     private static String invalidAccount(JsonNode value) {

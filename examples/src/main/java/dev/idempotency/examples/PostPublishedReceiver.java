@@ -84,9 +84,6 @@ final class PostPublishedReceiver extends HttpServlet {
             throw new ServletException("Could not record webhook " + webhook.id(), e);
         }
         byte[] body = json.writeValueAsBytes(receipt.toJson(json));
-        response.setStatus(HttpServletResponse.SC_OK);
-        response.setContentType("application/json");
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
+        Responses.json(response, HttpServletResponse.SC_OK, body);
     }
 }

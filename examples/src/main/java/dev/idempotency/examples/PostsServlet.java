@@ -51,7 +51,6 @@ final class PostsServlet extends HttpServlet {
     static final long MAX_DELAY_MILLIS = 60_000;
 
     private static final long serialVersionUID = 1L;
-    private static final String JSON = "application/json";
 
     private final transient PostRepository posts;
     private final transient PostEvents events;
@@ -126,7 +125,7 @@ final class PostsServlet extends HttpServlet {
         }
 
         response.setHeader("Location", "/posts/" + post.id());
-        writeJson(response, HttpServletResponse.SC_CREATED, json.writeValueAsBytes(post.toJson(json)));
+        Responses.json(response, HttpServletResponse.SC_CREATED, json.writeValueAsBytes(post.toJson(json)));
     }
 
     /**
@@ -157,7 +156,7 @@ final class PostsServlet extends HttpServlet {
             Problems.notFound(request, response, json, "There is no post " + request.getRequestURI());
             return;
         }
-        writeJson(response, HttpServletResponse.SC_OK, json.writeValueAsBytes(post.get().toJson(json)));
+        Responses.json(response, HttpServletResponse.SC_OK, json.writeValueAsBytes(post.get().toJson(json)));
     }
 
     private void list(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException {
@@ -175,20 +174,13 @@ final class PostsServlet extends HttpServlet {
         } catch (SQLException e) {
             throw new ServletException("Could not list the posts of an account", e);
         }
-        writeJson(response, HttpServletResponse.SC_OK, json.writeValueAsBytes(list));
+        Responses.json(response, HttpServletResponse.SC_OK, json.writeValueAsBytes(list));
     }
 
     /** Whether the request is for {@code /posts} itself rather than one post under it. */
     private static boolean isCollection(HttpServletRequest request) {
         String pathInfo = request.getPathInfo();
         return pathInfo == null || pathInfo.equals("/");
-    }
-
-    private static void writeJson(HttpServletResponse response, int status, byte[] body) throws IOException {
-        response.setStatus(status);
-        response.setContentType(JSON);
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
     }
 
     /** Why {@code field} cannot be used, or {@code null} if it is a non-blank string of allowed length. */

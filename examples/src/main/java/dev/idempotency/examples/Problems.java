@@ -79,9 +79,6 @@ final class Problems {
                 .put("detail", detail)
                 .put("instance", instance);
         byte[] body = json.writeValueAsBytes(problem);
-        response.setStatus(status);
-        response.setContentType(MEDIA_TYPE);
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
+        Responses.write(response, status, MEDIA_TYPE, body);
     }
 }

@@ -56,9 +56,6 @@ final class ReceivedEventsServlet extends HttpServlet {
             list.add(receipt.toJson(json));
         }
         byte[] body = json.writeValueAsBytes(list);
-        response.setStatus(HttpServletResponse.SC_OK);
-        response.setContentType("application/json");
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
+        Responses.json(response, HttpServletResponse.SC_OK, body);
     }
 }
