@@ -164,7 +164,8 @@ public final class Idempotency {
                 return replayOrRefuse(existing.record(), fingerprint, input);
             }
             ClaimResult.Busy busy = (ClaimResult.Busy) result;
-            if (busy.holderFingerprint().filter(holder -> !sameRequest(holder, fingerprint, input)).isPresent()) {
+            if (busy.heldForAnotherRequest()
+                    || busy.holderFingerprint().filter(holder -> !sameRequest(holder, fingerprint, input)).isPresent()) {
                 return rejected(Problem.keyReused());
             }
             Duration hint = busy.retryAfterHint().filter(d -> !d.isZero()).map(IdempotencyContext::atLeastOneSecond)
@@ -212,7 +213,9 @@ public final class Idempotency {
             StoredResponse stored = StoredResponse.of(response.status(), replayable(response.headers()),
                     response.body());
             try {
-                claim.complete(stored);
+                // The record lives a time to live from now, not from the claim: a request that ran longer than
+                // the time to live is still replayed to its retries.
+                claim.complete(stored, config.clock().instant().plus(config.keyTtl()));
             } catch (LeaseLostException e) {
                 LOG.log(Level.WARNING, e.getMessage());
                 return rejected(Problem.leaseLost(config.retryAfter()));

@@ -100,6 +100,7 @@ public final class IdempotencyConfig {
     public static final int MAX_BODY_LIMIT = Integer.MAX_VALUE - 16;
 
     private static final int MAX_PURGE_BATCH_SIZE = 100_000;
+    private static final Duration MIN_KEY_TTL = Duration.ofSeconds(1);
     private static final Duration MAX_KEY_TTL = Duration.ofDays(365);
 
     private final Duration keyTtl;
@@ -176,6 +177,7 @@ public final class IdempotencyConfig {
             Collection<String> handledElsewhere) {
         Objects.requireNonNull(properties, "properties");
         Builder b = custom();
+        b.namesSettingsByProperty = true;
         for (Map.Entry<String, String> e : new java.util.TreeMap<>(properties).entrySet()) {
             String name = e.getKey();
             String text = e.getValue() == null ? "" : e.getValue();
@@ -406,6 +408,10 @@ public final class IdempotencyConfig {
         private List<String> leasePaths = List.of();
         private Duration leaseDuration = DEFAULT_LEASE_DURATION;
         private Clock clock = Clock.systemUTC();
+        /** Whether messages name settings by their property, as when the values come from properties. */
+        private boolean namesSettingsByProperty;
+        private String keyTtlShown;
+        private String leaseDurationShown;
 
         private Builder() {
         }
@@ -430,17 +436,23 @@ public final class IdempotencyConfig {
             clock = base.clock;
         }
 
-        /** How long keys are kept; positive, at most 365 days. Default {@link #DEFAULT_KEY_TTL}. */
+        /**
+         * How long a key and its stored outcome are kept, counted from the moment the outcome is stored; 1
+         * second to 365 days, and in lease mode at least {@link #leaseDuration}. Default
+         * {@link #DEFAULT_KEY_TTL}.
+         */
         public Builder keyTtl(Duration keyTtl) {
             return keyTtl(keyTtl, "keyTtl", keyTtl);
         }
 
         private Builder keyTtl(Duration value, String setting, Object shown) {
             requirePositive(setting, value, shown);
-            if (value.compareTo(MAX_KEY_TTL) > 0) {
-                throw IdempotencyConfigException.invalid(setting, shown, "at most 365d");
+            if (value.compareTo(MIN_KEY_TTL) < 0 || value.compareTo(MAX_KEY_TTL) > 0) {
+                throw IdempotencyConfigException.invalid(setting, shown, "a duration from 1s to 365d: a key that "
+                        + "lives less than a second is gone before its client could retry");
             }
             this.keyTtl = value;
+            this.keyTtlShown = String.valueOf(shown);
             return this;
         }
 
@@ -631,6 +643,7 @@ public final class IdempotencyConfig {
                 throw IdempotencyConfigException.invalid(setting, shown, "a duration from 1s to 1h");
             }
             this.leaseDuration = value;
+            this.leaseDurationShown = String.valueOf(shown);
             return this;
         }
 
@@ -640,7 +653,26 @@ public final class IdempotencyConfig {
             return this;
         }
 
+        /**
+         * Builds the settings, after checking the ones that depend on each other.
+         *
+         * @throws IdempotencyConfigException if lease mode is in use (as the {@link #mode} or for some
+         *     {@link #leasePaths}) and the key's time to live is shorter than the lease, naming both settings
+         */
         public IdempotencyConfig build() {
+            boolean leasesInUse = mode == ExecutionMode.LEASE || !leasePaths.isEmpty();
+            if (leasesInUse && keyTtl.compareTo(leaseDuration) < 0) {
+                String ttlSetting = namesSettingsByProperty ? KEY_TTL : "keyTtl";
+                String leaseSetting = namesSettingsByProperty ? LEASE_DURATION : "leaseDuration";
+                String lease = leaseDurationShown != null ? "'" + leaseDurationShown + "'"
+                        : "'" + leaseDuration + "', the default";
+                throw IdempotencyConfigException.inconsistent(ttlSetting, keyTtlShown != null ? keyTtlShown : keyTtl,
+                        "shorter than " + leaseSetting + " (" + lease + "). Lease mode is in use, and a key must "
+                                + "live at least as long as the lease that guards it: the record of a request whose "
+                                + "lease ran out (its process crashed) is kept for that request's retry to take over "
+                                + "only within the time to live. Raise " + ttlSetting + " or lower " + leaseSetting
+                                + ".");
+            }
             return new IdempotencyConfig(this);
         }
 

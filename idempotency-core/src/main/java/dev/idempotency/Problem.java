@@ -101,7 +101,8 @@ public final class Problem {
      */
     public static Problem leaseLost(Duration retryAfter) {
         return new Problem(409, "lease-lost", "Request superseded",
-                "This request took longer than its lease and another request with the same Idempotency-Key took "
+                "This request's lease ran out before it finished (its renewals did not reach the database in "
+                        + "time, after a stall or an outage) and another request with the same Idempotency-Key took "
                         + "over, so this request's outcome was not stored. Retry after " + seconds(retryAfter)
                         + " second(s) to get the outcome that counts.", retryAfter);
     }

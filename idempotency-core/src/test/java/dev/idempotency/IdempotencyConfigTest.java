@@ -104,7 +104,7 @@ class IdempotencyConfigTest {
     // --- fromProperties: each property ---------------------------------------------------------
 
     @ParameterizedTest
-    @CsvSource({"24h, PT24H", "30m, PT30M", "500ms, PT0.5S", "7d, PT168H", "PT2H, PT2H", "pt2h, PT2H",
+    @CsvSource({"24h, PT24H", "30m, PT30M", "1500ms, PT1.5S", "7d, PT168H", "PT2H, PT2H", "pt2h, PT2H",
         "45s, PT45S", "' 12h ', PT12H", "12H, PT12H", "10 m, PT10M", "P1D, PT24H"})
     void readsDurations(String text, String iso) {
         assertEquals(Duration.parse(iso), fromProperty(IdempotencyConfig.KEY_TTL, text).keyTtl());
@@ -405,9 +405,46 @@ class IdempotencyConfigTest {
     }
 
     @Test
-    void builderAcceptsKeyTtlUpTo365Days() {
+    void builderAcceptsKeyTtlFromOneSecondUpTo365Days() {
         assertEquals(Duration.ofDays(365), IdempotencyConfig.custom().keyTtl(Duration.ofDays(365)).build().keyTtl());
-        assertEquals(Duration.ofNanos(1), IdempotencyConfig.custom().keyTtl(Duration.ofNanos(1)).build().keyTtl());
+        assertEquals(Duration.ofSeconds(1), IdempotencyConfig.custom().keyTtl(Duration.ofSeconds(1)).build().keyTtl());
+    }
+
+    @Test
+    void keyTtlUnderASecondIsRefused() {
+        refusesSetting("keyTtl", () -> IdempotencyConfig.custom().keyTtl(Duration.ofNanos(1)));
+        refusesSetting("keyTtl", () -> IdempotencyConfig.custom().keyTtl(Duration.ofMillis(999)));
+        refusesProperty("idempotency.key-ttl", "1ms");
+        refusesProperty("idempotency.key-ttl", "PT0.000000001S");
+    }
+
+    @Test
+    void keyTtlShorterThanTheLeaseIsRefusedNamingBothPropertiesWhenLeaseModeIsUsed() {
+        IdempotencyConfigException e = refusesProperties(Map.of("idempotency.key-ttl", "2s",
+                "idempotency.lease-paths", "/payments"));
+        assertEquals("idempotency.key-ttl", e.setting());
+        assertEquals("2s", e.value());
+        assertTrue(e.getMessage().contains("idempotency.lease-duration") && e.getMessage().contains("30"),
+                e.getMessage());
+        IdempotencyConfigException both = refusesProperties(Map.of("idempotency.key-ttl", "10s",
+                "idempotency.lease-duration", "1m", "idempotency.mode", "lease"));
+        assertTrue(both.getMessage().contains("'10s'") && both.getMessage().contains("'1m'"), both.getMessage());
+        IdempotencyConfigException built = refusesSetting("keyTtl", () -> IdempotencyConfig.custom()
+                .mode(ExecutionMode.LEASE).leaseDuration(Duration.ofMinutes(1)).keyTtl(Duration.ofSeconds(10)).build());
+        assertTrue(built.getMessage().contains("leaseDuration"), built.getMessage());
+    }
+
+    @Test
+    void keyTtlShorterThanTheLeaseIsAcceptedWhenNoRequestRunsInLeaseMode() {
+        assertEquals(Duration.ofSeconds(2),
+                IdempotencyConfig.fromProperties(Map.of("idempotency.key-ttl", "2s")).keyTtl());
+        assertEquals(Duration.ofSeconds(30), IdempotencyConfig.fromProperties(Map.of("idempotency.key-ttl", "30s",
+                "idempotency.lease-paths", "/payments")).keyTtl(), "a time to live equal to the lease");
+    }
+
+    private static IdempotencyConfigException refusesProperties(Map<String, String> properties) {
+        return assertThrows(IdempotencyConfigException.class, () -> IdempotencyConfig.fromProperties(properties),
+                () -> "expected " + properties + " to be refused");
     }
 
     @Test

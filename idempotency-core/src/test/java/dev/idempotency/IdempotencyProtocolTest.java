@@ -147,7 +147,7 @@ class IdempotencyProtocolTest {
         }
 
         @Override
-        public void complete(StoredResponse response) {
+        public void complete(StoredResponse response, Instant expiresAt) {
             throw failure;
         }
 
@@ -727,13 +727,17 @@ class IdempotencyProtocolTest {
         assertEquals(1, first.calls.get());
     }
 
+    /**
+     * A different request under a key whose first request still runs is a reuse of the key (422, as the IETF
+     * draft has it for a key reused with another payload), not a retry that should wait (409).
+     */
     @Test
-    void concurrentRequestWithADifferentBodyIsAlso409WhileTheFirstRuns() throws Exception {
+    void concurrentRequestWithADifferentBodyIsKeyReuse422WhileTheFirstRuns() throws Exception {
         Idempotency idempotency = engine();
         BlockingHandler first = new BlockingHandler();
         Future<Outcome> firstOutcome = startFirst(idempotency, first);
 
-        rejected(idempotency.process(FakeRequest.post().body("{\"amount\":1}"), MUST_NOT_RUN), 409, "in-progress");
+        rejected(idempotency.process(FakeRequest.post().body("{\"amount\":1}"), MUST_NOT_RUN), 422, "key-reused");
 
         first.release.countDown();
         executed(firstOutcome.get(10, TimeUnit.SECONDS), true);
@@ -883,6 +887,25 @@ class IdempotencyProtocolTest {
     }
 
     @Test
+    void timeToLiveCountsFromTheStoredOutcomeSoARequestThatRanLongerIsStillReplayed() throws Exception {
+        Idempotency idempotency = engine(config().keyTtl(Duration.ofSeconds(2)));
+        CountingHandler handler = CountingHandler.created();
+        RequestHandler slow = body -> {
+            clock.advance(Duration.ofSeconds(5));
+            return handler.handle(body);
+        };
+        executed(idempotency.process(FakeRequest.post(), slow), true);
+
+        clock.advance(Duration.ofSeconds(1));
+        replayed(idempotency.process(FakeRequest.post(), slow));
+        assertEquals(1, handler.calls(), "a retry 1 s after a 5 s request with a 2 s time to live is a replay");
+
+        clock.advance(Duration.ofSeconds(1));
+        executed(idempotency.process(FakeRequest.post(), handler), true);
+        assertEquals(2, handler.calls(), "2 s after the outcome was stored, the key runs again");
+    }
+
+    @Test
     void expiredKeyMayBeReusedForADifferentRequest() throws Exception {
         Idempotency idempotency = engine(config().keyTtl(Duration.ofHours(1)));
         idempotency.process(FakeRequest.post(), CountingHandler.created());
@@ -982,7 +1005,7 @@ class IdempotencyProtocolTest {
         IdempotencyStore busy = new IdempotencyStore() {
             @Override
             public ClaimResult claim(ClaimRequest request) {
-                return new ClaimResult.Busy(Optional.of(Duration.ofSeconds(7)));
+                return new ClaimResult.Busy(Optional.of(Duration.ofSeconds(7)), Optional.empty(), false);
             }
 
             @Override

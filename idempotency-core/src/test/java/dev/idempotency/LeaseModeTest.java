@@ -144,7 +144,8 @@ class LeaseModeTest {
         assertTrue(tokens.get() > crashed.fencingToken(), "the takeover has a higher fencing token");
 
         LeaseLostException lost = assertThrows(LeaseLostException.class,
-                () -> crashed.complete(StoredResponse.of(201, List.of(), "{\"late\":true}".getBytes(UTF_8))));
+                () -> crashed.complete(StoredResponse.of(201, List.of(), "{\"late\":true}".getBytes(UTF_8)),
+                        clock.instant().plusSeconds(3600)));
         assertTrue(lost.getMessage().contains("k-1"), lost.getMessage());
         StoredResponse replayed = assertInstanceOf(Outcome.Replayed.class,
                 idempotency.process(FakeRequest.post().scope("client-a").key("k-1"), body -> created("{}"))).response();
@@ -215,7 +216,7 @@ class LeaseModeTest {
                     }
 
                     @Override
-                    public void complete(StoredResponse response) {
+                    public void complete(StoredResponse response, Instant expiresAt) {
                         real.abandon();
                         throw new StoreUnavailableException("the database went away", null);
                     }

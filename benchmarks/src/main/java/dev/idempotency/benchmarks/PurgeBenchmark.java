@@ -68,7 +68,8 @@ final class PurgeBenchmark {
         // The held claim takes over an expired record of its key, so that it holds a row the purge must pass
         // over: on PostgreSQL a transaction-mode claim of a new key writes no record before its outcome.
         acquire(store, new ClaimRequest(held, table.fingerprint(), now.minus(Duration.ofHours(2)),
-                now.minus(Duration.ofHours(1)))).complete(StoredResponse.of(201, List.of(), new byte[0]));
+                now.minus(Duration.ofHours(1)))).complete(StoredResponse.of(201, List.of(), new byte[0]),
+                now.minus(Duration.ofHours(1)));
         Claim open = acquire(store, new ClaimRequest(held, table.fingerprint(), now, now.plusSeconds(1)));
 
         Duration quiet = options.window().compareTo(Duration.ofSeconds(5)) < 0 ? Duration.ofSeconds(5) : options.window();
@@ -99,7 +100,7 @@ final class PurgeBenchmark {
                         // The open claim has been passed over by a tenth of the purge; holding its transaction
                         // longer would only hold back PostgreSQL's vacuum horizon (see docs/operations.md).
                         // Throws if the purge had taken its record.
-                        open.complete(done);
+                        open.complete(done, now.plusSeconds(1));
                         openCompleted[0] = true;
                     }
                 } while (n == options.purgeBatchSize());
@@ -118,9 +119,9 @@ final class PurgeBenchmark {
         Fixtures.requireClean(after);
 
         // Throws if the purge had deleted its record (the lease as lost).
-        lease.complete(done);
+        lease.complete(done, now.plusSeconds(1));
         if (!openCompleted[0]) {
-            open.complete(done);
+            open.complete(done, now.plusSeconds(1));
         }
         long created = warmUp.count(Scenario.Outcome.CREATED) + before.count(Scenario.Outcome.CREATED) + during.count(Scenario.Outcome.CREATED)
                 + after.count(Scenario.Outcome.CREATED) + completed.size() + 2;

@@ -1,6 +1,7 @@
 package dev.idempotency.store;
 
 import dev.idempotency.StoredResponse;
+import java.time.Instant;
 
 /**
  * The exclusive right to process one key, obtained as {@link ClaimResult.Acquired}. While a claim is
@@ -31,15 +32,20 @@ public interface Claim extends AutoCloseable {
 
     /**
      * Stores the outcome and makes it, and every write made in {@link #execute}, durable at once. After
-     * it returns, claims of the key get {@link ClaimResult.Existing} with this response.
+     * it returns, claims of the key get {@link ClaimResult.Existing} with this response until
+     * {@code expiresAt}.
      *
+     * @param response the outcome to replay
+     * @param expiresAt when the record stops counting: the caller passes the moment of completion plus the
+     *     key's time to live, so that a request that ran longer than the time to live is still replayed to
+     *     its retries; it replaces the {@link ClaimRequest#expiresAt()} the claim was made with
      * @throws LeaseLostException in lease mode, if another request took the key over after this claim's
      *     lease expired; nothing was stored
      * @throws StoreUnavailableException if the store could not be reached; nothing was stored or kept
      * @throws StoreException if storing failed otherwise; nothing was stored or kept
      * @throws IllegalStateException if the claim was already completed, abandoned or closed
      */
-    void complete(StoredResponse response);
+    void complete(StoredResponse response, Instant expiresAt);
 
     /**
      * Gives the key up without an outcome: writes made in {@link #execute} are rolled back and the next

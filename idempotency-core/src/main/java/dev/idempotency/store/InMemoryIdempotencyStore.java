@@ -45,8 +45,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
             Instant storeNow = clock.instant();
             if (current == null || (current instanceof StoredRecord r && !r.expiresAt().isAfter(request.now()))) {
                 created[0] = new MemoryClaim(request, 1, storeNow);
-            } else if (current instanceof MemoryClaim held && held.leaseExpired(storeNow)
-                    && held.request.fingerprint().equals(request.fingerprint())) {
+            } else if (current instanceof MemoryClaim held && held.takeableOverBy(request, storeNow)) {
                 created[0] = new MemoryClaim(request, held.token + 1, storeNow);
             }
             found[0] = created[0] != null ? created[0] : current;
@@ -64,7 +63,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
             Duration left = Duration.between(clock.instant(), holder.leaseExpiresAt);
             return ClaimResult.Busy.leased(left.isNegative() ? Duration.ZERO : left, holder.request.fingerprint());
         }
-        return ClaimResult.Busy.unknown();
+        return ClaimResult.Busy.heldFor(holder.request.fingerprint());
     }
 
     @Override
@@ -102,8 +101,15 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
                     : Instant.MAX;
         }
 
-        boolean leaseExpired(Instant storeNow) {
-            return request.mode() == ExecutionMode.LEASE && !leaseExpiresAt.isAfter(storeNow);
+        /**
+         * Whether {@code claimant} may take this claim over: only once its lease ran out (its holder crashed or
+         * stalled), and then by a retry of the same request, or by any request once the record's time to live
+         * has passed too. A live lease is never taken over, whatever its time to live says.
+         */
+        boolean takeableOverBy(ClaimRequest claimant, Instant storeNow) {
+            boolean leaseExpired = request.mode() == ExecutionMode.LEASE && !leaseExpiresAt.isAfter(storeNow);
+            return leaseExpired && (request.fingerprint().equals(claimant.fingerprint())
+                    || !request.expiresAt().isAfter(claimant.now()));
         }
 
         @Override
@@ -134,11 +140,12 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         }
 
         @Override
-        public void complete(StoredResponse response) {
+        public void complete(StoredResponse response, Instant expiresAt) {
             Objects.requireNonNull(response, "response");
+            Objects.requireNonNull(expiresAt, "expiresAt");
             lifecycle.completed();
             StoredRecord record = new StoredRecord(request.key(), request.fingerprint(), response, request.now(),
-                    request.expiresAt());
+                    expiresAt);
             if (!entries.replace(request.key(), this, record)) {
                 if (request.mode() == ExecutionMode.LEASE) {
                     throw new LeaseLostException(request.key(), token);

@@ -31,6 +31,8 @@ class InMemoryIdempotencyStoreTest {
             "a".getBytes(StandardCharsets.UTF_8));
     private static final StoredResponse RESPONSE = StoredResponse.of(201, List.of(), "{}".getBytes(StandardCharsets.UTF_8));
 
+    private static final Instant HOUR_AFTER_T0 = T0.plus(Duration.ofHours(1));
+
     private final InMemoryIdempotencyStore store = InMemoryIdempotencyStore.create();
 
     private static ClaimRequest at(RecordKey key, Instant now, Duration ttl) {
@@ -66,7 +68,7 @@ class InMemoryIdempotencyStoreTest {
 
     @Test
     void completedKeyIsExistingWithItsRecord() {
-        acquire(at(T0)).complete(RESPONSE);
+        acquire(at(T0)).complete(RESPONSE, HOUR_AFTER_T0);
 
         StoredRecord record = assertInstanceOf(ClaimResult.Existing.class,
                 store.claim(at(T0.plusSeconds(10)))).record();
@@ -92,14 +94,14 @@ class InMemoryIdempotencyStoreTest {
         assertEquals(0, store.size());
 
         try (Claim claim = acquire(at(T0))) {
-            claim.complete(RESPONSE);
+            claim.complete(RESPONSE, HOUR_AFTER_T0);
         }
         assertInstanceOf(ClaimResult.Existing.class, store.claim(at(T0)));
     }
 
     @Test
     void recordExpiresWhenNowReachesExpiresAt() {
-        acquire(at(T0)).complete(RESPONSE);
+        acquire(at(T0)).complete(RESPONSE, HOUR_AFTER_T0);
         Instant expiry = T0.plus(Duration.ofHours(1));
 
         assertInstanceOf(ClaimResult.Existing.class, store.claim(at(expiry.minusNanos(1))));
@@ -108,7 +110,7 @@ class InMemoryIdempotencyStoreTest {
 
     @Test
     void keysOfDifferentScopesAreIndependent() {
-        acquire(at(T0)).complete(RESPONSE);
+        acquire(at(T0)).complete(RESPONSE, HOUR_AFTER_T0);
         acquire(at(new RecordKey("client-b", IdempotencyKey.of("k1")), T0, Duration.ofHours(1)));
     }
 
@@ -116,9 +118,9 @@ class InMemoryIdempotencyStoreTest {
     void claimLifecycleIsEnforced() throws Exception {
         Claim claim = acquire(at(T0));
         assertEquals("ran", claim.execute(() -> "ran"));
-        claim.complete(RESPONSE);
+        claim.complete(RESPONSE, HOUR_AFTER_T0);
 
-        assertThrows(IllegalStateException.class, () -> claim.complete(RESPONSE));
+        assertThrows(IllegalStateException.class, () -> claim.complete(RESPONSE, HOUR_AFTER_T0));
         assertThrows(IllegalStateException.class, () -> claim.execute(() -> "again"));
         claim.abandon();
         assertInstanceOf(ClaimResult.Existing.class, store.claim(at(T0)), "abandon after complete is a no-op");
@@ -126,7 +128,7 @@ class InMemoryIdempotencyStoreTest {
         Claim abandoned = acquire(at(new RecordKey("s", IdempotencyKey.of("k2")), T0, Duration.ofHours(1)));
         abandoned.abandon();
         abandoned.abandon();
-        assertThrows(IllegalStateException.class, () -> abandoned.complete(RESPONSE));
+        assertThrows(IllegalStateException.class, () -> abandoned.complete(RESPONSE, HOUR_AFTER_T0));
     }
 
     @Test
@@ -141,20 +143,21 @@ class InMemoryIdempotencyStoreTest {
     @Test
     void abandonOfAnOldCompletedClaimDoesNotRemoveItsSuccessor() {
         Claim first = acquire(at(T0));
-        first.complete(RESPONSE);
+        first.complete(RESPONSE, HOUR_AFTER_T0);
         Instant later = T0.plus(Duration.ofHours(2));
         Claim second = acquire(at(later));
         first.abandon();
         assertInstanceOf(ClaimResult.Busy.class, store.claim(at(later)));
-        second.complete(RESPONSE);
+        second.complete(RESPONSE, later.plus(Duration.ofHours(1)));
     }
 
     @Test
     void purgeRemovesOnlyExpiredRecordsUpToTheLimit() {
         for (int i = 0; i < 5; i++) {
-            acquire(at(new RecordKey("s", IdempotencyKey.of("old-" + i)), T0, Duration.ofMinutes(1))).complete(RESPONSE);
+            acquire(at(new RecordKey("s", IdempotencyKey.of("old-" + i)), T0, Duration.ofMinutes(1))).complete(RESPONSE,
+                    T0.plus(Duration.ofMinutes(1)));
         }
-        acquire(at(new RecordKey("s", IdempotencyKey.of("fresh")), T0, Duration.ofHours(1))).complete(RESPONSE);
+        acquire(at(new RecordKey("s", IdempotencyKey.of("fresh")), T0, Duration.ofHours(1))).complete(RESPONSE, HOUR_AFTER_T0);
         acquire(at(new RecordKey("s", IdempotencyKey.of("open")), T0, Duration.ofMinutes(1)));
         Instant now = T0.plus(Duration.ofMinutes(1));
 

@@ -101,7 +101,7 @@ abstract class TransactionJoiningDataSourceScenarios {
                 assertEquals(0, effects(name), "not visible to others before the outcome is stored");
                 return null;
             });
-            claim.complete(ok());
+            claim.complete(ok(), Instant.now().plus(Duration.ofHours(1)));
         }
         assertEquals(1, effects(name));
     }
@@ -153,7 +153,7 @@ abstract class TransactionJoiningDataSourceScenarios {
                 }
                 return null;
             });
-            claim.complete(ok());
+            claim.complete(ok(), Instant.now().plus(Duration.ofHours(1)));
         }
     }
 
@@ -187,7 +187,7 @@ abstract class TransactionJoiningDataSourceScenarios {
                 }
                 return null;
             });
-            StoreException e = assertThrows(StoreException.class, () -> claim.complete(ok()));
+            StoreException e = assertThrows(StoreException.class, () -> claim.complete(ok(), Instant.now().plus(Duration.ofHours(1))));
             assertTrue(e.getMessage().contains("changed underneath"), e.getMessage());
         }
         assertEquals(0, effects(name), "no effect may commit without its outcome");
@@ -219,7 +219,7 @@ abstract class TransactionJoiningDataSourceScenarios {
                 }
                 return null;
             });
-            claim.complete(ok());
+            claim.complete(ok(), Instant.now().plus(Duration.ofHours(1)));
         }
         assertEquals(1, effects(kept));
         assertEquals(0, effects(undone));
@@ -237,7 +237,7 @@ abstract class TransactionJoiningDataSourceScenarios {
                 insertEffect(name);
                 return null;
             });
-            claim.complete(ok());
+            claim.complete(ok(), Instant.now().plus(Duration.ofHours(1)));
         }
         assertEquals(1, effects(name));
     }

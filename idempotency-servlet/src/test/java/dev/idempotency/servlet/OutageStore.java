@@ -65,7 +65,7 @@ final class OutageStore implements IdempotencyStore {
         }
 
         @Override
-        public void complete(StoredResponse response) {
+        public void complete(StoredResponse response, Instant expiresAt) {
             switch (outage.get()) {
                 case COMPLETE_UNREACHABLE -> {
                     claim.abandon();
@@ -76,7 +76,7 @@ final class OutageStore implements IdempotencyStore {
                     claim.abandon();
                     throw new StoreException("relation \"idempotency_record\" does not exist");
                 }
-                default -> claim.complete(response);
+                default -> claim.complete(response, expiresAt);
             }
         }
 

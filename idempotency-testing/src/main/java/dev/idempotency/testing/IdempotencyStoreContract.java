@@ -141,7 +141,7 @@ public abstract class IdempotencyStoreContract {
     @Test
     public void claimOfAbsentKeyIsAcquired() {
         try (Claim claim = acquire(at(newKey(), t0))) {
-            claim.complete(response(201, "created"));
+            claim.complete(response(201, "created"), t0.plus(DEFAULT_TTL));
         }
     }
 
@@ -153,7 +153,7 @@ public abstract class IdempotencyStoreContract {
         try (Claim first = acquire(at(key, t0))) {
             ClaimResult second = onWorker(PATIENCE, "the second claim", () -> probe(at(key, t0.plusSeconds(1))));
             assertBusy(second, "a claim of " + key + " while another thread holds it");
-            first.complete(response);
+            first.complete(response, t0.plus(DEFAULT_TTL));
         }
         assertResponse(response, existingAt(key, t0.plusSeconds(2)).response());
     }
@@ -170,7 +170,7 @@ public abstract class IdempotencyStoreContract {
         ClaimResult second = onWorker(PATIENCE, "two claims on one thread", () -> {
             try (Claim first = acquire(at(key, t0))) {
                 ClaimResult result = probe(at(key, t0.plusSeconds(1)));
-                first.complete(response);
+                first.complete(response, t0.plus(DEFAULT_TTL));
                 return result;
             }
         });
@@ -192,7 +192,7 @@ public abstract class IdempotencyStoreContract {
             Duration took = Duration.ofNanos(System.nanoTime() - started);
             assertBusy(second, "a claim of " + key + " while it is held");
             assertTrue(took.compareTo(NO_WAIT) < 0, "Busy took " + took + "; a claim must not wait for the holder");
-            holder.complete(response);
+            holder.complete(response, t0.plus(DEFAULT_TTL));
         }
         assertResponse(response, assertExisting(probe(at(key, t0.plusSeconds(2))), "after the holder completed")
                 .response());
@@ -256,7 +256,7 @@ public abstract class IdempotencyStoreContract {
         RequestFingerprint original = fingerprint("original body");
         RequestFingerprint other = fingerprint("another body");
         try (Claim claim = acquire(new ClaimRequest(key, original, t0, t0.plus(DEFAULT_TTL)))) {
-            claim.complete(response(201, "created"));
+            claim.complete(response(201, "created"), t0.plus(DEFAULT_TTL));
         }
         StoredRecord record = assertExisting(probe(new ClaimRequest(key, other, t0.plusSeconds(1),
                 t0.plusSeconds(1).plus(DEFAULT_TTL))), "a claim with a different fingerprint");
@@ -267,18 +267,18 @@ public abstract class IdempotencyStoreContract {
     }
 
     /**
-     * The record's {@code createdAt} is the completing claim's {@code now} and its {@code expiresAt} the
-     * claim's {@code expiresAt}, at least to the millisecond.
+     * The record's {@code createdAt} is the completing claim's {@code now}, and its {@code expiresAt} the one
+     * given to {@link Claim#complete}, not the claim's, at least to the millisecond.
      */
     @Test
-    public void existingRecordCarriesCreatedAtAndExpiresAtOfTheClaimRequest() {
+    public void existingRecordCarriesTheClaimsCreatedAtAndTheExpiryGivenAtCompletion() {
         RecordKey key = newKey();
         // Sub-millisecond digits a store may truncate or round to microseconds, without carrying into
         // the millisecond.
         Instant now = t0.plusNanos(123_456_789);
         Instant expiresAt = now.plus(Duration.ofMinutes(90)).plusNanos(321_000);
-        try (Claim claim = acquire(new ClaimRequest(key, FINGERPRINT, now, expiresAt))) {
-            claim.complete(response(201, "created"));
+        try (Claim claim = acquire(new ClaimRequest(key, FINGERPRINT, now, now.plus(Duration.ofMinutes(1))))) {
+            claim.complete(response(201, "created"), expiresAt);
         }
         StoredRecord record = assertExisting(probe(at(key, now.plusSeconds(1))), "after completion");
         assertEquals(now.truncatedTo(ChronoUnit.MILLIS), record.createdAt().truncatedTo(ChronoUnit.MILLIS),
@@ -356,7 +356,7 @@ public abstract class IdempotencyStoreContract {
         StoredResponse response = response(201, "kept");
         Claim claim = acquire(at(key, t0));
         try {
-            claim.complete(response);
+            claim.complete(response, t0.plus(DEFAULT_TTL));
         } finally {
             claim.close();
         }
@@ -391,7 +391,7 @@ public abstract class IdempotencyStoreContract {
             first.abandon();
             assertBusy(onWorker(PATIENCE, "a claim while the second holder is open",
                     () -> probe(at(key, t0.plusSeconds(2)))), "a claim after the first holder closed late");
-            second.complete(response);
+            second.complete(response, t0.plus(DEFAULT_TTL));
         }
         first.close();
         assertResponse(response, existingAt(key, t0.plusSeconds(3)).response());
@@ -403,8 +403,9 @@ public abstract class IdempotencyStoreContract {
         RecordKey key = newKey();
         StoredResponse first = response(201, "first");
         try (Claim claim = acquire(at(key, t0))) {
-            claim.complete(first);
-            assertThrows(IllegalStateException.class, () -> claim.complete(response(500, "second")));
+            claim.complete(first, t0.plus(DEFAULT_TTL));
+            assertThrows(IllegalStateException.class,
+                    () -> claim.complete(response(500, "second"), t0.plus(DEFAULT_TTL)));
         }
         assertResponse(first, existingAt(key, t0.plusSeconds(1)).response());
     }
@@ -415,7 +416,8 @@ public abstract class IdempotencyStoreContract {
         RecordKey key = newKey();
         try (Claim claim = acquire(at(key, t0))) {
             claim.abandon();
-            assertThrows(IllegalStateException.class, () -> claim.complete(response(201, "too late")));
+            assertThrows(IllegalStateException.class,
+                    () -> claim.complete(response(201, "too late"), t0.plus(DEFAULT_TTL)));
         }
         assertAcquired(probe(at(key, t0.plusSeconds(1))), "a claim after complete-after-abandon");
     }
@@ -426,7 +428,8 @@ public abstract class IdempotencyStoreContract {
         RecordKey key = newKey();
         Claim claim = acquire(at(key, t0));
         claim.close();
-        assertThrows(IllegalStateException.class, () -> claim.complete(response(201, "too late")));
+        assertThrows(IllegalStateException.class,
+                () -> claim.complete(response(201, "too late"), t0.plus(DEFAULT_TTL)));
         assertAcquired(probe(at(key, t0.plusSeconds(1))), "a claim after complete-after-close");
     }
 
@@ -435,7 +438,7 @@ public abstract class IdempotencyStoreContract {
     public void executeAfterCompleteThrowsIllegalStateException() {
         AtomicBoolean ran = new AtomicBoolean();
         try (Claim claim = acquire(at(newKey(), t0))) {
-            claim.complete(response(201, "done"));
+            claim.complete(response(201, "done"), t0.plus(DEFAULT_TTL));
             assertThrows(IllegalStateException.class, () -> claim.execute(() -> ran.getAndSet(true)));
         }
         assertFalse(ran.get(), "work ran after complete");
@@ -459,7 +462,7 @@ public abstract class IdempotencyStoreContract {
         Object value = new Object();
         try (Claim claim = acquire(at(key, t0))) {
             assertSame(value, claim.execute(() -> value));
-            claim.complete(response(201, "after execute"));
+            claim.complete(response(201, "after execute"), t0.plus(DEFAULT_TTL));
         }
         assertResponse(response(201, "after execute"), existingAt(key, t0.plusSeconds(1)).response());
     }
@@ -524,7 +527,7 @@ public abstract class IdempotencyStoreContract {
         RequestFingerprint newFingerprint = fingerprint("new request");
         StoredResponse newResponse = response(202, "new");
         try (Claim claim = acquire(new ClaimRequest(key, newFingerprint, later, later.plus(DEFAULT_TTL)))) {
-            claim.complete(newResponse);
+            claim.complete(newResponse, later.plus(DEFAULT_TTL));
         }
         StoredRecord record = existingAt(key, later.plusMillis(1));
         assertResponse(newResponse, record.response());
@@ -549,10 +552,10 @@ public abstract class IdempotencyStoreContract {
         StoredResponse responseA = response(201, "for scope a");
         StoredResponse responseB = response(409, "for scope b");
         try (Claim a = acquire(at(inA, t0)); Claim b = acquire(at(inB, t0))) {
-            a.complete(responseA);
+            a.complete(responseA, t0.plus(DEFAULT_TTL));
             assertBusy(onWorker(PATIENCE, "a claim in scope b", () -> probe(at(inB, t0.plusSeconds(1)))),
                     "scope b while its own claim is open and scope a completed");
-            b.complete(responseB);
+            b.complete(responseB, t0.plus(DEFAULT_TTL));
         }
         assertResponse(responseA, existingAt(inA, t0.plusSeconds(2)).response());
         assertResponse(responseB, existingAt(inB, t0.plusSeconds(2)).response());
@@ -637,7 +640,7 @@ public abstract class IdempotencyStoreContract {
                 }));
             }
             assertTrue(polling.await(PATIENCE.toSeconds(), TimeUnit.SECONDS), "every poller saw the key held");
-            holder.complete(response);
+            holder.complete(response, t0.plus(DEFAULT_TTL));
             for (Future<ClaimResult> answer : answers) {
                 ClaimResult result = answer.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
                 assertResponse(response, assertExisting(result, "a poller's first answer after " + key
@@ -739,7 +742,7 @@ public abstract class IdempotencyStoreContract {
             int purged = onWorker(PATIENCE, "a purge while a claim is open",
                     () -> store().purgeExpired(era.plus(Duration.ofHours(2)), 100));
             assertEquals(0, purged, "records purged while the only one is an open claim");
-            claim.complete(response);
+            claim.complete(response, era.plusSeconds(5));
         }
         assertResponse(response, existingAt(key, era.plusSeconds(2)).response());
     }
@@ -760,7 +763,7 @@ public abstract class IdempotencyStoreContract {
             int purged = onWorker(PATIENCE, "a purge while an expired record is reclaimed",
                     () -> store().purgeExpired(reclaimAt.plus(Duration.ofHours(2)), 100));
             assertEquals(0, purged, "records purged while the only one is held by a claim");
-            claim.complete(response);
+            claim.complete(response, reclaimAt.plus(DEFAULT_TTL));
         }
         assertResponse(response, existingAt(key, reclaimAt.plusSeconds(1)).response());
     }
@@ -782,7 +785,7 @@ public abstract class IdempotencyStoreContract {
             Duration left = busy.retryAfterHint().orElseThrow(() -> new AssertionError("no lease hint: " + busy));
             assertTrue(!left.isNegative() && left.compareTo(Duration.ofSeconds(30)) <= 0, "lease left " + left);
             assertEquals(Optional.of(FINGERPRINT), busy.holderFingerprint());
-            holder.complete(response(201, "leased"));
+            holder.complete(response(201, "leased"), t0.plus(DEFAULT_TTL));
         }
         assertResponse(response(201, "leased"), existingAt(key, t0.plusSeconds(2)).response());
     }
@@ -824,11 +827,12 @@ public abstract class IdempotencyStoreContract {
                 assertTrue(takeover.fencingToken() > stale.fencingToken(), "takeover token " + takeover.fencingToken()
                         + " must exceed the stale holder's " + stale.fencingToken());
                 assertFalse(stale.renew(), "the stale holder's renewal reports the lost lease");
-                assertThrows(LeaseLostException.class, () -> stale.complete(response(201, "too late")));
+                assertThrows(LeaseLostException.class,
+                        () -> stale.complete(response(201, "too late"), t0.plus(DEFAULT_TTL)));
                 stale.close();
                 assertBusy(probe(leaseAt(key, t0.plusSeconds(6), FINGERPRINT, Duration.ofSeconds(30))),
                         "the stale holder's close must not release the new holder");
-                takeover.complete(response(201, "took over"));
+                takeover.complete(response(201, "took over"), t0.plus(DEFAULT_TTL));
             }
         } finally {
             stale.close();
@@ -851,6 +855,71 @@ public abstract class IdempotencyStoreContract {
         }
     }
 
+    /**
+     * A live lease is never taken over, however long ago its record's time to live ran out: the holder is
+     * still running and renewing, so a takeover would run its request a second time. (The time to live is
+     * judged by the caller's clock, the lease by the store's; here the caller's clock has passed the time
+     * to live while the 30-second lease is far from over.)
+     */
+    @Test
+    public void liveLeaseIsNeverTakenOverPastItsRecordsTimeToLive() {
+        RecordKey key = newKey();
+        RequestFingerprint other = fingerprint("another request");
+        Duration lease = Duration.ofSeconds(30);
+        try (Claim holder = acquire(ClaimRequest.lease(key, FINGERPRINT, t0, t0.plusSeconds(1), lease))) {
+            Instant later = t0.plusSeconds(3);
+            assertBusy(probe(ClaimRequest.lease(key, FINGERPRINT, later, later.plusSeconds(1), lease)),
+                    "a retry once the key's time to live passed, while the lease is live");
+            ClaimResult.Busy busy = assertInstanceOf(ClaimResult.Busy.class,
+                    probe(ClaimRequest.lease(key, other, later, later.plusSeconds(1), lease)),
+                    "a different request once the key's time to live passed, while the lease is live");
+            assertEquals(Optional.of(FINGERPRINT), busy.holderFingerprint());
+            assertBusy(probe(new ClaimRequest(key, FINGERPRINT, later, later.plusSeconds(1))),
+                    "a transaction-mode claim once the key's time to live passed, while the lease is live");
+            holder.complete(response(201, "the only run"), later.plus(DEFAULT_TTL));
+        }
+        assertResponse(response(201, "the only run"), existingAt(key, t0.plusSeconds(4)).response());
+    }
+
+    /**
+     * A record expires a time to live after its outcome was stored, not after its claim: a request that ran
+     * longer than the time to live is still replayed to its retries.
+     */
+    @Test
+    public void recordExpiresATimeToLiveAfterItsCompletionNotItsClaim() {
+        RecordKey key = newKey();
+        Instant completedAt = t0.plusSeconds(10);
+        try (Claim claim = acquire(new ClaimRequest(key, FINGERPRINT, t0, t0.plusSeconds(1)))) {
+            claim.complete(response(201, "slow"), completedAt.plusSeconds(60));
+        }
+        assertResponse(response(201, "slow"), existingAt(key, completedAt.plusSeconds(59)).response());
+        assertAcquired(probe(at(key, completedAt.plusSeconds(60))), "a claim a time to live after the completion");
+    }
+
+    /**
+     * While a claim is open, a claim of its key for a different request is told so (a different fingerprint
+     * than the holder's, or {@link ClaimResult.Busy#heldForAnotherRequest()}), and a retry of the holder's own
+     * request is not: the caller answers the first 422 and the second 409, as the IETF draft asks.
+     */
+    @Test
+    public void busyTellsADifferentRequestFromARetryOfTheHoldersRequest() {
+        RecordKey key = newKey();
+        RequestFingerprint other = fingerprint("another request");
+        try (Claim holder = acquire(at(key, t0))) {
+            ClaimResult.Busy retry = assertInstanceOf(ClaimResult.Busy.class, onWorker(PATIENCE,
+                    "a retry of the holder's request", () -> probe(at(key, t0.plusSeconds(1)))));
+            assertFalse(retry.heldForAnotherRequest(), "a retry of the holder's request is not another request: " + retry);
+            retry.holderFingerprint().ifPresent(holderFingerprint -> assertEquals(FINGERPRINT, holderFingerprint));
+            ClaimResult.Busy different = assertInstanceOf(ClaimResult.Busy.class, onWorker(PATIENCE,
+                    "a different request under the held key", () -> probe(new ClaimRequest(key, other,
+                            t0.plusSeconds(1), t0.plus(DEFAULT_TTL)))));
+            assertTrue(different.heldForAnotherRequest()
+                    || different.holderFingerprint().filter(f -> !f.equals(other)).isPresent(),
+                    "a different request under a held key must be told apart from a retry: " + different);
+            holder.complete(response(201, "held"), t0.plus(DEFAULT_TTL));
+        }
+    }
+
     /** Renewing keeps a lease alive past its first expiry. */
     @Test
     public void renewedLeaseOutlivesItsFirstExpiry() throws InterruptedException {
@@ -863,7 +932,7 @@ public abstract class IdempotencyStoreContract {
             }
             assertBusy(probe(leaseAt(key, t0.plusSeconds(5), FINGERPRINT, Duration.ofSeconds(30))),
                     "a renewed lease after twice its duration");
-            holder.complete(response(200, "renewed"));
+            holder.complete(response(200, "renewed"), t0.plus(DEFAULT_TTL));
         }
     }
 
@@ -877,7 +946,7 @@ public abstract class IdempotencyStoreContract {
                 Duration.ofSeconds(30)))) {
             assertEquals(0, store().purgeExpired(era.plus(Duration.ofHours(1)), 100),
                     "a live lease was purged because its record's time to live had passed");
-            holder.complete(response(201, "kept"));
+            holder.complete(response(201, "kept"), era.plus(DEFAULT_TTL));
         }
     }
 
@@ -900,8 +969,9 @@ public abstract class IdempotencyStoreContract {
                     Duration.ofSeconds(30)))) {
                 assertTrue(retry.fencingToken() > stale.fencingToken(), "the retry took the kept record over with "
                         + "token " + retry.fencingToken() + ", above the stalled holder's " + stale.fencingToken());
-                assertThrows(LeaseLostException.class, () -> stale.complete(response(201, "too late")));
-                retry.complete(response(201, "retried"));
+                assertThrows(LeaseLostException.class,
+                        () -> stale.complete(response(201, "too late"), era.plus(Duration.ofHours(2))));
+                retry.complete(response(201, "retried"), era.plus(Duration.ofHours(2)));
             }
         } finally {
             stale.close();
@@ -950,7 +1020,7 @@ public abstract class IdempotencyStoreContract {
 
     private void completeRecord(RecordKey key, Instant now, Instant expiresAt, StoredResponse response) {
         try (Claim claim = acquire(new ClaimRequest(key, FINGERPRINT, now, expiresAt))) {
-            claim.complete(response);
+            claim.complete(response, expiresAt);
         }
     }
 
@@ -1036,7 +1106,7 @@ public abstract class IdempotencyStoreContract {
                         try (Claim claim = acquired.claim()) {
                             answer.complete(result);
                             if (allAnswered.await(PATIENCE.toSeconds(), TimeUnit.SECONDS) && outcome.get() != null) {
-                                claim.complete(outcome.get());
+                                claim.complete(outcome.get(), request.expiresAt());
                             }
                         }
                     } else {

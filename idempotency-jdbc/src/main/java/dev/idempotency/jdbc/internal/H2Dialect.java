@@ -38,10 +38,38 @@ final class H2Dialect extends SqlDialect {
     public ClaimFound claim(Connection connection, ClaimRequest request) throws SQLException {
         int previousTimeout = lockTimeout(connection);
         setLockTimeout(connection, CLAIM_LOCK_TIMEOUT_MILLIS);
+        ClaimFound found;
         try {
-            return claimWithoutWaiting(connection, request);
+            found = claimWithoutWaiting(connection, request);
         } finally {
             setLockTimeout(connection, previousTimeout);
+        }
+        return found == BUSY_HOLDER_UNSEEN ? busyWithTheHoldersFingerprint(connection, request) : found;
+    }
+
+    /** Busy because another transaction holds the key's row; its in-progress row is not committed. */
+    private static final ClaimFound BUSY_HOLDER_UNSEEN = ClaimFound.busy(ClaimResult.Busy.unknown());
+
+    /**
+     * The holder of a key in transaction mode has not committed its in-progress row, so a committed read
+     * cannot see whose request it is. Reading it uncommitted can: its fingerprint is written by the claim
+     * and never changes, so it tells a retry of the holder's request (409) from another request under the
+     * key (422). Nothing else is decided on what is read this way.
+     */
+    private ClaimFound busyWithTheHoldersFingerprint(Connection connection, ClaimRequest request)
+            throws SQLException {
+        connection.rollback();
+        int isolation = connection.getTransactionIsolation();
+        connection.setTransactionIsolation(Connection.TRANSACTION_READ_UNCOMMITTED);
+        try {
+            Row row = read(connection, request.key());
+            if (row == null || !"IN_PROGRESS".equals(row.state())) {
+                return BUSY_HOLDER_UNSEEN;
+            }
+            return ClaimFound.busy(ClaimResult.Busy.heldFor(row.fingerprint()));
+        } finally {
+            connection.rollback();
+            connection.setTransactionIsolation(isolation);
         }
     }
 
@@ -53,7 +81,7 @@ final class H2Dialect extends SqlDialect {
                 return ClaimFound.acquired(1);
             } catch (SQLException e) {
                 if (e.getErrorCode() == LOCK_TIMEOUT) {
-                    return ClaimFound.busy(ClaimResult.Busy.unknown());
+                    return BUSY_HOLDER_UNSEEN;
                 }
                 if (!DUPLICATE_KEY.equals(e.getSQLState())) {
                     throw e;
@@ -77,12 +105,12 @@ final class H2Dialect extends SqlDialect {
                 }
             } catch (SQLException e) {
                 if (e.getErrorCode() == LOCK_TIMEOUT) {
-                    return ClaimFound.busy(ClaimResult.Busy.unknown());
+                    return BUSY_HOLDER_UNSEEN;
                 }
                 throw e;
             }
         }
-        return ClaimFound.busy(ClaimResult.Busy.unknown());
+        return BUSY_HOLDER_UNSEEN;
     }
 
     private static int lockTimeout(Connection connection) throws SQLException {

@@ -8,6 +8,7 @@ import dev.idempotency.store.StoreException;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.Objects;
 import javax.sql.DataSource;
 
@@ -58,16 +59,17 @@ public final class JdbcClaim implements Claim {
     }
 
     @Override
-    public void complete(StoredResponse response) {
+    public void complete(StoredResponse response, Instant expiresAt) {
         Objects.requireNonNull(response, "response");
+        Objects.requireNonNull(expiresAt, "expiresAt");
         lifecycle.completed();
         try {
             if (recordPending) {
-                if (!dialect.insertCompletedAndCommit(connection, request, response)) {
+                if (!dialect.insertCompletedAndCommit(connection, request, response, expiresAt)) {
                     throw new StoreException("A record of " + request.key() + " was found where the claim's "
                             + "outcome was to be stored; was the table changed underneath?");
                 }
-            } else if (!dialect.complete(connection, request.key(), fencingToken, response)) {
+            } else if (!dialect.complete(connection, request.key(), fencingToken, response, expiresAt)) {
                 throw new StoreException("The claim of " + request.key() + " was not found while storing its outcome; "
                         + "was the table changed underneath?");
             }

@@ -8,6 +8,7 @@ import dev.idempotency.store.LeaseLostException;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.Objects;
 import javax.sql.DataSource;
 
@@ -55,12 +56,13 @@ public final class JdbcLeaseClaim implements Claim {
     }
 
     @Override
-    public void complete(StoredResponse response) {
+    public void complete(StoredResponse response, Instant expiresAt) {
         Objects.requireNonNull(response, "response");
+        Objects.requireNonNull(expiresAt, "expiresAt");
         lifecycle.completed();
         boolean stored;
         try (Connection connection = autoCommit(pool.getConnection())) {
-            stored = dialect.complete(connection, request.key(), fencingToken, response);
+            stored = dialect.complete(connection, request.key(), fencingToken, response, expiresAt);
         } catch (SQLException e) {
             releaseQuietly();
             throw SqlErrors.translate("storing the outcome of idempotency key " + request.key().key(), e);

@@ -1,6 +1,7 @@
 package dev.idempotency.jdbc.internal;
 
 import dev.idempotency.ExecutionMode;
+import dev.idempotency.RequestFingerprint;
 import dev.idempotency.StoredResponse;
 import dev.idempotency.store.ClaimRequest;
 import dev.idempotency.store.ClaimResult;
@@ -13,6 +14,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 
 /**
  * PostgreSQL: a transaction-scoped advisory lock on the key says "in progress" without ever waiting
@@ -37,7 +39,28 @@ final class PostgresDialect extends SqlDialect {
 
     private static final String UNIQUE_VIOLATION = "23505";
 
-    private final String lockThenRead = "SELECT pg_try_advisory_xact_lock(?); SELECT " + ROW_COLUMNS
+    /**
+     * The transaction-mode claim, in one round trip: the locks, then (a statement of its own, see the class
+     * comment) the record.
+     *
+     * <p>The key's lock is the claim. Its holder also takes two more, which let a claimant that finds the key
+     * held tell a retry of the holder's request (409) from a different request under the same key (422) while
+     * the holder's record is still unwritten and invisible: a lock on the request (scope, key and
+     * fingerprint), and after it a lock that says "the holder holds its request lock" (scope, key and the
+     * fingerprint version). A claimant tries a shared lock on its own request lock: failing means the holder's
+     * request is its own. Otherwise it holds that shared lock, so no holder can take the same request lock
+     * exclusively any more, and it tries a shared lock on the announcement: failing means a holder with its
+     * fingerprint version holds a request lock, which can then only be another request's. Every other case
+     * answers "busy, request unknown" (409), the answer the key's lock alone gives: a holder that could not
+     * take its request lock (a claimant held it shared for that instant) does not announce it, and neither
+     * does a holder running an earlier release, or computing another fingerprint version. CASE evaluates its
+     * branches in order and only as far as needed, which is what orders the locks.
+     */
+    private final String lockThenRead = "SELECT CASE WHEN pg_try_advisory_xact_lock(?) THEN "
+            + "CASE WHEN pg_try_advisory_xact_lock(?) THEN CASE WHEN pg_try_advisory_xact_lock(?) THEN 'A' "
+            + "ELSE 'A' END ELSE 'A' END "
+            + "WHEN NOT pg_try_advisory_xact_lock_shared(?) THEN 'S' "
+            + "WHEN NOT pg_try_advisory_xact_lock_shared(?) THEN 'D' ELSE 'U' END; SELECT " + ROW_COLUMNS
             + ", clock_timestamp() FROM " + TABLE + " WHERE scope = ? AND idempotency_key = ?";
 
     private final String insertCompleted = "INSERT INTO " + TABLE + " (scope, idempotency_key, fingerprint_version, "
@@ -67,16 +90,22 @@ final class PostgresDialect extends SqlDialect {
     }
 
     private ClaimFound claimForTransaction(Connection connection, ClaimRequest request) throws SQLException {
-        boolean locked;
+        String lock;
         Row row;
         try (PreparedStatement ps = connection.prepareStatement(lockThenRead)) {
+            long requestLock = requestLockKey(request.key(), request.fingerprint());
+            long announcement = announcementLockKey(request.key(), request.fingerprint().version());
             ps.setLong(1, lockKey(request.key()));
-            ps.setString(2, request.key().scope());
-            ps.setString(3, request.key().key().value());
+            ps.setLong(2, requestLock);
+            ps.setLong(3, announcement);
+            ps.setLong(4, requestLock);
+            ps.setLong(5, announcement);
+            ps.setString(6, request.key().scope());
+            ps.setString(7, request.key().key().value());
             ps.execute();
             try (ResultSet rs = ps.getResultSet()) {
                 rs.next();
-                locked = rs.getBoolean(1);
+                lock = rs.getString(1);
             }
             if (!ps.getMoreResults()) {
                 throw new SQLException("The read of the record did not return a result set");
@@ -89,8 +118,8 @@ final class PostgresDialect extends SqlDialect {
         if (row != null && !reclaimable(row, request)) {
             return judge(row);
         }
-        if (!locked) {
-            return ClaimFound.busy(ClaimResult.Busy.unknown());
+        if (!"A".equals(lock)) {
+            return ClaimFound.busy("D".equals(lock) ? ClaimResult.Busy.forAnotherRequest() : ClaimResult.Busy.unknown());
         }
         if (row == null) {
             return ClaimFound.acquiredRecordPending();
@@ -105,8 +134,8 @@ final class PostgresDialect extends SqlDialect {
      * the primary key, which aborts the transaction before the {@code COMMIT} runs: the caller rolls back.
      */
     @Override
-    public boolean insertCompletedAndCommit(Connection connection, ClaimRequest request, StoredResponse response)
-            throws SQLException {
+    public boolean insertCompletedAndCommit(Connection connection, ClaimRequest request, StoredResponse response,
+            Instant expiresAt) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement(insertCompleted)) {
             ps.setString(1, request.key().scope());
             ps.setString(2, request.key().key().value());
@@ -116,7 +145,7 @@ final class PostgresDialect extends SqlDialect {
             ps.setString(6, HeaderCodec.encode(response.headers()));
             ps.setBytes(7, response.body());
             ps.setObject(8, timestamp(request.now()));
-            ps.setObject(9, timestamp(request.expiresAt()));
+            ps.setObject(9, timestamp(expiresAt));
             ps.execute();
             return true;
         } catch (SQLException e) {
@@ -163,13 +192,34 @@ final class PostgresDialect extends SqlDialect {
 
     /** 64 bits of SHA-256 over scope and key: collisions are as unlikely as for random 64-bit numbers. */
     static long lockKey(RecordKey key) {
+        MessageDigest sha = keyed("idempotency-lock", key);
+        return ByteBuffer.wrap(sha.digest()).getLong();
+    }
+
+    /** The lock on one request under a key: scope, key, fingerprint version and digest. */
+    static long requestLockKey(RecordKey key, RequestFingerprint fingerprint) {
+        MessageDigest sha = keyed("idempotency-request-lock", key);
+        sha.update(ByteBuffer.allocate(4).putInt(fingerprint.version()).array());
+        sha.update(fingerprint.digest());
+        return ByteBuffer.wrap(sha.digest()).getLong();
+    }
+
+    /** The lock by which a key's holder says it holds its request lock, for one fingerprint version. */
+    static long announcementLockKey(RecordKey key, int fingerprintVersion) {
+        MessageDigest sha = keyed("idempotency-request-lock-held", key);
+        sha.update(ByteBuffer.allocate(4).putInt(fingerprintVersion).array());
+        return ByteBuffer.wrap(sha.digest()).getLong();
+    }
+
+    private static MessageDigest keyed(String purpose, RecordKey key) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update("idempotency-lock\0".getBytes(StandardCharsets.US_ASCII));
+            sha.update(purpose.getBytes(StandardCharsets.US_ASCII));
+            sha.update((byte) 0);
             sha.update(key.scope().getBytes(StandardCharsets.UTF_8));
             sha.update((byte) 0);
             sha.update(key.key().value().getBytes(StandardCharsets.US_ASCII));
-            return ByteBuffer.wrap(sha.digest()).getLong();
+            return sha;
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

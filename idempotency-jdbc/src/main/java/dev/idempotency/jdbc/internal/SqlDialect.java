@@ -86,15 +86,19 @@ public abstract class SqlDialect {
                 + " WHERE scope = ? AND idempotency_key = ?";
         // Takes over a record whose time to live ran out, or a lease that expired for the same request. The
         // token read before must still be there, so two takeovers can never both succeed.
+        // Takes over a record whose time to live ran out and that no live lease holds, or a lease that ran out
+        // for the same request (see reclaimable). The token read before must still be there, so two takeovers
+        // can never both succeed.
         reclaim = "UPDATE " + TABLE + " SET fingerprint_version = ?, fingerprint = ?, state = 'IN_PROGRESS', "
                 + "response_status = NULL, response_headers = NULL, response_body = NULL, created_at = ?, "
                 + "expires_at = ?, lease_expires_at = " + lease + ", fencing_token = fencing_token + 1 "
-                + "WHERE scope = ? AND idempotency_key = ? AND fencing_token = ? AND (expires_at <= ? OR "
+                + "WHERE scope = ? AND idempotency_key = ? AND fencing_token = ? AND ("
+                + "(expires_at <= ? AND (lease_expires_at IS NULL OR lease_expires_at <= " + now + ")) OR "
                 + "(state = 'IN_PROGRESS' AND lease_expires_at <= " + now + " AND fingerprint_version = ? "
                 + "AND fingerprint = ?))";
         complete = "UPDATE " + TABLE + " SET state = 'COMPLETED', response_status = ?, response_headers = ?, "
-                + "response_body = ?, lease_expires_at = NULL WHERE scope = ? AND idempotency_key = ? "
-                + "AND fencing_token = ? AND state = 'IN_PROGRESS'";
+                + "response_body = ?, expires_at = ?, lease_expires_at = NULL WHERE scope = ? "
+                + "AND idempotency_key = ? AND fencing_token = ? AND state = 'IN_PROGRESS'";
         renew = "UPDATE " + TABLE + " SET lease_expires_at = " + lease + " WHERE scope = ? AND idempotency_key = ? "
                 + "AND fencing_token = ? AND state = 'IN_PROGRESS'";
         release = "DELETE FROM " + TABLE + " WHERE scope = ? AND idempotency_key = ? AND fencing_token = ? "
@@ -128,19 +132,20 @@ public abstract class SqlDialect {
     public abstract ClaimFound claim(Connection connection, ClaimRequest request) throws SQLException;
 
     /**
-     * Writes the outcome of a held claim; the caller commits.
+     * Writes the outcome of a held claim, to expire at {@code expiresAt}; the caller commits.
      *
      * @return {@code false} if the claim's fencing token is no longer the record's (the lease was lost)
      */
-    public boolean complete(Connection connection, RecordKey key, long fencingToken, StoredResponse response)
-            throws SQLException {
+    public boolean complete(Connection connection, RecordKey key, long fencingToken, StoredResponse response,
+            Instant expiresAt) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement(complete)) {
             ps.setInt(1, response.status());
             ps.setString(2, HeaderCodec.encode(response.headers()));
             ps.setBytes(3, response.body());
-            ps.setString(4, key.scope());
-            ps.setString(5, key.key().value());
-            ps.setLong(6, fencingToken);
+            ps.setObject(4, timestamp(expiresAt));
+            ps.setString(5, key.scope());
+            ps.setString(6, key.key().value());
+            ps.setLong(7, fencingToken);
             int updated = ps.executeUpdate();
             if (updated > 1) {
                 throw new StoreException("Storing the outcome of " + key + " updated " + updated + " rows");
@@ -151,14 +156,14 @@ public abstract class SqlDialect {
 
     /**
      * Inserts the completed record of a claim that was acquired with its record pending
-     * ({@link ClaimFound#recordPending()}) and commits the transaction, in one round trip where the engine
-     * allows. Only dialects that acquire such claims implement it.
+     * ({@link ClaimFound#recordPending()}), to expire at {@code expiresAt}, and commits the transaction, in
+     * one round trip where the engine allows. Only dialects that acquire such claims implement it.
      *
      * @return {@code false}, with nothing committed and the transaction to be rolled back, if a record of
      *     the key is there already, which the claim's lock should have made impossible
      */
-    public boolean insertCompletedAndCommit(Connection connection, ClaimRequest request, StoredResponse response)
-            throws SQLException {
+    public boolean insertCompletedAndCommit(Connection connection, ClaimRequest request, StoredResponse response,
+            Instant expiresAt) throws SQLException {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " writes its record when it claims");
     }
 
@@ -245,8 +250,17 @@ public abstract class SqlDialect {
         return ClaimFound.busy(ClaimResult.Busy.unknown());
     }
 
-    /** Whether a record that is in the way may be taken over by {@code request}. */
+    /**
+     * Whether a record that is in the way may be taken over by {@code request}: one whose time to live ran out
+     * and that no live lease holds, or a lease that ran out (its holder crashed or stalled) of the same
+     * request. A live lease is never taken over, whatever its record's time to live says: its holder is still
+     * running and renewing it, and a takeover would run its request a second time.
+     */
     protected static boolean reclaimable(Row row, ClaimRequest request) {
+        boolean liveLease = row.leaseExpiresAt() != null && !row.leaseExpired();
+        if (liveLease) {
+            return false;
+        }
         return !row.liveAt(request.now()) || ("IN_PROGRESS".equals(row.state()) && row.leaseExpired()
                 && row.fingerprint().equals(request.fingerprint()));
     }

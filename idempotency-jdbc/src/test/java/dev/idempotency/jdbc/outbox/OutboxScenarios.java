@@ -246,7 +246,7 @@ abstract class OutboxScenarios {
                     outbox.enqueue(completed);
                     return null;
                 });
-                claim.complete(StoreTestValues.response(201, "created"));
+                claim.complete(StoreTestValues.response(201, "created"), Instant.now().plus(Duration.ofHours(1)));
             }
             try (Claim claim = claim(store)) {
                 claim.execute(() -> {

@@ -14,6 +14,7 @@ import dev.idempotency.store.ClaimRequest;
 import dev.idempotency.store.ClaimResult;
 import dev.idempotency.store.LeaseLostException;
 import dev.idempotency.store.RecordKey;
+import dev.idempotency.testing.MutableClock;
 import dev.idempotency.testing.TestDatabase;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,6 +25,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -97,6 +99,40 @@ abstract class LeaseModeScenarios {
     }
 
     /**
+     * A retry that arrives once the key's time to live has passed on the application's clock, while the first
+     * request still runs and renews its lease, is busy (409): a live lease is never taken over. The first
+     * stores its outcome, the handler ran once, and the retry after it gets the replay.
+     */
+    @Test
+    void retryPastTheKeysTimeToLiveWhileTheLeaseIsLiveGets409AndTheHandlerRunsOnce() throws Exception {
+        MutableClock clock = MutableClock.at(Instant.now());
+        app = new PaymentsApp(database().dataSource(), IdempotencyConfig.custom().leasePaths("/payments")
+                .leaseDuration(Duration.ofSeconds(30)).keyTtl(Duration.ofSeconds(30)).clock(clock)
+                .purgeInterval(Duration.ZERO).build());
+        String key = UUID.randomUUID().toString();
+        CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> {
+            try {
+                return pay(key, "amount=10", "X-Test-Hold", "true");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertTrue(app.holding.await(30, TimeUnit.SECONDS), "the first request reached its handler");
+        clock.advance(Duration.ofMinutes(1));
+
+        HttpResponse<String> retry = pay(key, "amount=10");
+        assertEquals(409, retry.statusCode(), "a retry while the first still holds its lease: " + retry.body());
+        app.release.countDown();
+        HttpResponse<String> answered = first.get(30, TimeUnit.SECONDS);
+        assertEquals(201, answered.statusCode(), "the first request keeps its key and stores its outcome: "
+                + answered.body());
+        HttpResponse<String> replay = pay(key, "amount=10");
+        assertEquals("true", replay.headers().firstValue("Idempotent-Replayed").orElse(null), replay.body());
+        assertEquals(answered.body(), replay.body());
+        assertEquals(1, app.handlerRuns.get(), "handler runs for one key");
+    }
+
+    /**
      * A request that died after charging (its lease committed, its outcome never stored) is taken over by
      * the retry once the lease runs out on the database's clock; the retry charges again with the same
      * derived key, so the provider still holds one charge.
@@ -125,7 +161,8 @@ abstract class LeaseModeScenarios {
         assertTrue(retry.body().contains("\"token\":2"), "the takeover carries the next fencing token: " + retry.body());
         assertEquals(1, app.provider.charges(), "the retry charged again with the same derived key: one charge");
         assertEquals(2, app.provider.calls());
-        assertThrows(LeaseLostException.class, () -> crashed.complete(StoredResponse.of(201, List.of(), new byte[0])),
+        assertThrows(LeaseLostException.class, () -> crashed.complete(StoredResponse.of(201, List.of(), new byte[0]),
+                Instant.now().plus(Duration.ofHours(1))),
                 "the crashed holder, come back, cannot overwrite the outcome");
         assertEquals("true", pay(key, body).headers().firstValue("Idempotent-Replayed").orElse(null));
     }

@@ -13,6 +13,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
@@ -24,7 +26,8 @@ import org.eclipse.jetty.server.ServerConnector;
 /**
  * {@code POST /payments} in lease mode: the handler charges a downstream provider with a key derived from
  * the request's idempotency key, outside any database transaction. {@code X-Test-Sleep-Ms} delays it
- * after the charge. The client's scope is the {@code X-Client} header as it is, so tests can claim the
+ * after the charge; {@code X-Test-Hold: true} holds it there, after counting down {@link #holding}, until
+ * the test counts down {@link #release}. The client's scope is the {@code X-Client} header as it is, so tests can claim the
  * same record the filter would.
  */
 final class PaymentsApp implements AutoCloseable {
@@ -33,6 +36,8 @@ final class PaymentsApp implements AutoCloseable {
     final JdbcIdempotencyStore store;
     final FakePaymentProvider provider = new FakePaymentProvider();
     final AtomicInteger handlerRuns = new AtomicInteger();
+    final CountDownLatch holding = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
 
     PaymentsApp(DataSource pool, IdempotencyConfig config) throws Exception {
         store = JdbcIdempotencyStore.create(pool);
@@ -68,6 +73,14 @@ final class PaymentsApp implements AutoCloseable {
             // The same key for every retry of this request: the provider charges once, however often we call.
             String charge = provider.charge(context.derivedKey("charge"), amount);
             // end::lease-handler[]
+            if ("true".equals(request.getHeader("X-Test-Hold"))) {
+                holding.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             String sleep = request.getHeader("X-Test-Sleep-Ms");
             if (sleep != null) {
                 try {

@@ -181,8 +181,8 @@ class PostgresPurgeUnderLoadTest {
         StoredResponse done = StoredResponse.of(201, List.of(new Header("Content-Type", "text/plain")),
                 "done".getBytes(StandardCharsets.UTF_8));
         // Both throw if the purge had taken their record: the lease as lost, the open claim as not found.
-        lease.complete(done);
-        open.complete(done);
+        lease.complete(done, now.minusSeconds(300));
+        open.complete(done, now.minusSeconds(300));
 
         List<Long> sorted = new ArrayList<>(latencies);
         Collections.sort(sorted);
