@@ -118,6 +118,7 @@ public final class Idempotency {
         }
         FingerprintInput input = new FingerprintInput(method, request.path(), request.rawQuery(),
                 request.contentType(), request.fingerprintBody(body));
+        ExecutionMode mode = config.modeFor(request.routedPath());
         RequestFingerprint fingerprint;
         try {
             fingerprint = input.fingerprint(RequestFingerprint.CURRENT_VERSION);
@@ -125,7 +126,7 @@ public final class Idempotency {
             return rejected(Problem.malformedBody(e.getMessage()));
         }
         RecordKey recordKey = new RecordKey(boundedScope(scope.get()), key);
-        return claimAndRun(recordKey, fingerprint, input, body, handler);
+        return claimAndRun(recordKey, mode, fingerprint, input, body, handler);
     }
 
     /** What the fingerprint is computed from, read from the request once. */
@@ -135,9 +136,8 @@ public final class Idempotency {
         }
     }
 
-    private Outcome claimAndRun(RecordKey recordKey, RequestFingerprint fingerprint, FingerprintInput input,
-            byte[] body, RequestHandler handler) throws Exception {
-        ExecutionMode mode = config.modeFor(input.path());
+    private Outcome claimAndRun(RecordKey recordKey, ExecutionMode mode, RequestFingerprint fingerprint,
+            FingerprintInput input, byte[] body, RequestHandler handler) throws Exception {
         boolean waiting = config.concurrent() == ConcurrentRequestPolicy.WAIT;
         long deadline = System.nanoTime() + config.waitTimeout().toNanos();
         long backoff = FIRST_BACKOFF_MILLIS;

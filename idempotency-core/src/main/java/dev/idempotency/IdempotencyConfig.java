@@ -345,13 +345,15 @@ public final class IdempotencyConfig {
     /**
      * Path patterns that run in {@link ExecutionMode#LEASE} mode whatever {@link #mode()} says: an exact
      * path ({@code /payments}) or a prefix ending in {@code /*} ({@code /payments/*} matches
-     * {@code /payments} and everything under it). Paths are request URIs, context path included.
+     * {@code /payments} and everything under it). They match the path the application routes on
+     * ({@link IncomingRequest#routedPath()}): decoded and normalised, context path included, so
+     * {@code /%70ayments}, {@code /payments;x=1} and {@code /posts/../payments} are all {@code /payments}.
      */
     public List<String> leasePaths() {
         return leasePaths;
     }
 
-    /** The mode of a request to {@code path}. */
+    /** The mode of a request routed to {@code path} (decoded and normalised, context path included). */
     public ExecutionMode modeFor(String path) {
         if (mode == ExecutionMode.LEASE || path == null) {
             return mode;

@@ -14,8 +14,19 @@ public interface IncomingRequest {
     /** The HTTP method, as sent. */
     String method();
 
-    /** The request path as sent, without the query. */
+    /** The request path as sent, without the query; the fingerprint counts it as it is. */
     String path();
+
+    /**
+     * The path the application routes the request on: decoded, normalised (no {@code .} or {@code ..}
+     * segments, no path parameters such as {@code ;jsessionid=...}), context path included. Path rules such
+     * as {@link IdempotencyConfig#leasePaths()} match it, so a request cannot escape a rule by spelling the
+     * same path another way ({@code /%70ayments}, {@code /payments;x=1}, {@code /posts/../payments}). By
+     * default {@link #path()}, for adapters whose paths arrive normalised.
+     */
+    default String routedPath() {
+        return path();
+    }
 
     /** The raw query string without {@code ?}, or {@code null}. */
     String rawQuery();

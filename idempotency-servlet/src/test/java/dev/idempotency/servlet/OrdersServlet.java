@@ -1,5 +1,6 @@
 package dev.idempotency.servlet;
 
+import dev.idempotency.IdempotencyContext;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.Cookie;
@@ -34,6 +35,8 @@ import java.util.function.Function;
  * <li>{@code X-Test-Writer}: writes the JSON body with getWriter() instead of getOutputStream().</li>
  * <li>{@code X-Test-Chunks}: writes the JSON body in that many pieces with flushBuffer() after each;
  * with {@code X-Test-Gate-After-Flush} it waits at that gate after the first flush.</li>
+ * <li>{@code X-Test-Echo-Mode}: answers with {@code X-Test-Mode} set to the mode the request ran in
+ * ({@code TRANSACTION} or {@code LEASE}), from its {@link IdempotencyContext}.</li>
  * </ul>
  *
  * Unless steered otherwise it answers with Content-Type application/json, Location /orders/n, an ETag,
@@ -120,6 +123,10 @@ final class OrdersServlet extends HttpServlet {
         response.setHeader("Location", "/orders/" + n);
         response.setHeader("ETag", "\"order-" + n + "\"");
         response.setHeader("X-Custom", "yes");
+        if (request.getHeader("X-Test-Echo-Mode") != null
+                && request.getAttribute(IdempotencyFilter.CONTEXT_ATTRIBUTE) instanceof IdempotencyContext context) {
+            response.setHeader("X-Test-Mode", context.mode().name());
+        }
         response.addHeader("Link", "</orders/" + n + "/items>; rel=\"items\"");
         response.addHeader("Link", "</customers/7>; rel=\"customer\"");
         Cookie cookie = new Cookie("session", "s" + n);

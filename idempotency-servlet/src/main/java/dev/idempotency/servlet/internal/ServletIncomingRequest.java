@@ -39,6 +39,21 @@ public final class ServletIncomingRequest implements IncomingRequest {
         return request.getRequestURI();
     }
 
+    /**
+     * The context path and the path the container dispatched on (servlet path and path info), which the
+     * container has decoded, normalised and stripped of path parameters; the raw URI could spell the same
+     * path so that a rule on it would not match.
+     */
+    @Override
+    public String routedPath() {
+        String contextPath = request.getServletContext().getContextPath();
+        String servletPath = request.getServletPath();
+        String pathInfo = request.getPathInfo();
+        String path = (contextPath == null ? "" : contextPath) + (servletPath == null ? "" : servletPath)
+                + (pathInfo == null ? "" : pathInfo);
+        return path.isEmpty() ? "/" : path;
+    }
+
     @Override
     public String rawQuery() {
         return request.getQueryString();
