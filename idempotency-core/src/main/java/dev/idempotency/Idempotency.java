@@ -117,7 +117,7 @@ public final class Idempotency {
             return rejected(Problem.bodyTooLarge(e));
         }
         FingerprintInput input = new FingerprintInput(method, request.path(), request.rawQuery(),
-                request.contentType(), request.fingerprintBody(body));
+                request.contentType(), request.contentEncoding(), request.fingerprintBody(body));
         ExecutionMode mode = config.modeFor(request.routedPath());
         RequestFingerprint fingerprint;
         try {
@@ -130,9 +130,10 @@ public final class Idempotency {
     }
 
     /** What the fingerprint is computed from, read from the request once. */
-    private record FingerprintInput(String method, String path, String rawQuery, String contentType, byte[] body) {
+    private record FingerprintInput(String method, String path, String rawQuery, String contentType,
+            String contentEncoding, byte[] body) {
         RequestFingerprint fingerprint(int version) {
-            return RequestFingerprint.of(version, method, path, rawQuery, contentType, body);
+            return RequestFingerprint.of(version, method, path, rawQuery, contentType, contentEncoding, body);
         }
     }
 

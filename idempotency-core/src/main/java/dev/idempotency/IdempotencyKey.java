@@ -1,5 +1,9 @@
 package dev.idempotency;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -98,21 +102,61 @@ public final class IdempotencyKey {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if (c < 0x21 || c > 0x7E) {
-                throw new InvalidIdempotencyKeyException("The Idempotency-Key has " + describe(value.codePointAt(i))
+                throw new InvalidIdempotencyKeyException("The Idempotency-Key has " + describe(value, i)
                         + " at position " + (i + 1) + "; only visible ASCII characters (0x21-0x7E) are "
                         + "allowed.");
             }
         }
     }
 
-    private static String describe(int codePoint) {
+    /**
+     * Names the character at {@code i} truthfully. Servlet containers hand header values over as one
+     * character per byte (ISO-8859-1), so a UTF-8 character arrives as several characters from 0x80 to 0xFF:
+     * "é" as "\u00C3\u00A9". Where such a run decodes as UTF-8, that is what the client sent, and naming
+     * U+00C3 would send the reader looking for a character that is not in their key.
+     */
+    private static String describe(String value, int i) {
+        int codePoint = value.codePointAt(i);
         if (codePoint == ' ') {
             return "a space";
         }
         if (codePoint < 0x20 || codePoint == 0x7F) {
             return String.format("a control character (0x%02X)", codePoint);
         }
-        return String.format("a non-ASCII character (U+%04X)", codePoint);
+        if (codePoint > 0xFF) {
+            return String.format("a non-ASCII character (U+%04X)", codePoint);
+        }
+        int end = i;
+        while (end < value.length() && value.charAt(end) >= 0x80 && value.charAt(end) <= 0xFF && end - i < 4) {
+            end++;
+        }
+        byte[] bytes = new byte[end - i];
+        for (int k = 0; k < bytes.length; k++) {
+            bytes[k] = (byte) value.charAt(i + k);
+        }
+        for (int length = bytes.length; length >= 2; length--) {
+            String decoded = strictUtf8(bytes, length);
+            if (decoded != null && decoded.codePointCount(0, decoded.length()) == 1) {
+                StringBuilder hex = new StringBuilder();
+                for (int k = 0; k < length; k++) {
+                    hex.append(k == 0 ? "" : " ").append(String.format("0x%02X", bytes[k] & 0xFF));
+                }
+                return String.format("a non-ASCII character, U+%04X, sent as the UTF-8 bytes %s",
+                        decoded.codePointAt(0), hex);
+            }
+        }
+        return String.format("a non-ASCII byte 0x%02X (U+%04X in ISO-8859-1)", codePoint, codePoint);
+    }
+
+    private static String strictUtf8(byte[] bytes, int length) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes, 0, length)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
     }
 
     private static String trimOptionalWhitespace(String s) {

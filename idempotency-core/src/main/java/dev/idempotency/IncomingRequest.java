@@ -14,6 +14,11 @@ public interface IncomingRequest {
     /** The HTTP method, as sent. */
     String method();
 
+    /** The {@code Content-Encoding} header, several joined with commas, or {@code null}. */
+    default String contentEncoding() {
+        return null;
+    }
+
     /** The request path as sent, without the query; the fingerprint counts it as it is. */
     String path();
 

@@ -8,9 +8,10 @@ import java.util.Objects;
 
 /**
  * What makes two requests "the same request" for one idempotency key: a SHA-256 digest over the method,
- * the path, the query parameters in canonical order and the body. A JSON body is canonicalised first, so
- * member order and insignificant whitespace do not matter, while numbers and strings count exactly as
- * sent; any other body counts by its raw bytes.
+ * the path, the query parameters in canonical order, the media type ({@code Content-Type}), the content
+ * coding ({@code Content-Encoding}) and the body. A JSON body is canonicalised first, so member order and
+ * insignificant whitespace do not matter, while numbers and strings count exactly as sent; any other body,
+ * and any body with a content coding, counts by its raw bytes. Other headers do not count.
  *
  * <p>Each fingerprint carries the version of the algorithm that computed it; stores persist it, so the
  * algorithm can change in a later release without breaking retries of requests made before.
@@ -29,7 +30,7 @@ public final class RequestFingerprint {
     }
 
     /**
-     * Fingerprints a request with the current algorithm.
+     * Fingerprints a request without a content coding with the current algorithm.
      *
      * @param method the HTTP method, as sent
      * @param path the request path, as sent (without the query)
@@ -40,21 +41,25 @@ public final class RequestFingerprint {
      */
     public static RequestFingerprint of(String method, String path, String rawQuery, String contentType,
             byte[] body) {
-        return of(CURRENT_VERSION, method, path, rawQuery, contentType, body);
+        return of(CURRENT_VERSION, method, path, rawQuery, contentType, null, body);
     }
 
     /**
-     * Fingerprints a request with a given algorithm version, to compare with a record stored by an
-     * earlier release.
+     * Fingerprints a request with a given algorithm version: the current one, or an earlier one to compare
+     * with a record stored by an earlier release.
      *
+     * @param contentEncoding the Content-Encoding header (several joined with commas), or {@code null}; a
+     *     body with a content coding is fingerprinted by its raw bytes, never parsed
      * @throws IllegalArgumentException if this release does not know {@code version}
+     * @throws MalformedRequestBodyException if the content type says JSON, there is no content coding, and
+     *     the body is not JSON
      */
     public static RequestFingerprint of(int version, String method, String path, String rawQuery,
-            String contentType, byte[] body) {
+            String contentType, String contentEncoding, byte[] body) {
         Objects.requireNonNull(method, "method");
         Objects.requireNonNull(body, "body");
         return new RequestFingerprint(version,
-                Fingerprints.compute(version, method, path, rawQuery, contentType, body));
+                Fingerprints.compute(version, method, path, rawQuery, contentType, contentEncoding, body));
     }
 
     /** Restores a stored fingerprint. */

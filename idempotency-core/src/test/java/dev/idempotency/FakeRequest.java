@@ -16,6 +16,8 @@ public final class FakeRequest implements IncomingRequest {
 
     private String method = "POST";
     private String path = "/orders";
+    private String routedPath;
+    private String contentEncoding;
     private String rawQuery;
     private String contentType = "application/json";
     private List<String> keyHeaders = List.of("\"key-1\"");
@@ -37,6 +39,17 @@ public final class FakeRequest implements IncomingRequest {
 
     public FakeRequest path(String value) {
         path = value;
+        return this;
+    }
+
+    /** The path the request is routed on; by default the same as {@link #path(String)}. */
+    public FakeRequest routedPath(String value) {
+        routedPath = value;
+        return this;
+    }
+
+    public FakeRequest contentEncoding(String value) {
+        contentEncoding = value;
         return this;
     }
 
@@ -114,6 +127,18 @@ public final class FakeRequest implements IncomingRequest {
     public String path() {
         count("path");
         return path;
+    }
+
+    @Override
+    public String routedPath() {
+        count("routedPath");
+        return routedPath != null ? routedPath : path;
+    }
+
+    @Override
+    public String contentEncoding() {
+        count("contentEncoding");
+        return contentEncoding;
     }
 
     @Override

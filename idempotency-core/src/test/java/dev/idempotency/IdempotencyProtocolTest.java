@@ -976,6 +976,62 @@ class IdempotencyProtocolTest {
         assertEquals(0, memory.size());
     }
 
+    /**
+     * A record stored by a release that computed version-1 fingerprints (which ignore the media type) is
+     * compared by computing the retry's fingerprint in version 1: the retry is replayed, and a different
+     * request is still refused.
+     */
+    @Test
+    void recordWithAVersion1FingerprintIsReplayedToTheSameRequestAndRefusedToAnother() throws Exception {
+        FakeRequest original = FakeRequest.post().body("{\"amount\":10}");
+        RequestFingerprint v1 = RequestFingerprint.of(1, "POST", "/orders", null, "application/json", null,
+                "{ \"amount\": 10 }".getBytes(UTF_8));
+        IdempotencyStore earlierRelease = new IdempotencyStore() {
+            @Override
+            public ClaimResult claim(ClaimRequest request) {
+                return new ClaimResult.Existing(new StoredRecord(request.key(), v1,
+                        StoredResponse.of(201, List.of(), "{\"id\":1}".getBytes(UTF_8)), request.now(),
+                        request.expiresAt()));
+            }
+
+            @Override
+            public int purgeExpired(Instant now, int limit) {
+                return 0;
+            }
+        };
+        Idempotency idempotency = Idempotency.create(earlierRelease, config().build());
+
+        StoredResponse replay = replayed(idempotency.process(original, MUST_NOT_RUN));
+        assertArrayEquals("{\"id\":1}".getBytes(UTF_8), replay.body());
+        rejected(idempotency.process(FakeRequest.post().body("{\"amount\":11}"), MUST_NOT_RUN), 422, "key-reused");
+    }
+
+    @Test
+    void sameKeyAndBytesUnderAnotherMediaTypeIsKeyReuse() throws Exception {
+        Idempotency idempotency = engine();
+        executed(idempotency.process(FakeRequest.post().contentType("application/json").body("{\"a\":1}"),
+                CountingHandler.created()), true);
+        rejected(idempotency.process(FakeRequest.post().contentType("application/merge-patch+json")
+                .body("{\"a\":1}"), MUST_NOT_RUN), 422, "key-reused");
+        rejected(idempotency.process(FakeRequest.post().contentType("text/plain").body("{\"a\":1}"), MUST_NOT_RUN),
+                422, "key-reused");
+        replayed(idempotency.process(FakeRequest.post().contentType("Application/JSON").body("{ \"a\" : 1 }"),
+                MUST_NOT_RUN));
+    }
+
+    @Test
+    void anEncodedBodyIsNotParsedAsJsonAndItsCodingCounts() throws Exception {
+        Idempotency idempotency = engine();
+        byte[] gzip = {0x1f, (byte) 0x8b, 0x08, 0x00, 0x00};
+        CountingHandler handler = CountingHandler.status(415);
+        executed(idempotency.process(FakeRequest.post().contentType("application/json").contentEncoding("gzip")
+                .body(gzip), handler), true);
+        replayed(idempotency.process(FakeRequest.post().contentType("application/json").contentEncoding("gzip")
+                .body(gzip), MUST_NOT_RUN));
+        rejected(idempotency.process(FakeRequest.post().contentType("application/json").contentEncoding("br")
+                .body(gzip), MUST_NOT_RUN), 422, "key-reused");
+    }
+
     @Test
     void recordOfAnUnknownFingerprintVersionIs503() throws Exception {
         IdempotencyStore newerRelease = new IdempotencyStore() {

@@ -238,13 +238,75 @@ class RequestFingerprintTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"application/json", "application/problem+json", "application/json; charset=utf-8",
-        "APPLICATION/JSON", "Application/Json;charset=UTF-8", " application/json ", "application/vnd.api+json"})
+        "APPLICATION/JSON", "Application/Json;charset=UTF-8", " application/json ", "application/vnd.api+json",
+        "application/merge-patch+json"})
     void jsonContentTypesAreCanonicalised(String contentType) {
         RequestFingerprint compact = typed(contentType, "{\"a\":1,\"b\":2}");
         RequestFingerprint reordered = typed(contentType, "{ \"b\" : 2 , \"a\" : 1 }");
         assertEquals(compact, reordered);
-        assertEquals(typed(JSON, "{\"a\":1,\"b\":2}"), compact,
-                "every JSON media type canonicalises to the same bytes");
+    }
+
+    @Test
+    void theMediaTypeCountsSoTheSameBytesAsAnotherTypeAreAnotherRequest() {
+        String body = "{\"a\":1}";
+        assertNotEquals(typed("text/plain", body), typed("application/xml", body));
+        assertNotEquals(typed("text/plain", body), typed("application/x-www-form-urlencoded", body));
+        assertNotEquals(typed(JSON, body), typed("application/merge-patch+json", body));
+        assertNotEquals(typed(JSON, body), typed("application/problem+json", body));
+        assertNotEquals(typed("text/plain", body), typed(null, body));
+        assertNotEquals(typed("text/plain", "hello"), typed("text/plain; charset=utf-8", "hello"),
+                "a charset parameter changes what the bytes mean");
+        assertNotEquals(typed("text/plain; charset=utf-8", "hello"), typed("text/plain; charset=iso-8859-1", "hello"));
+    }
+
+    @Test
+    void theMediaTypeIsComparedAsRfc9110SaysWhereCaseAndSpellingDoNotMatter() {
+        String body = "{\"a\":1}";
+        assertEquals(typed(JSON, body), typed("APPLICATION/Json", body), "type and subtype are case-insensitive");
+        assertEquals(typed(JSON, body), typed("  application/json\t", body));
+        assertEquals(typed("text/plain; charset=utf-8", "hi"), typed("text/plain;CHARSET=UTF-8", "hi"),
+                "parameter names and the charset value are case-insensitive");
+        assertEquals(typed("text/plain; charset=utf-8", "hi"), typed("text/plain; charset=\"utf-8\"", "hi"),
+                "a quoted value is its unquoted text");
+        assertEquals(typed("text/plain; a=1; b=2", "hi"), typed("text/plain;b=2;a=1", "hi"),
+                "parameters count by name, not by order");
+        assertNotEquals(typed("text/plain; a=X", "hi"), typed("text/plain; a=x", "hi"),
+                "other parameter values are case-sensitive");
+        assertNotEquals(typed("text/plain; a=1", "hi"), typed("text/plain; a=1; b=", "hi"));
+    }
+
+    @Test
+    void aContentTypeThatIsNotAMediaTypeCountsByItsText() {
+        assertEquals(typed("not a media type", "hi"), typed(" not a media type ", "hi"));
+        assertNotEquals(typed("not a media type", "hi"), typed("not another", "hi"));
+        assertNotEquals(typed("text/plain;", "hi"), typed("text/plain; =", "hi"));
+    }
+
+    @Test
+    void aBodyWithAContentCodingCountsByItsRawBytesAndTheCoding() {
+        byte[] gzipLike = {0x1f, (byte) 0x8b, 0x08, 0x00, 0x01};
+        RequestFingerprint gzip = RequestFingerprint.of(2, "POST", "/orders", null, JSON, "gzip", gzipLike);
+        assertEquals(gzip, RequestFingerprint.of(2, "POST", "/orders", null, JSON, " GZIP ", gzipLike));
+        assertNotEquals(gzip, RequestFingerprint.of(2, "POST", "/orders", null, JSON, "br", gzipLike));
+        assertNotEquals(gzip, RequestFingerprint.of(2, "POST", "/orders", null, JSON, "gzip, br", gzipLike));
+        byte[] json = "{\"a\":1}".getBytes(UTF_8);
+        assertEquals(RequestFingerprint.of(2, "POST", "/orders", null, JSON, null, json),
+                RequestFingerprint.of(2, "POST", "/orders", null, JSON, "identity", json), "identity is no coding");
+        assertNotEquals(RequestFingerprint.of(2, "POST", "/orders", null, JSON, "gzip", json),
+                RequestFingerprint.of(2, "POST", "/orders", null, JSON, "gzip", "{ \"a\" : 1 }".getBytes(UTF_8)),
+                "an encoded body is not canonicalised as JSON");
+    }
+
+    @Test
+    void version1IgnoresTheMediaTypeSoRecordsStoredBeforeVersion2CompareAsThenComputed() {
+        byte[] body = "{\"a\":1}".getBytes(UTF_8);
+        assertEquals(RequestFingerprint.of(1, "POST", "/orders", null, "text/plain", null, body),
+                RequestFingerprint.of(1, "POST", "/orders", null, "application/xml", null, body));
+        assertEquals(RequestFingerprint.of(1, "POST", "/orders", null, JSON, null, body),
+                RequestFingerprint.of(1, "POST", "/orders", null, "application/merge-patch+json", null,
+                        "{ \"a\": 1 }".getBytes(UTF_8)));
+        assertNotEquals(RequestFingerprint.of(1, "POST", "/orders", null, "text/plain", null, body),
+                RequestFingerprint.of(2, "POST", "/orders", null, "text/plain", null, body));
     }
 
     @ParameterizedTest
@@ -266,7 +328,6 @@ class RequestFingerprintTest {
     void textPlainBodyWhitespaceMatters() {
         assertNotEquals(typed("text/plain", "hello world"), typed("text/plain", "hello  world"));
         assertNotEquals(typed("text/plain", "hello"), typed("text/plain", "hello\n"));
-        assertEquals(typed("text/plain", "hello"), typed("text/plain; charset=utf-8", "hello"));
     }
 
     @Test
@@ -380,31 +441,33 @@ class RequestFingerprintTest {
     void emptyBodyWithJsonContentTypeIsNotAnError() {
         RequestFingerprint withJsonType = RequestFingerprint.of("POST", "/orders", null, JSON, new byte[0]);
         RequestFingerprint withoutType = RequestFingerprint.of("POST", "/orders", null, null, new byte[0]);
-        assertEquals(withoutType, withJsonType);
+        assertEquals(withoutType, withJsonType, "the media type of no body does not count");
+        assertEquals(withoutType, RequestFingerprint.of(2, "POST", "/orders", null, "text/plain", "gzip", new byte[0]));
     }
 
     // --- version, restore, representation --------------------------------------------------------
 
     @Test
-    void versionIsOne() {
-        assertEquals(1, json("{}").version());
-        assertEquals(1, RequestFingerprint.CURRENT_VERSION);
+    void versionIsTwoAndOneIsStillKnown() {
+        assertEquals(2, json("{}").version());
+        assertEquals(2, RequestFingerprint.CURRENT_VERSION);
         assertTrue(RequestFingerprint.isKnownVersion(1));
+        assertTrue(RequestFingerprint.isKnownVersion(2));
         assertFalse(RequestFingerprint.isKnownVersion(0));
-        assertFalse(RequestFingerprint.isKnownVersion(2));
+        assertFalse(RequestFingerprint.isKnownVersion(3));
     }
 
     @Test
-    void explicitVersionOneEqualsDefault() {
+    void explicitCurrentVersionEqualsDefault() {
         assertEquals(RequestFingerprint.of("POST", "/a", "x=1", JSON, "{}".getBytes(UTF_8)),
-                RequestFingerprint.of(1, "POST", "/a", "x=1", JSON, "{}".getBytes(UTF_8)));
+                RequestFingerprint.of(2, "POST", "/a", "x=1", JSON, null, "{}".getBytes(UTF_8)));
     }
 
     @Test
     void unknownVersionIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> RequestFingerprint.of(2, "POST", "/a", null, null, new byte[0]));
-        assertTrue(e.getMessage().contains("2"), e.getMessage());
+                () -> RequestFingerprint.of(3, "POST", "/a", null, null, null, new byte[0]));
+        assertTrue(e.getMessage().contains("3"), e.getMessage());
     }
 
     @Test
@@ -423,7 +486,7 @@ class RequestFingerprintTest {
     @Test
     void restoredFingerprintWithOtherVersionIsNotEqual() {
         RequestFingerprint original = json("{\"a\":1}");
-        assertNotEquals(original, RequestFingerprint.restore(2, original.digest()));
+        assertNotEquals(original, RequestFingerprint.restore(1, original.digest()));
     }
 
     @Test
@@ -455,7 +518,7 @@ class RequestFingerprintTest {
         RequestFingerprint fingerprint = json("{}");
         assertEquals(64, fingerprint.toHex().length());
         assertTrue(fingerprint.toHex().matches("[0-9a-f]{64}"));
-        assertEquals("v1:" + fingerprint.toHex(), fingerprint.toString());
+        assertEquals("v2:" + fingerprint.toHex(), fingerprint.toString());
         assertEquals(HexFormat.of().formatHex(fingerprint.digest()), fingerprint.toHex());
     }
 
@@ -503,7 +566,7 @@ class RequestFingerprintTest {
     void goldenV1FingerprintOfRawTextBody() throws Exception {
         byte[] expected = new V1Layout().field("POST").field("/posts").count(0).raw("R").field("hi").sha256();
 
-        RequestFingerprint actual = RequestFingerprint.of("POST", "/posts", null, "text/plain", "hi".getBytes(UTF_8));
+        RequestFingerprint actual = v1("POST", "/posts", null, "text/plain", "hi".getBytes(UTF_8));
 
         assertEquals(HexFormat.of().formatHex(expected), actual.toHex());
     }
@@ -515,8 +578,7 @@ class RequestFingerprintTest {
                 .field("a").field("2").field("a").field("1").field("b").field("x y")
                 .raw("E").sha256();
 
-        RequestFingerprint actual = RequestFingerprint.of("PATCH", "/posts/7", "b=x+y&a=2&a=1", "text/plain",
-                new byte[0]);
+        RequestFingerprint actual = v1("PATCH", "/posts/7", "b=x+y&a=2&a=1", "text/plain", new byte[0]);
 
         assertEquals(HexFormat.of().formatHex(expected), actual.toHex());
     }
@@ -534,7 +596,12 @@ class RequestFingerprintTest {
     }
 
     private static RequestFingerprint json0(String path, String body) {
-        return RequestFingerprint.of("POST", path, null, JSON, body.getBytes(UTF_8));
+        return v1("POST", path, null, JSON, body.getBytes(UTF_8));
+    }
+
+    private static RequestFingerprint v1(String method, String path, String rawQuery, String contentType,
+            byte[] body) {
+        return RequestFingerprint.of(1, method, path, rawQuery, contentType, null, body);
     }
 
     @Test
@@ -550,8 +617,7 @@ class RequestFingerprintTest {
                 .field("a").field(longValue).field("b").field("1")
                 .raw("R").field(bodyText.toString()).sha256();
 
-        RequestFingerprint actual = RequestFingerprint.of("POST", "/bulk", "b=1&a=" + longValue,
-                "application/octet-stream", body);
+        RequestFingerprint actual = v1("POST", "/bulk", "b=1&a=" + longValue, "application/octet-stream", body);
 
         assertEquals(HexFormat.of().formatHex(expected), actual.toHex());
     }
@@ -576,28 +642,98 @@ class RequestFingerprintTest {
             String path = "/" + "p".repeat(n);
             byte[] expectedPath = new V1Layout().field("POST").field(path).count(0).raw("R").field("hi").sha256();
             assertEquals(HexFormat.of().formatHex(expectedPath),
-                    RequestFingerprint.of("POST", path, null, "text/plain", "hi".getBytes(UTF_8)).toHex(),
+                    v1("POST", path, null, "text/plain", "hi".getBytes(UTF_8)).toHex(),
                     "path length " + n);
 
             String body = "b".repeat(n);
             byte[] expectedBody = new V1Layout().field("POST").field("/x").count(0).raw("R").field(body).sha256();
             assertEquals(HexFormat.of().formatHex(expectedBody),
-                    RequestFingerprint.of("POST", "/x", null, "text/plain", body.getBytes(UTF_8)).toHex(),
+                    v1("POST", "/x", null, "text/plain", body.getBytes(UTF_8)).toHex(),
                     "body length " + n);
 
             String text = "\u00e9".repeat(n / 2);
             byte[] expectedJson = new V1Layout().field("POST").field("/x").count(0).raw("J")
                     .raw("\"" + text + "\"").sha256();
             assertEquals(HexFormat.of().formatHex(expectedJson),
-                    RequestFingerprint.of("POST", "/x", null, JSON, ("\"" + text + "\"").getBytes(UTF_8)).toHex(),
+                    v1("POST", "/x", null, JSON, ("\"" + text + "\"").getBytes(UTF_8)).toHex(),
                     "JSON string length " + n);
         }
+    }
+
+    /** Builds the documented v2 layout independently of the production code. */
+    private static final class V2Layout {
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private final DataOutputStream out = new DataOutputStream(bytes);
+
+        V2Layout() throws IOException {
+            out.write("idempotency-fingerprint:2\n".getBytes(UTF_8));
+        }
+
+        V2Layout field(String s) throws IOException {
+            byte[] b = s.getBytes(UTF_8);
+            out.writeInt(b.length);
+            out.write(b);
+            return this;
+        }
+
+        V2Layout count(int n) throws IOException {
+            out.writeInt(n);
+            return this;
+        }
+
+        V2Layout raw(String s) throws IOException {
+            out.write(s.getBytes(UTF_8));
+            return this;
+        }
+
+        byte[] sha256() throws Exception {
+            out.flush();
+            return MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray());
+        }
+    }
+
+    @Test
+    void goldenV2FingerprintOfATypedJsonBody() throws Exception {
+        // Media type: 'M', the essence, then the parameters sorted by name (charset value in lower case,
+        // quoted values unquoted); no content coding: 'N'; then the body as in version 1.
+        byte[] expected = new V2Layout().field("POST").field("/posts").count(0)
+                .raw("M").field("application/merge-patch+json").count(2)
+                .field("charset").field("utf-8").field("profile").field("A b")
+                .raw("N").raw("J").raw("{\"a\":1,\"b\":[true]}").sha256();
+
+        RequestFingerprint actual = RequestFingerprint.of(2, "POST", "/posts", null,
+                "Application/Merge-Patch+JSON; profile=\"A b\"; Charset=UTF-8", null,
+                "{ \"b\": [true], \"a\": 1 }".getBytes(UTF_8));
+
+        assertEquals(HexFormat.of().formatHex(expected), actual.toHex());
+    }
+
+    @Test
+    void goldenV2FingerprintOfAnEncodedBodyWithoutContentType() throws Exception {
+        byte[] expected = new V2Layout().field("PATCH").field("/posts/7").count(1).field("a").field("1")
+                .raw("N").raw("C").count(2).field("gzip").field("br").raw("R").field("zz").sha256();
+
+        RequestFingerprint actual = RequestFingerprint.of(2, "PATCH", "/posts/7", "a=1", null, "GZIP, identity, br",
+                "zz".getBytes(UTF_8));
+
+        assertEquals(HexFormat.of().formatHex(expected), actual.toHex());
+    }
+
+    @Test
+    void goldenV2FingerprintOfAContentTypeThatIsNotAMediaType() throws Exception {
+        byte[] expected = new V2Layout().field("POST").field("/x").count(0).raw("U").field("text plain")
+                .raw("N").raw("R").field("hi").sha256();
+
+        RequestFingerprint actual = RequestFingerprint.of(2, "POST", "/x", null, " text plain ", null,
+                "hi".getBytes(UTF_8));
+
+        assertEquals(HexFormat.of().formatHex(expected), actual.toHex());
     }
 
     @Test
     void goldenV1FingerprintIsAFixedValue() {
         // SHA-256 of the layout in goldenV1FingerprintOfRawTextBody, computed outside Java and pinned.
-        RequestFingerprint actual = RequestFingerprint.of("POST", "/posts", null, "text/plain", "hi".getBytes(UTF_8));
+        RequestFingerprint actual = v1("POST", "/posts", null, "text/plain", "hi".getBytes(UTF_8));
         assertEquals(GOLDEN_POST_POSTS_HI, actual.toHex());
     }
 

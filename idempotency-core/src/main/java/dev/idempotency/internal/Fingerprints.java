@@ -11,26 +11,42 @@ import java.util.Locale;
 
 /**
  * The fingerprint algorithms, by version. A stored record keeps the version it was computed with, so a
- * later version can be introduced without turning every in-flight retry into a false mismatch.
+ * later version can be introduced without turning every in-flight retry into a false mismatch: a record of
+ * an earlier version is compared by computing the request's fingerprint in that version.
  *
  * <p>Version 1 is SHA-256 over length-prefixed fields: the method; the request path as sent; the query
  * parameters percent-decoded ({@code +} as space, as servlet containers decode them) and stably sorted by
  * name; then the body, canonicalised if its media type is JSON ({@code application/json} or
- * {@code application/*+json}) and as raw bytes otherwise.
+ * {@code application/*+json}) and as raw bytes otherwise. The media type itself does not count.
+ *
+ * <p>Version 2 adds, after the query parameters, the media type and the content coding, because the same
+ * bytes sent as {@code text/plain} and as {@code application/xml}, or as {@code application/json} and as
+ * {@code application/merge-patch+json}, are different requests to a handler:
+ * <ul>
+ * <li>the {@code Content-Type}: absent ({@code N}); or parsed ({@code M}) as its type/subtype in lower case
+ * and its parameters, each name in lower case and each value unquoted, the {@code charset} value in lower
+ * case too (the case-insensitive parts of RFC 9110's media type), sorted by name; or, when it does not parse
+ * as a media type, its trimmed text ({@code U});</li>
+ * <li>the {@code Content-Encoding}: none ({@code N}), or ({@code C}) its codings in order, in lower case,
+ * without {@code identity}. A body with a content coding is fingerprinted by its raw bytes, never parsed as
+ * JSON: the bytes are compressed (or otherwise encoded), and the handler decides what they mean.</li>
+ * </ul>
+ * Both are written as absent for an empty body, which they do not describe.
  */
 public final class Fingerprints {
 
     /** The version new fingerprints are computed with. */
-    public static final int CURRENT_VERSION = 1;
+    public static final int CURRENT_VERSION = 2;
 
     private static final byte[] V1_DOMAIN = "idempotency-fingerprint:1\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] V2_DOMAIN = "idempotency-fingerprint:2\n".getBytes(StandardCharsets.US_ASCII);
 
     private Fingerprints() {
     }
 
     /** Whether this build knows how to compute fingerprints of {@code version}. */
     public static boolean isKnownVersion(int version) {
-        return version == 1;
+        return version == 1 || version == 2;
     }
 
     /**
@@ -40,14 +56,15 @@ public final class Fingerprints {
      * @throws IllegalArgumentException for an unknown version
      */
     public static byte[] compute(int version, String method, String path, String rawQuery, String contentType,
-            byte[] body) {
-        if (version != 1) {
+            String contentEncoding, byte[] body) {
+        if (!isKnownVersion(version)) {
             throw new IllegalArgumentException("Unknown fingerprint version " + version);
         }
+        byte[] domain = version == 1 ? V1_DOMAIN : V2_DOMAIN;
         // Canonical JSON is rarely longer than the body it came from; fields are length-prefixed.
-        DigestSink sink = new DigestSink(sha256(), V1_DOMAIN.length + 64 + body.length
+        DigestSink sink = new DigestSink(sha256(), domain.length + 128 + body.length
                 + (path == null ? 0 : path.length()) + (rawQuery == null ? 0 : rawQuery.length()));
-        sink.write(V1_DOMAIN, 0, V1_DOMAIN.length);
+        sink.write(domain, 0, domain.length);
         sink.field(method);
         sink.field(path == null ? "" : path);
         List<byte[][]> parameters = queryParameters(rawQuery);
@@ -56,9 +73,25 @@ public final class Fingerprints {
             sink.field(parameter[0]);
             sink.field(parameter[1]);
         }
+        List<String> codings = List.of();
+        if (version >= 2) {
+            // The headers describe the body; without one there is nothing they describe, and a client may
+            // well send a Content-Type with an empty body on one attempt and none on the next.
+            writeMediaType(sink, body.length == 0 ? null : contentType);
+            codings = body.length == 0 ? List.of() : contentCodings(contentEncoding);
+            if (codings.isEmpty()) {
+                sink.write('N');
+            } else {
+                sink.write('C');
+                sink.writeInt(codings.size());
+                for (String coding : codings) {
+                    sink.field(coding);
+                }
+            }
+        }
         if (body.length == 0) {
             sink.write('E');
-        } else if (isJson(contentType)) {
+        } else if (codings.isEmpty() && isJson(contentType)) {
             sink.write('J');
             CanonicalJson.write(body, sink);
         } else {
@@ -66,6 +99,42 @@ public final class Fingerprints {
             sink.field(body);
         }
         return sink.finish();
+    }
+
+    /** Writes the version-2 media type field (see the class comment). */
+    private static void writeMediaType(DigestSink sink, String contentType) {
+        if (contentType == null) {
+            sink.write('N');
+            return;
+        }
+        MediaType parsed = MediaType.parse(contentType);
+        if (parsed == null) {
+            sink.write('U');
+            sink.field(contentType.trim());
+            return;
+        }
+        sink.write('M');
+        sink.field(parsed.essence());
+        sink.writeInt(parsed.parameters().size());
+        for (String[] parameter : parsed.parameters()) {
+            sink.field(parameter[0]);
+            sink.field(parameter[1]);
+        }
+    }
+
+    /** The codings of a {@code Content-Encoding} value, in order, in lower case, without {@code identity}. */
+    static List<String> contentCodings(String contentEncoding) {
+        if (contentEncoding == null || contentEncoding.isBlank()) {
+            return List.of();
+        }
+        List<String> codings = new ArrayList<>();
+        for (String coding : contentEncoding.split(",")) {
+            String c = coding.trim().toLowerCase(Locale.ROOT);
+            if (!c.isEmpty() && !c.equals("identity")) {
+                codings.add(c);
+            }
+        }
+        return codings;
     }
 
     /** {@code application/json}, or any {@code type/subtype+json}, ignoring parameters and case. */

@@ -4,6 +4,7 @@ import static dev.idempotency.servlet.ReplyAssertions.assertExecuted;
 import static dev.idempotency.servlet.ReplyAssertions.assertProblem;
 import static dev.idempotency.servlet.ReplyAssertions.assertReplayOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -126,7 +127,19 @@ class IdempotencyKeyHeaderTest {
 
         assertProblem(reply, 400, "invalid-key");
         assertTrue(reply.jsonString("detail").contains("non-ASCII"), reply::toString);
+        assertTrue(reply.jsonString("detail").contains("U+043A") && reply.jsonString("detail").contains("0xD0 0xBA"),
+                "names the character the client sent, not the bytes' ISO-8859-1 reading: " + reply);
         assertEquals(0, app.orderInvocations());
+    }
+
+    @Test
+    void keyWithAUtf8AccentedLetterNamesTheLetterNotItsFirstByte(JettyApp app) throws Exception {
+        Reply reply = app.raw("POST", "/orders").header("Idempotency-Key", "caf\u00e9-1").json("{}").send();
+
+        assertProblem(reply, 400, "invalid-key");
+        String detail = reply.jsonString("detail");
+        assertTrue(detail.contains("U+00E9") && detail.contains("0xC3 0xA9") && detail.contains("position 4"), detail);
+        assertFalse(detail.contains("U+00C3"), detail);
     }
 
     @Test

@@ -111,6 +111,29 @@ class ReplayTest {
     }
 
     @Test
+    void sameKeyAndBytesUnderAnotherMediaTypeIsRefusedAsKeyReuse(JettyApp app) throws Exception {
+        byte[] bytes = "{\"item\":\"book\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Reply first = app.post("/orders").key("order-1").body("text/plain", bytes).send();
+
+        assertExecuted(first, 201);
+        for (String other : List.of("application/xml", "application/x-www-form-urlencoded", "application/json",
+                "text/plain; charset=utf-16")) {
+            assertProblem(app.post("/orders").key("order-1").body(other, bytes).send(), 422, "key-reused");
+        }
+        assertReplayOf(first, app.post("/orders").key("order-1").body("TEXT/Plain", bytes).send());
+        assertEquals(1, app.orderInvocations());
+    }
+
+    @Test
+    void jsonAndMergePatchJsonWithTheSameKeyAreDifferentRequests(JettyApp app) throws Exception {
+        byte[] bytes = "{\"item\":\"book\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertExecuted(app.request("PATCH", "/orders/1").key("order-1").body("application/json", bytes).send(), 201);
+        assertProblem(app.request("PATCH", "/orders/1").key("order-1").body("application/merge-patch+json", bytes).send(),
+                422, "key-reused");
+        assertEquals(1, app.orderInvocations());
+    }
+
+    @Test
     void numbersCountAsSentSoOneAndOnePointZeroDiffer(JettyApp app) throws Exception {
         Reply first = app.post("/orders").key("order-1").json("{\"qty\":1}").send();
         Reply other = app.post("/orders").key("order-1").json("{\"qty\":1.0}").send();

@@ -110,6 +110,30 @@ class RequestBodyTest {
         assertEquals(1, app.orderInvocations());
     }
 
+    /**
+     * A gzip-encoded body declared as JSON is not parsed (its bytes are compressed): the handler gets it,
+     * and decides; a retry with the same bytes and coding is a replay, another coding is another request.
+     */
+    @Test
+    void encodedJsonBodyIsNotParsedAndItsCodingCounts(JettyApp app) throws Exception {
+        java.io.ByteArrayOutputStream compressed = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(compressed)) {
+            gzip.write("{\"item\":\"book\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        byte[] body = compressed.toByteArray();
+        Reply first = app.post("/orders").key("k-1").header("Content-Encoding", "gzip")
+                .body("application/json", body).send();
+        Reply retry = app.post("/orders").key("k-1").header("Content-Encoding", "gzip")
+                .body("application/json", body).send();
+        Reply otherCoding = app.post("/orders").key("k-1").header("Content-Encoding", "deflate")
+                .body("application/json", body).send();
+
+        assertExecuted(first, 201);
+        assertReplayOf(first, retry);
+        assertProblem(otherCoding, 422, "key-reused");
+        assertEquals(1, app.orderInvocations());
+    }
+
     @Test
     void malformedBodyDoesNotReserveTheKey(JettyApp app) throws Exception {
         Reply malformed = app.post("/orders").key("k-1").json("{oops").send();

@@ -65,6 +65,12 @@ public final class ServletIncomingRequest implements IncomingRequest {
     }
 
     @Override
+    public String contentEncoding() {
+        List<String> values = Collections.list(request.getHeaders("Content-Encoding"));
+        return values.isEmpty() ? null : String.join(",", values);
+    }
+
+    @Override
     public List<String> idempotencyKeyHeaders() {
         return Collections.list(request.getHeaders(KEY_HEADER));
     }
