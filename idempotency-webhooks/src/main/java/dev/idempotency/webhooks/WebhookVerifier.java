@@ -23,7 +23,9 @@ import java.util.Objects;
  * {@code {id}.{timestamp}.{raw body}} under at least one of the configured secrets, compared in constant
  * time ({@link MessageDigest#isEqual}); signatures of other versions ({@code v1a}, ...) are ignored;</li>
  * <li>the timestamp is at most the tolerance ({@value #DEFAULT_TOLERANCE_SECONDS} seconds by default) before
- * or after now, by the verifier's clock.</li>
+ * or after the current second of the verifier's clock (both in whole seconds, so with the default a timestamp
+ * 300 seconds off is accepted and one 301 seconds off is refused, whatever the fraction of the current
+ * second).</li>
  * </ol>
  * The signature is checked before the timestamp, so a timestamp rejection always concerns an authentic
  * delivery (a replay, or a clock that is off), and says so.
@@ -132,15 +134,17 @@ public final class WebhookVerifier {
             throw WebhookVerificationException.signatureMismatch(candidates.size(), secrets.size());
         }
 
-        Instant sent = Instant.ofEpochSecond(seconds);
-        Instant now = clock.instant();
-        if (sent.isBefore(now.minus(tolerance))) {
-            throw WebhookVerificationException.timestampTooOld(Duration.between(sent, now), tolerance);
+        // The timestamp counts whole seconds, so it is compared with the current whole second, as the
+        // specification's reference libraries do: against the exact instant, a timestamp 301 s ahead of the
+        // current second would be 300.x s ahead, and a tolerance of 300 s would accept or refuse it depending
+        // on the fraction of the second the clock happened to be in.
+        long now = clock.instant().getEpochSecond();
+        Duration distance = Duration.ofSeconds(Math.abs(now - seconds));
+        if (distance.compareTo(tolerance) > 0) {
+            throw seconds < now ? WebhookVerificationException.timestampTooOld(distance, tolerance)
+                    : WebhookVerificationException.timestampTooNew(distance, tolerance);
         }
-        if (sent.isAfter(now.plus(tolerance))) {
-            throw WebhookVerificationException.timestampTooNew(Duration.between(now, sent), tolerance);
-        }
-        return new VerifiedWebhook(id, sent);
+        return new VerifiedWebhook(id, Instant.ofEpochSecond(seconds));
     }
 
     /**

@@ -94,6 +94,29 @@ class WebhookVerifierTest {
     }
 
     @Test
+    void timestampsAreComparedInWholeSecondsWhateverTheFractionOfTheCurrentSecond() {
+        for (long nanos : new long[] {0, 1_000_000, 400_000_000, 600_000_000, 999_999_999}) {
+            clock.set(Instant.ofEpochSecond(NOW, nanos));
+            String at = "clock at " + clock.instant();
+            for (long offset : new long[] {-300, 300}) {
+                SignedWebhook signed = signer(current).sign(ID, Instant.ofEpochSecond(NOW + offset), BODY);
+                assertEquals(Instant.ofEpochSecond(NOW + offset),
+                        verifier(current).verify(ID, ts(signed), signed.signature(), BODY).timestamp(),
+                        "offset " + offset + ", " + at);
+            }
+            SignedWebhook old = signer(current).sign(ID, Instant.ofEpochSecond(NOW - 301), BODY);
+            WebhookVerificationException tooOld = rejected(Reason.TIMESTAMP_TOO_OLD,
+                    () -> verifier(current).verify(ID, ts(old), old.signature(), BODY));
+            assertTrue(tooOld.getMessage().contains(" is 301 seconds in the past"), at + ": " + tooOld.getMessage());
+
+            SignedWebhook ahead = signer(current).sign(ID, Instant.ofEpochSecond(NOW + 301), BODY);
+            WebhookVerificationException tooNew = rejected(Reason.TIMESTAMP_TOO_NEW,
+                    () -> verifier(current).verify(ID, ts(ahead), ahead.signature(), BODY));
+            assertTrue(tooNew.getMessage().contains(" is 301 seconds in the future"), at + ": " + tooNew.getMessage());
+        }
+    }
+
+    @Test
     void theToleranceIsConfigurable() {
         WebhookVerifier strict = WebhookVerifier.builder().secrets(current).tolerance(Duration.ofSeconds(60))
                 .clock(clock).build();
