@@ -24,7 +24,7 @@ public final class IdempotencySchema {
 
     /** The migration files of each engine's folder, in the order they must run. */
     private static final List<String> SCRIPTS = List.of("V1__create_idempotency_record.sql", "V2__lease_mode.sql",
-            "V3__inbox.sql", "V4__outbox.sql");
+            "V3__inbox.sql", "V4__outbox.sql", "V5__inbox_payload_digest.sql");
 
     private IdempotencySchema() {
     }

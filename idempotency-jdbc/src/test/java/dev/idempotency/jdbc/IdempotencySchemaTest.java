@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.idempotency.jdbc.inbox.JdbcInbox;
 import dev.idempotency.testing.H2DatabaseExtension;
 import dev.idempotency.testing.PostgresDatabaseExtension;
 import dev.idempotency.testing.TestDatabase;
@@ -13,6 +14,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -93,6 +95,27 @@ class IdempotencySchemaTest {
                 assertEquals(engine(), store.engine());
             }
             assertEquals(0, count(ds, "SELECT count(*) FROM " + IdempotencySchema.TABLE));
+        }
+
+        @Test
+        void anInboxMarkerWrittenBeforeTheDigestColumnSurvivesTheUpgradeAndStillDeduplicates() throws Exception {
+            DataSource ds = database().dataSource();
+            Flyway.configure(IdempotencySchema.class.getClassLoader()).dataSource(ds)
+                    .table(IdempotencySchema.HISTORY_TABLE).locations("classpath:" + engine().schemaLocation())
+                    .target("4").load().migrate();
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                st.executeUpdate("INSERT INTO " + JdbcInbox.TABLE + " (consumer, message_id, processed_at, expires_at) "
+                        + "VALUES ('billing', 'evt_1', TIMESTAMP WITH TIME ZONE '2030-01-01 00:00:00+00', "
+                        + "TIMESTAMP WITH TIME ZONE '2200-01-01 00:00:00+00')");
+            }
+            try (JdbcInbox inbox = JdbcInbox.builder().dataSource(ds).purgeInterval(Duration.ZERO).build()) {
+                assertEquals(publishedVersions(engine()), appliedVersions(ds, IdempotencySchema.HISTORY_TABLE));
+                assertTrue(inbox.process("billing", "evt_1", "any payload".getBytes(StandardCharsets.UTF_8), () -> {
+                    throw new AssertionError("a marker from before the upgrade must still deduplicate");
+                }).duplicate());
+            }
+            assertEquals(1, count(ds, "SELECT count(*) FROM " + JdbcInbox.TABLE + " WHERE payload_sha256 IS NULL"),
+                    "the old marker keeps no digest");
         }
 
         @Test

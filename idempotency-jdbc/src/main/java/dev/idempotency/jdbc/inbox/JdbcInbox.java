@@ -17,6 +17,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -58,6 +59,10 @@ import javax.sql.DataSource;
  *   <li>after the marker is purged (the first purge after its retention), a redelivery is applied again.
  *       Choose a retention longer than the sender's whole retry horizon plus your longest downtime.</li>
  * </ul>
+ *
+ * <p>Given the message's payload ({@link #process(String, String, byte[], Claim.Work)}), the marker also keeps
+ * the payload's SHA-256, and a later delivery of the same id with a different payload is refused as
+ * {@link InboxResult.Reused} instead of being taken for a duplicate.
  *
  * <p>Each {@code process} call holds one pooled connection from the marker's insert to the commit, and so
  * does each concurrent duplicate while it waits. The inbox runs its transactions at READ COMMITTED. Effects
@@ -102,6 +107,7 @@ public final class JdbcInbox implements AutoCloseable {
     private final int purgeBatchSize;
     private final TransactionJoiningDataSource transactionalDataSource;
     private final String insertMarker;
+    private final String selectDigest;
     private final String purge;
     private final ScheduledExecutorService purger;
 
@@ -113,11 +119,13 @@ public final class JdbcInbox implements AutoCloseable {
         this.clock = builder.clock;
         this.purgeBatchSize = builder.purgeBatchSize;
         this.transactionalDataSource = TransactionJoiningDataSource.over(pool);
-        String insert = "INSERT INTO " + TABLE + " (consumer, message_id, processed_at, expires_at) VALUES (?, ?, ?, ?)";
+        String insert = "INSERT INTO " + TABLE + " (consumer, message_id, processed_at, expires_at, payload_sha256) "
+                + "VALUES (?, ?, ?, ?, ?)";
         // PostgreSQL: a conflicting uncommitted marker makes the insert wait for its transaction, then do
         // nothing if it committed. H2 waits the same way and then fails with a duplicate key.
         this.insertMarker = engine == DatabaseEngine.POSTGRESQL
                 ? insert + " ON CONFLICT (consumer, message_id) DO NOTHING" : insert;
+        this.selectDigest = "SELECT payload_sha256 FROM " + TABLE + " WHERE consumer = ? AND message_id = ?";
         // Markers of transactions in progress are locked; SKIP LOCKED leaves them and lets several
         // instances purge at once.
         this.purge = "DELETE FROM " + TABLE + " WHERE (consumer, message_id) IN (SELECT consumer, message_id FROM "
@@ -154,6 +162,9 @@ public final class JdbcInbox implements AutoCloseable {
      * consumer and message waits until this one ends, then reports {@code Duplicate} (or applies the message
      * itself if this one rolled back).
      *
+     * <p>This method takes every later delivery of the id for a duplicate, whatever it carries. To refuse an id
+     * that a sender reused for another payload, use {@link #process(String, String, byte[], Claim.Work)}.
+     *
      * @param consumer who applies the message, 1 to {@value #MAX_CONSUMER_LENGTH} characters: each consumer
      *     keeps its own markers, so two consumers of one stream each apply every message once
      * @param messageId the message's stable id, the same in every delivery of it (the {@code webhook-id}, an
@@ -175,6 +186,43 @@ public final class JdbcInbox implements AutoCloseable {
         requireConsumer(consumer);
         String storedId = storedMessageId(messageId);
         Objects.requireNonNull(work, "work");
+        return apply(consumer, messageId, storedId, null, work);
+    }
+
+    /**
+     * Applies the message {@code messageId} of {@code consumer} once, as {@link #process(String, String,
+     * Claim.Work)} does, and also refuses the id when it comes back with another payload: the marker keeps the
+     * SHA-256 of {@code payload}, and a later delivery of the same id is {@link InboxResult.Duplicate} if its
+     * payload is the same bytes, or {@link InboxResult.Reused} if not. In both cases the work does not run.
+     *
+     * <p>A marker that keeps no digest (recorded by {@code process} without a payload, or before the inbox kept
+     * digests) cannot tell payloads apart: every later delivery of its id is a {@code Duplicate}. A concurrent
+     * delivery of the same id waits for the first, as with {@code process}, and is then told {@code Duplicate}
+     * or {@code Reused} by the payload the first committed.
+     *
+     * @param payload the message's payload exactly as received (a webhook's raw body, before any parsing):
+     *     bytes that differ in any way, re-serialised JSON included, count as another payload
+     * @return {@code Applied} with the work's value, {@code Duplicate}, or {@code Reused}
+     * @throws Exception whatever {@code work} throws, unchanged; nothing was committed
+     * @throws StoreUnavailableException if the database could not be reached or the commit failed for a
+     *     reason a retry can fix; nothing was committed
+     * @throws StoreException if the database failed otherwise; nothing was committed
+     * @throws IllegalArgumentException if the consumer or message id is empty or the consumer too long
+     * @throws IllegalStateException if this thread is already inside a transaction bound on this pool
+     * @see #process(String, String, Claim.Work) the other parameters and the transaction
+     */
+    public <T> InboxResult<T> process(String consumer, String messageId, byte[] payload, Claim.Work<T> work)
+            throws Exception {
+        requireConsumer(consumer);
+        String storedId = storedMessageId(messageId);
+        Objects.requireNonNull(payload, "payload");
+        Objects.requireNonNull(work, "work");
+        return apply(consumer, messageId, storedId, sha256(payload), work);
+    }
+
+    /** Runs the work with the marker in one transaction; {@code digest} is the payload's, or {@code null}. */
+    private <T> InboxResult<T> apply(String consumer, String messageId, String storedId, byte[] digest,
+            Claim.Work<T> work) throws Exception {
         if (TransactionBinding.current(pool) != null) {
             throw new IllegalStateException("JdbcInbox.process(" + consumer + ", " + messageId + ") was called inside "
                     + "another transaction bound to this thread on the same pool (an idempotent request, inbox work, "
@@ -192,12 +240,12 @@ public final class JdbcInbox implements AutoCloseable {
         try (transaction) {
             boolean first;
             try {
-                first = insertMarker(transaction.connection(), consumer, storedId, now);
+                first = insertMarker(transaction.connection(), consumer, storedId, now, digest);
             } catch (SQLException e) {
                 throw SqlErrors.translate("recording message " + messageId + " of consumer " + consumer, e);
             }
             if (!first) {
-                return new InboxResult.Duplicate<>();
+                return alreadyApplied(transaction.connection(), consumer, messageId, storedId, digest);
             }
             T value;
             TransactionBinding.bind(pool, transaction.connection());
@@ -210,7 +258,7 @@ public final class JdbcInbox implements AutoCloseable {
                 transaction.commit();
             } catch (SQLException e) {
                 if (isMarkerConflict(e)) {
-                    return new InboxResult.Duplicate<>();
+                    return alreadyApplied(transaction.connection(), consumer, messageId, storedId, digest);
                 }
                 throw SqlErrors.translate("committing message " + messageId + " of consumer " + consumer, e);
             }
@@ -282,14 +330,15 @@ public final class JdbcInbox implements AutoCloseable {
         return "JdbcInbox[" + engine + ", retention " + retention + ", " + pool + "]";
     }
 
-    private boolean insertMarker(Connection connection, String consumer, String messageId, Instant now)
-            throws SQLException {
+    private boolean insertMarker(Connection connection, String consumer, String messageId, Instant now,
+            byte[] digest) throws SQLException {
         while (true) {
             try (PreparedStatement ps = connection.prepareStatement(insertMarker)) {
                 ps.setString(1, consumer);
                 ps.setString(2, messageId);
                 ps.setObject(3, timestamp(now));
                 ps.setObject(4, timestamp(now.plus(retention)));
+                ps.setBytes(5, digest);
                 return ps.executeUpdate() == 1;
             } catch (SQLException e) {
                 if (engine != DatabaseEngine.H2) {
@@ -306,6 +355,34 @@ public final class JdbcInbox implements AutoCloseable {
                 connection.rollback();
             }
         }
+    }
+
+    /**
+     * What a delivery whose marker was already committed is: a {@code Duplicate}, or {@code Reused} when both
+     * this delivery and the marker have a payload digest and they differ. Read in the delivery's own
+     * transaction, which found the committed marker, so it reads that marker's digest.
+     */
+    private <T> InboxResult<T> alreadyApplied(Connection connection, String consumer, String messageId,
+            String storedId, byte[] digest) {
+        if (digest == null) {
+            return new InboxResult.Duplicate<>();
+        }
+        byte[] recorded;
+        try (PreparedStatement ps = connection.prepareStatement(selectDigest)) {
+            ps.setString(1, consumer);
+            ps.setString(2, storedId);
+            try (ResultSet rs = ps.executeQuery()) {
+                // No row: an expired marker was purged in the meantime. Its message was applied all the same,
+                // and an expired marker that is still there is a duplicate too.
+                recorded = rs.next() ? rs.getBytes(1) : null;
+            }
+        } catch (SQLException e) {
+            throw SqlErrors.translate("reading the marker of message " + messageId + " of consumer " + consumer, e);
+        }
+        if (recorded == null || MessageDigest.isEqual(recorded, digest)) {
+            return new InboxResult.Duplicate<>();
+        }
+        return new InboxResult.Reused<>();
     }
 
     /** Whether a failed commit was our marker's primary key: the unique constraint's last word. */
@@ -366,11 +443,14 @@ public final class JdbcInbox implements AutoCloseable {
         if (messageId.length() <= MAX_STORED_MESSAGE_ID_LENGTH) {
             return messageId;
         }
+        return "sha256:" + HexFormat.of().formatHex(sha256(messageId.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static byte[] sha256(byte[] bytes) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(messageId.getBytes(StandardCharsets.UTF_8));
-            return "sha256:" + HexFormat.of().formatHex(digest);
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            throw new IllegalStateException("Every Java platform provides SHA-256", e);
         }
     }
 

@@ -1,8 +1,10 @@
 package dev.idempotency.jdbc.inbox;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +16,8 @@ import dev.idempotency.store.Claim;
 import dev.idempotency.store.ClaimResult;
 import dev.idempotency.testing.StoreTestValues;
 import dev.idempotency.testing.TestDatabase;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -88,6 +92,23 @@ abstract class InboxScenarios {
                 messageId);
     }
 
+    /** The payload digest the marker of {@code messageId} keeps, or {@code null}. */
+    private byte[] storedDigest(String messageId) throws SQLException {
+        try (Connection c = database().dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT payload_sha256 FROM " + JdbcInbox.TABLE + " WHERE consumer = ? AND message_id = ?")) {
+            ps.setString(1, consumer);
+            ps.setString(2, messageId);
+            try (ResultSet rs = ps.executeQuery()) {
+                assertTrue(rs.next(), "no marker for " + messageId);
+                return rs.getBytes(1);
+            }
+        }
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
     private int count(String sql, String... parameters) throws SQLException {
         try (Connection c = database().dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < parameters.length; i++) {
@@ -121,6 +142,99 @@ abstract class InboxScenarios {
         assertTrue(second.duplicate());
         assertEquals(1, effects(id));
         assertEquals(1, markers(id));
+    }
+
+    @Test
+    void aRedeliveryWithTheSamePayloadIsADuplicateAndWithAnotherPayloadIsRefusedAsReused() throws Exception {
+        String id = messageId();
+        byte[] payload = bytes("{\"amount\":100}");
+        InboxResult<String> first = inbox.process(consumer, id, payload, () -> {
+            applyEffect(id);
+            return "applied";
+        });
+        InboxResult<String> same = inbox.process(consumer, id, payload.clone(), () -> {
+            throw new AssertionError("a duplicate must not run the work");
+        });
+        InboxResult<String> other = inbox.process(consumer, id, bytes("{\"amount\":900}"), () -> {
+            throw new AssertionError("a reused id must not run the work");
+        });
+        InboxResult<String> empty = inbox.process(consumer, id, new byte[0], () -> {
+            throw new AssertionError("a reused id must not run the work");
+        });
+
+        assertEquals(new InboxResult.Applied<>("applied"), first);
+        assertInstanceOf(InboxResult.Duplicate.class, same);
+        assertInstanceOf(InboxResult.Reused.class, other);
+        assertFalse(other.duplicate(), "a reused id is not a duplicate: its payload was never applied");
+        assertInstanceOf(InboxResult.Reused.class, empty);
+        assertEquals(1, effects(id));
+        assertEquals(1, markers(id));
+        assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(payload), storedDigest(id),
+                "the marker keeps the SHA-256 of the payload it was applied with");
+    }
+
+    @Test
+    void theDocumentedPayloadUsageRefusesAnIdReusedForAnotherPayload() throws Exception {
+        String eventId = messageId();
+        List<String> outcomes = new ArrayList<>();
+        for (String text : List.of("{\"amount\":100}", "{\"amount\":100}", "{\"amount\":900}")) {
+            byte[] body = bytes(text);
+            // tag::inbox-process-payload[]
+            InboxResult<Void> result = inbox.process("billing", eventId, body, () -> applyEffect(eventId));
+            if (result instanceof InboxResult.Reused) {
+                // applied before with another payload: nothing ran; refuse the message, do not acknowledge it
+            } else if (result.duplicate()) {
+                // applied before with this same payload: nothing ran; acknowledge the message
+            }
+            // end::inbox-process-payload[]
+            outcomes.add(result.getClass().getSimpleName());
+        }
+        assertEquals(List.of("Applied", "Duplicate", "Reused"), outcomes);
+        assertEquals(1, effects(eventId));
+    }
+
+    @Test
+    void aMarkerWithoutAPayloadDigestAnswersEveryPayloadAsADuplicate() throws Exception {
+        String id = messageId();
+        inbox.process(consumer, id, () -> applyEffect(id));
+        assertNull(storedDigest(id), "process without a payload records no digest");
+        assertTrue(inbox.process(consumer, id, bytes("any payload"), () -> {
+            throw new AssertionError("a duplicate must not run the work");
+        }).duplicate(), "without a digest to compare with, a redelivery is a duplicate, whatever its payload");
+
+        String recorded = messageId();
+        inbox.process(consumer, recorded, bytes("first"), () -> applyEffect(recorded));
+        assertTrue(inbox.process(consumer, recorded, () -> {
+            throw new AssertionError("a duplicate must not run the work");
+        }).duplicate(), "without a payload to compare, a redelivery is a duplicate");
+        assertEquals(1, effects(id));
+        assertEquals(1, effects(recorded));
+    }
+
+    @Test
+    void aConcurrentDeliveryWithAnotherPayloadWaitsForTheFirstAndIsThenRefusedAsReused() throws Exception {
+        String id = messageId();
+        CountDownLatch firstInside = new CountDownLatch(1);
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        CompletableFuture<InboxResult<Void>> first = CompletableFuture.supplyAsync(
+                () -> process(id, bytes("first"), () -> {
+                    applyEffect(id);
+                    firstInside.countDown();
+                    assertTrue(releaseFirst.await(10, TimeUnit.SECONDS));
+                    return null;
+                }));
+        assertTrue(firstInside.await(10, TimeUnit.SECONDS));
+        CompletableFuture<InboxResult<Void>> second = CompletableFuture.supplyAsync(
+                () -> process(id, bytes("second"), () -> {
+                    throw new AssertionError("a reused id must not run the work");
+                }));
+        Thread.sleep(300);
+        assertFalse(second.isDone(), "the second delivery waits on the first delivery's uncommitted marker");
+        releaseFirst.countDown();
+
+        assertInstanceOf(InboxResult.Applied.class, first.get(10, TimeUnit.SECONDS));
+        assertInstanceOf(InboxResult.Reused.class, second.get(10, TimeUnit.SECONDS));
+        assertEquals(1, effects(id));
     }
 
     @Test
@@ -373,6 +487,8 @@ abstract class InboxScenarios {
         assertThrows(IllegalArgumentException.class, () -> inbox.process(consumer, "", () -> null));
         assertThrows(NullPointerException.class, () -> inbox.process(consumer, null, () -> null));
         assertThrows(NullPointerException.class, () -> inbox.process(consumer, messageId(), null));
+        assertThrows(NullPointerException.class, () -> inbox.process(consumer, messageId(), null, () -> null));
+        assertThrows(NullPointerException.class, () -> inbox.process(consumer, messageId(), new byte[0], null));
     }
 
     @Test
@@ -391,8 +507,13 @@ abstract class InboxScenarios {
     }
 
     private <T> InboxResult<T> process(String id, Claim.Work<T> work) {
+        return process(id, null, work);
+    }
+
+    /** {@link JdbcInbox#process} for use in a lambda: with the payload when it is not {@code null}. */
+    private <T> InboxResult<T> process(String id, byte[] payload, Claim.Work<T> work) {
         try {
-            return inbox.process(consumer, id, work);
+            return payload == null ? inbox.process(consumer, id, work) : inbox.process(consumer, id, payload, work);
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
