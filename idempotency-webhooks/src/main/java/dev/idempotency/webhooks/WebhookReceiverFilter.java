@@ -46,10 +46,14 @@ import java.util.Objects;
  * inbox's transaction. If it answers 2xx, the marker and its writes commit together and then its response is
  * sent. If it answers anything else, or throws, the transaction rolls back (no marker, no writes) and the
  * response or exception goes to the sender, whose retry runs the handler again.</li>
- * <li>A webhook id already processed for this consumer is answered {@value #DUPLICATE_STATUS} (No Content)
- * with {@code Webhook-Duplicate: true}, without running the handler. A redelivery that arrives while the first
- * delivery is still running waits for it (holding a connection), then is answered as a duplicate if the first
- * committed, or runs the handler itself if the first rolled back.</li>
+ * <li>A webhook id already processed for this consumer with the same body is answered
+ * {@value #DUPLICATE_STATUS} (No Content) with {@code Webhook-Duplicate: true}, without running the handler.
+ * With a different body (the inbox's marker keeps the SHA-256 of the body it was processed with) it is
+ * answered 422 {@code application/problem+json}, type {@code urn:idempotency:problem:webhook-id-reused},
+ * without running the handler: the rule of an {@code Idempotency-Key} reused for a different request. A marker
+ * recorded before the inbox kept body digests answers every body as a duplicate. A redelivery that arrives
+ * while the first delivery is still running waits for it (holding a connection), then is answered as above if
+ * the first committed, or runs the handler itself if the first rolled back.</li>
  * <li>If the inbox's database cannot be reached or the commit fails for a reason a retry can fix, the effects
  * are rolled back and the answer is 503 with {@code Retry-After}; other database failures are answered 500.
  * Either way nothing took effect and the sender's next attempt runs the handler again.</li>
@@ -172,7 +176,7 @@ public final class WebhookReceiverFilter implements Filter {
         handlerRequest.setAttribute(WEBHOOK_ATTRIBUTE, webhook);
         InboxResult<Captured> result;
         try {
-            result = inbox.process(consumer, webhook.id(), () -> {
+            result = inbox.process(consumer, webhook.id(), body, () -> {
                 CapturingResponse capture = new CapturingResponse(response, maxResponseBytes);
                 try {
                     chain.doFilter(handlerRequest, capture);
@@ -223,6 +227,8 @@ public final class WebhookReceiverFilter implements Filter {
         }
         if (result instanceof InboxResult.Applied<Captured> applied) {
             send(response, applied.value(), instance);
+        } else if (result instanceof InboxResult.Reused) {
+            WebhookProblem.idReused(webhook.id()).write(response, instance);
         } else {
             response.setStatus(DUPLICATE_STATUS);
             response.setHeader(DUPLICATE_HEADER, "true");

@@ -69,6 +69,9 @@ class PlainJavaReceiverTest {
         assertEquals(200, send(signed, body).statusCode());
         assertEquals(204, send(WebhookSigner.create(secret).sign("msg_invoice_1", body), body).statusCode());
         assertEquals(1, ledgerEntries());
+        byte[] other = "{\"type\":\"invoice.paid\",\"amount\":9900}".getBytes(StandardCharsets.UTF_8);
+        assertEquals(422, send(WebhookSigner.create(secret).sign("msg_invoice_1", other), other).statusCode());
+        assertEquals(1, ledgerEntries());
 
         SignedWebhook forged = WebhookSigner.create(WebhookSecret.generate()).sign("msg_invoice_2", body);
         HttpResponse<String> refused = send(forged, body);
@@ -84,11 +87,13 @@ class PlainJavaReceiverTest {
             byte[] body = exchange.getRequestBody().readAllBytes();   // the raw bytes, before any parsing
             try {
                 VerifiedWebhook webhook = verifier.verify(exchange.getRequestHeaders(), body);
-                InboxResult<Void> result = inbox.process("ledger", webhook.id(), () -> {
+                InboxResult<Void> result = inbox.process("ledger", webhook.id(), body, () -> {
                     record(ledger, body);                             // joins the inbox's transaction
                     return null;
                 });
-                exchange.sendResponseHeaders(result.duplicate() ? 204 : 200, -1);
+                // Reused: this id was applied before with another body, which this one must not pass for.
+                int status = result instanceof InboxResult.Reused ? 422 : result.duplicate() ? 204 : 200;
+                exchange.sendResponseHeaders(status, -1);
             } catch (WebhookVerificationException e) {
                 // e.getMessage() says what to check, e.reason() which check failed; nothing was applied.
                 byte[] problem = e.getMessage().getBytes(StandardCharsets.UTF_8);

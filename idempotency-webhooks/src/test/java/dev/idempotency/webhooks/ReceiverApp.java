@@ -18,6 +18,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -109,6 +110,22 @@ final class ReceiverApp implements AutoCloseable {
     /** Inbox markers committed for {@code webhookId}, under any consumer. */
     int markers(String webhookId) throws SQLException {
         return count("SELECT COUNT(*) FROM " + JdbcInbox.TABLE + " WHERE message_id = ?", webhookId);
+    }
+
+    /** The bodies of the rows the handler committed for {@code webhookId}. */
+    List<String> bodies(String webhookId) throws SQLException {
+        try (Connection connection = pool.getConnection();
+                PreparedStatement query = connection.prepareStatement(
+                        "SELECT body FROM webhook_deliveries WHERE webhook_id = ?")) {
+            query.setString(1, webhookId);
+            List<String> bodies = new ArrayList<>();
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    bodies.add(rows.getString(1));
+                }
+            }
+            return bodies;
+        }
     }
 
     private int count(String sql, String webhookId) throws SQLException {

@@ -8,6 +8,7 @@ import dev.idempotency.testing.MutableClock;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.idempotency.Header;
+import dev.idempotency.jdbc.inbox.JdbcInbox;
 import dev.idempotency.jdbc.outbox.JdbcOutbox;
 import dev.idempotency.jdbc.outbox.OutboxMessage;
 import dev.idempotency.jdbc.outbox.OutboxRelay;
@@ -16,8 +17,11 @@ import dev.idempotency.testing.TestDatabase;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -83,6 +87,51 @@ abstract class WebhookReceiverScenarios {
         assertEquals("", again.body());
         assertEquals(1, app.handlerRuns.get(), "the handler ran for the first delivery only");
         assertEquals(1, app.deliveries(id));
+    }
+
+    @Test
+    void aRedeliveredIdWithAnotherBodyIsRefused422AndTheHandlerDoesNotRun() throws Exception {
+        String id = newId();
+        byte[] body = event(id);
+        assertEquals(200, app.deliver("/webhooks/orders", sign(id, body), body).statusCode());
+
+        clock.advance(Duration.ofMinutes(3));
+        byte[] other = new String(body, StandardCharsets.UTF_8).replace("\"amount\":100", "\"amount\":900")
+                .getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> refused = app.deliver("/webhooks/orders", sign(id, other), other);
+        assertEquals(422, refused.statusCode(), refused.body());
+        assertEquals("application/problem+json", refused.headers().firstValue("Content-Type").orElse(null));
+        assertTrue(refused.body().contains("\"type\":\"urn:idempotency:problem:webhook-id-reused\""), refused.body());
+        assertTrue(refused.body().contains(id), "the detail names the id: " + refused.body());
+        assertTrue(refused.body().contains("different body"), refused.body());
+        assertTrue(refused.headers().firstValue(WebhookReceiverFilter.DUPLICATE_HEADER).isEmpty());
+        assertEquals(1, app.handlerRuns.get(), "the handler ran for the first body only");
+        assertEquals(List.of(new String(body, StandardCharsets.UTF_8)), app.bodies(id), "the first body's row stands");
+
+        HttpResponse<String> again = app.deliver("/webhooks/orders", sign(id, body), body);
+        assertEquals(WebhookReceiverFilter.DUPLICATE_STATUS, again.statusCode(),
+                "the first body is still answered as a duplicate: " + again.body());
+        assertEquals(1, app.markers(id));
+    }
+
+    @Test
+    void aMarkerRecordedWithoutABodyDigestAnswersAnyBodyAsADuplicate() throws Exception {
+        String id = newId();
+        byte[] body = event(id);
+        // A marker as the inbox wrote it before it kept a digest of the body: only its four first columns.
+        try (Connection connection = database().dataSource().getConnection();
+                PreparedStatement insert = connection.prepareStatement("INSERT INTO " + JdbcInbox.TABLE
+                        + " (consumer, message_id, processed_at, expires_at) VALUES (?, ?, ?, ?)")) {
+            insert.setString(1, ReceiverApp.CONSUMER);
+            insert.setString(2, id);
+            insert.setObject(3, OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC));
+            insert.setObject(4, OffsetDateTime.ofInstant(clock.instant().plus(Duration.ofDays(7)), ZoneOffset.UTC));
+            insert.executeUpdate();
+        }
+        HttpResponse<String> response = app.deliver("/webhooks/orders", sign(id, body), body);
+        assertEquals(WebhookReceiverFilter.DUPLICATE_STATUS, response.statusCode(), response.body());
+        assertEquals("true", response.headers().firstValue(WebhookReceiverFilter.DUPLICATE_HEADER).orElse(null));
+        assertEquals(0, app.handlerRuns.get());
     }
 
     @Test

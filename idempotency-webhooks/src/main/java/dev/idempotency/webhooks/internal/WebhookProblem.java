@@ -40,6 +40,17 @@ public record WebhookProblem(int status, String name, String title, String detai
                         + "processed.", 0);
     }
 
+    /**
+     * 422: the webhook id was already processed with a different body; the handler did not run. The same rule
+     * as an {@code Idempotency-Key} reused for a different request.
+     */
+    public static WebhookProblem idReused(String webhookId) {
+        return new WebhookProblem(422, "id-reused", "webhook-id reused",
+                "The webhook-id " + webhookId + " was already processed by this endpoint with a different body, "
+                        + "so this body was not processed. A redelivery must carry the same body, byte for byte; "
+                        + "a new event needs a new webhook-id.", 0);
+    }
+
     /** 503: the inbox could not record the delivery; nothing took effect, and a redelivery will run. */
     public static WebhookProblem inboxUnavailable(long retryAfterSeconds) {
         return new WebhookProblem(503, "inbox-unavailable", "Service temporarily unavailable",
