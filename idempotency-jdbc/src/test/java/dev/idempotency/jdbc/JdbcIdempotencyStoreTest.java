@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.idempotency.IdempotencyConfigException;
 import dev.idempotency.store.StoreException;
 import dev.idempotency.store.StoreUnavailableException;
+import dev.idempotency.testing.CapturedLog;
 import dev.idempotency.testing.H2DatabaseExtension;
 import java.sql.Connection;
 import org.junit.jupiter.api.Test;
@@ -73,37 +74,17 @@ class JdbcIdempotencyStoreTest {
     @Test
     void h2FileDatabaseThatDelaysItsWritesIsWarnedAbout(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
-        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(
-                "dev.idempotency.jdbc.internal.DatabaseProbe");
-        java.util.List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.logging.Handler capture = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord record) {
-                if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
-                    warnings.add(record.getMessage());
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        logger.addHandler(capture);
-        try {
+        try (CapturedLog log = CapturedLog.of("dev.idempotency.jdbc.internal.DatabaseProbe")) {
             JdbcIdempotencyStore.builder().jdbcUrl("jdbc:h2:file:" + dir.resolve("delayed")).username("sa")
                     .password("").build().close();
-            assertEquals(1, warnings.size(), "a file database with the default WRITE_DELAY: " + warnings);
-            assertTrue(warnings.get(0).contains("WRITE_DELAY=0"), warnings.get(0));
-            warnings.clear();
+            java.util.List<CapturedLog.Entry> warnings = log.entries(System.Logger.Level.WARNING);
+            assertEquals(1, warnings.size(), "a file database with the default WRITE_DELAY: " + log);
+            assertTrue(warnings.get(0).message().contains("WRITE_DELAY=0"), warnings.get(0).message());
+        }
+        try (CapturedLog log = CapturedLog.of("dev.idempotency.jdbc.internal.DatabaseProbe")) {
             JdbcIdempotencyStore.builder().jdbcUrl("jdbc:h2:file:" + dir.resolve("durable") + ";WRITE_DELAY=0")
                     .username("sa").password("").build().close();
-            assertEquals(java.util.List.of(), warnings, "no warning with WRITE_DELAY=0");
-        } finally {
-            logger.removeHandler(capture);
+            assertEquals(java.util.List.of(), log.entries(System.Logger.Level.WARNING), "no warning with WRITE_DELAY=0: " + log);
         }
     }
 

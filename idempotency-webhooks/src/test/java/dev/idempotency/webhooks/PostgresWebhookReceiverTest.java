@@ -3,11 +3,13 @@ package dev.idempotency.webhooks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.idempotency.testing.CapturedLog;
 import dev.idempotency.testing.PostgresDatabaseExtension;
 import dev.idempotency.testing.TestDatabase;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,8 +36,15 @@ class PostgresWebhookReceiverTest extends WebhookReceiverScenarios {
     void aFailedCommitIsAnsweredWithAProblemAndNeverWithTheHandlersSuccess() throws Exception {
         String id = newId();
         byte[] body = event(id);
-        HttpResponse<String> failed = app.deliver("/webhooks/orders", sign(id, body), body,
-                "X-Test-Deferred-Violation", "1");
+        HttpResponse<String> failed;
+        try (CapturedLog log = CapturedLog.of(WebhookReceiverFilter.class)) {
+            failed = app.deliver("/webhooks/orders", sign(id, body), body, "X-Test-Deferred-Violation", "1");
+            List<CapturedLog.Entry> errors = log.entries(System.Logger.Level.WARNING);
+            assertEquals(1, errors.size(), log.toString());
+            assertEquals(System.Logger.Level.ERROR, errors.get(0).level(), log.toString());
+            assertTrue(errors.get(0).message().contains(id) && errors.get(0).message().contains("rolled back"),
+                    log.toString());
+        }
         assertEquals(500, failed.statusCode(), failed.body());
         assertTrue(failed.body().contains("urn:idempotency:problem:webhook-inbox-failure"), failed.body());
         assertTrue(!failed.body().contains("received"), "nothing of the handler's 200 leaks out: " + failed.body());

@@ -13,6 +13,9 @@ import dev.idempotency.jdbc.outbox.JdbcOutbox;
 import dev.idempotency.jdbc.outbox.OutboxMessage;
 import dev.idempotency.jdbc.outbox.OutboxRelay;
 import dev.idempotency.jdbc.outbox.PublishResult;
+import dev.idempotency.store.StoreException;
+import dev.idempotency.store.StoreUnavailableException;
+import dev.idempotency.testing.CapturedLog;
 import dev.idempotency.testing.TestDatabase;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -308,12 +311,19 @@ abstract class WebhookReceiverScenarios {
         config.setMaximumPoolSize(2);
         config.setConnectionTimeout(250);
         try (HikariDataSource small = new HikariDataSource(config);
-                ReceiverApp starved = ReceiverApp.start(small, List.of(secret), clock)) {
+                ReceiverApp starved = ReceiverApp.start(small, List.of(secret), clock);
+                CapturedLog log = CapturedLog.of(WebhookReceiverFilter.class)) {
             String id = newId();
             byte[] body = event(id);
             try (Connection first = small.getConnection(); Connection second = small.getConnection()) {
                 assertTrue(first.isValid(1) && second.isValid(1), "the test holds every connection of the pool");
                 HttpResponse<String> response = starved.deliver("/webhooks/orders", sign(id, body), body);
+                List<CapturedLog.Entry> warnings = log.entries(System.Logger.Level.WARNING);
+                assertEquals(1, warnings.size(), log.toString());
+                assertEquals(System.Logger.Level.WARNING, warnings.get(0).level(), log.toString());
+                assertTrue(warnings.get(0).message().contains(id) && warnings.get(0).message().contains("answered 503"),
+                        log.toString());
+                assertInstanceOf(StoreUnavailableException.class, warnings.get(0).thrown(), log.toString());
                 assertEquals(503, response.statusCode(), response.body());
                 assertEquals(Long.toString(WebhookReceiverFilter.UNAVAILABLE_RETRY_AFTER_SECONDS),
                         response.headers().firstValue("Retry-After").orElse(null));
@@ -330,11 +340,18 @@ abstract class WebhookReceiverScenarios {
     @Test
     void anInboxWhoseDatabaseFailsOtherwiseIsAnswered500AndNothingRuns() throws Exception {
         DataSource doomed = database().newDataSource(2);
-        try (ReceiverApp broken = ReceiverApp.start(doomed, List.of(secret), clock)) {
+        try (ReceiverApp broken = ReceiverApp.start(doomed, List.of(secret), clock);
+                CapturedLog log = CapturedLog.of(WebhookReceiverFilter.class)) {
             ((AutoCloseable) doomed).close();
             String id = newId();
             byte[] body = event(id);
             HttpResponse<String> response = broken.deliver("/webhooks/orders", sign(id, body), body);
+            List<CapturedLog.Entry> errors = log.entries(System.Logger.Level.WARNING);
+            assertEquals(1, errors.size(), log.toString());
+            assertEquals(System.Logger.Level.ERROR, errors.get(0).level(), log.toString());
+            assertTrue(errors.get(0).message().contains(id) && errors.get(0).message().contains("answered 500"),
+                    log.toString());
+            assertInstanceOf(StoreException.class, errors.get(0).thrown(), log.toString());
             assertEquals(500, response.statusCode(), response.body());
             assertTrue(response.body().contains("urn:idempotency:problem:webhook-inbox-failure"), response.body());
             assertEquals(0, broken.handlerRuns.get());
