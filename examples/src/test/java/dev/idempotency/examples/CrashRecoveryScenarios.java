@@ -37,6 +37,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -82,6 +83,9 @@ abstract class CrashRecoveryScenarios {
 
     @TempDir
     Path tmp;
+
+    @RegisterExtension
+    final DemoStderr stderr = new DemoStderr();
 
     private final List<Process> processes = new ArrayList<>();
     private FakePaymentService paymentService;
@@ -334,7 +338,7 @@ abstract class CrashRecoveryScenarios {
                 "--payments-url", paymentService.uri().toString(), "--lease-duration", LEASE_SECONDS + "s"));
         command.addAll(databaseOptions());
         process = new ProcessBuilder(command).directory(tmp.toFile())
-                .redirectError(ProcessBuilder.Redirect.appendTo(tmp.resolve("stderr.txt").toFile()))
+                .redirectError(ProcessBuilder.Redirect.appendTo(stderr.file().toFile()))
                 .start();
         processes.add(process);
         BufferedReader stdout = new BufferedReader(new InputStreamReader(process.getInputStream(),
@@ -346,9 +350,9 @@ abstract class CrashRecoveryScenarios {
                 throw new java.io.UncheckedIOException(e);
             }
         }).get(60, TimeUnit.SECONDS);
-        assertNotNull(line, () -> "the demo ended without printing its address; stderr: " + stderr());
+        assertNotNull(line, "the demo ended without printing its address");
         Matcher listening = LISTENING.matcher(line);
-        assertTrue(listening.matches(), () -> "first line '" + line + "'; stderr: " + stderr());
+        assertTrue(listening.matches(), () -> "first line '" + line + "'");
         demo = URI.create(listening.group(1));
     }
 
@@ -413,14 +417,5 @@ abstract class CrashRecoveryScenarios {
 
     private static String text(HttpResponse<byte[]> response) {
         return new String(response.body(), StandardCharsets.UTF_8);
-    }
-
-    private String stderr() {
-        try {
-            Path file = tmp.resolve("stderr.txt");
-            return Files.exists(file) ? Files.readString(file) : "";
-        } catch (IOException e) {
-            return "(stderr unreadable: " + e + ")";
-        }
     }
 }

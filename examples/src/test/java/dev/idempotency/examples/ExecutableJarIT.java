@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -43,6 +44,9 @@ class ExecutableJarIT {
 
     @TempDir
     Path tmp;
+
+    @RegisterExtension
+    final DemoStderr stderr = new DemoStderr();
 
     private final List<Process> processes = new ArrayList<>();
 
@@ -62,9 +66,9 @@ class ExecutableJarIT {
         BufferedReader stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         String line = CompletableFuture.supplyAsync(() -> readLine(stdout))
                 .get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-        assertNotNull(line, () -> "the process ended without printing its address; stderr: " + stderr());
+        assertNotNull(line, () -> "the process ended without printing its address; stderr: " + stderr.text());
         Matcher listening = LISTENING.matcher(line);
-        assertTrue(listening.matches(), () -> "first line '" + line + "'; stderr: " + stderr());
+        assertTrue(listening.matches(), () -> "first line '" + line + "'; stderr: " + stderr.text());
         assertTrue(Integer.parseInt(listening.group(2)) > 0, line);
 
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -88,7 +92,7 @@ class ExecutableJarIT {
         // SIGTERM: the shutdown hook stops Jetty and closes the store; the JVM then exits by itself.
         process.destroy();
         assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the server stops on SIGTERM");
-        assertEquals("", stderr().strip(), "nothing logged at the default level");
+        assertEquals("", stderr.text().strip(), "nothing logged at the default level");
     }
 
     @Test
@@ -98,7 +102,7 @@ class ExecutableJarIT {
 
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the round trip ends by itself");
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, process.exitValue(), () -> out + stderr());
+        assertEquals(0, process.exitValue(), () -> out + stderr.text());
         List<String> lines = out.lines().toList();
         String id = "(msg_[0-9a-f]{32})";
         List<Pattern> expected = List.of(
@@ -127,7 +131,7 @@ class ExecutableJarIT {
         assertEquals(4, ids.size(), ids.toString());
         assertEquals(1, ids.subList(0, 3).stream().distinct().count(), "steps 3 to 5 are about one webhook: " + ids);
         assertFalse(ids.get(3).equals(ids.get(0)), "the tampered webhook has an id of its own");
-        assertEquals("", stderr().strip(), "nothing logged at the default level");
+        assertEquals("", stderr.text().strip(), "nothing logged at the default level");
         try (Stream<Path> left = Files.list(javaTmp)) {
             assertEquals(List.of(), left.toList(), "the temporary database is deleted");
         }
@@ -140,7 +144,7 @@ class ExecutableJarIT {
 
         assertTrue(process.waitFor(60, TimeUnit.SECONDS));
         assertEquals(PublishingApiServer.EXIT_USAGE, process.exitValue());
-        String err = stderr();
+        String err = stderr.text();
         assertTrue(err.contains("--webhook-secret") && err.contains("<redacted, 22 characters>"), err);
         assertFalse(err.contains("c2hvcnQ"), err);
         assertFalse(Files.exists(tmp.resolve("data")), "nothing is created for a command line that cannot run");
@@ -152,7 +156,7 @@ class ExecutableJarIT {
 
         assertTrue(process.waitFor(60, TimeUnit.SECONDS));
         assertEquals(PublishingApiServer.EXIT_USAGE, process.exitValue());
-        String err = stderr();
+        String err = stderr.text();
         assertTrue(err.contains("Unknown option --verbose"), err);
         assertTrue(err.contains("Usage:"), err);
     }
@@ -163,7 +167,7 @@ class ExecutableJarIT {
 
         assertTrue(process.waitFor(60, TimeUnit.SECONDS));
         assertEquals(PublishingApiServer.EXIT_USAGE, process.exitValue());
-        assertTrue(stderr().contains("Option --port needs a value"), stderr());
+        assertTrue(stderr.text().contains("Option --port needs a value"), stderr.text());
     }
 
     @Test
@@ -172,7 +176,7 @@ class ExecutableJarIT {
 
         assertTrue(process.waitFor(60, TimeUnit.SECONDS));
         assertEquals(PublishingApiServer.EXIT_USAGE, process.exitValue());
-        String err = stderr();
+        String err = stderr.text();
         assertTrue(err.contains("--key-ttl") && err.contains("'soon'"), err);
         assertFalse(Files.exists(tmp.resolve("data")), "nothing is created for a command line that cannot run");
     }
@@ -191,19 +195,10 @@ class ExecutableJarIT {
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command)
                 .directory(tmp.toFile())
-                .redirectError(tmp.resolve("stderr.txt").toFile())
+                .redirectError(ProcessBuilder.Redirect.appendTo(stderr.file().toFile()))
                 .start();
         processes.add(process);
         return process;
-    }
-
-    private String stderr() {
-        try {
-            Path file = tmp.resolve("stderr.txt");
-            return Files.exists(file) ? Files.readString(file) : "";
-        } catch (IOException e) {
-            return "(stderr unreadable: " + e + ")";
-        }
     }
 
     private static String readLine(BufferedReader reader) {
