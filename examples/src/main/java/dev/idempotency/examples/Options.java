@@ -1,11 +1,14 @@
 package dev.idempotency.examples;
 
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * The command-line options of {@link PublishingApiServer}, immutable.
@@ -17,6 +20,9 @@ import java.util.Optional;
  * library accepts (the properties {@code idempotency.key-ttl} and {@code idempotency.lease-duration},
  * {@code WebhookSecret.parse}).
  *
+ * @param host the address to listen on: an IP address (IPv6 without brackets) or a host name, resolved when
+ *     the server starts. Default {@value #DEFAULT_HOST}, the loopback interface, so that only this machine
+ *     can reach the demo; {@code 0.0.0.0} or {@code ::} listens on every interface
  * @param port the TCP port; 0 picks a free one. Default {@value #DEFAULT_PORT}
  * @param dataDir the directory of the embedded H2 database, used when {@code jdbcUrl} is absent. Default
  *     {@value #DEFAULT_DATA_DIR}
@@ -29,7 +35,7 @@ import java.util.Optional;
  * @param leaseDuration the lease of a running {@code POST /payments}, as text such as {@code 30s}, if not
  *     {@value #DEFAULT_LEASE_DURATION}
  * @param webhookUrl where {@code post.published} webhooks are sent, if not to the demo's own receiver
- *     ({@code http://localhost:<port>/webhooks/post-published})
+ *     ({@code http://<host>:<port>/webhooks/post-published}, with the address actually bound)
  * @param webhookSecret the Standard Webhooks secret ({@code whsec_...}) the webhooks are signed and verified
  *     with, as text, if not one generated at start; read by {@link PublishingApiServer#start(Options)} with
  *     the library's parser, and never shown by {@link #toString()}
@@ -39,10 +45,16 @@ import java.util.Optional;
  *     deleted afterwards, instead of {@code dataDir}: {@code --round-trip} without {@code --data-dir} or
  *     {@code --jdbc-url}
  */
-public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional<String> jdbcUser,
+public record Options(String host, int port, Path dataDir, Optional<String> jdbcUrl, Optional<String> jdbcUser,
         Optional<String> jdbcPassword, Optional<String> keyTtl, Optional<URI> paymentsUrl,
         Optional<String> leaseDuration, Optional<URI> webhookUrl, Optional<String> webhookSecret,
         boolean roundTrip, boolean temporaryDatabase) {
+
+    /**
+     * The address listened on without {@code --host}: the IPv4 loopback address. A demo whose fault knobs let
+     * any client delay and fail requests must not be reachable from the network unless asked to be.
+     */
+    public static final String DEFAULT_HOST = "127.0.0.1";
 
     /** The port used without {@code --port}. */
     public static final int DEFAULT_PORT = 8080;
@@ -57,6 +69,8 @@ public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional
     public static final String USAGE = String.join(System.lineSeparator(),
             "Usage: java -jar idempotency-example.jar [options]",
             "",
+            "  --host ADDRESS         address to listen on (default " + DEFAULT_HOST + ", this machine only);",
+            "                         0.0.0.0 or :: for every interface",
             "  --port N               TCP port to listen on; 0 picks a free one (default " + DEFAULT_PORT + ")",
             "  --data-dir DIR         directory of the embedded H2 database (default " + DEFAULT_DATA_DIR + ")",
             "  --jdbc-url URL         use this database instead, e.g. jdbc:postgresql://localhost:5432/app",
@@ -68,7 +82,7 @@ public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional
             "  --lease-duration DUR   lease of a running POST /payments: 30s, 2s, PT1M ... (default "
                     + DEFAULT_LEASE_DURATION + ")",
             "  --webhook-url URL      where post.published webhooks are sent (default: the demo's own receiver,",
-            "                         http://localhost:<port>" + PublishingApiServer.WEBHOOK_PATH + ")",
+            "                         http://<host>:<port>" + PublishingApiServer.WEBHOOK_PATH + ")",
             "  --webhook-secret KEY   whsec_... secret the webhooks are signed and verified with",
             "                         (default: a new one generated at every start)",
             "  --round-trip           post once, follow the event through the outbox, the signed webhook and the",
@@ -79,15 +93,26 @@ public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional
             "",
             "Options take their value as the next argument or after '=', as in --port=8080.");
 
-    private static final List<String> KNOWN = List.of("--port", "--data-dir", "--jdbc-url", "--jdbc-user",
+    private static final List<String> KNOWN = List.of("--host", "--port", "--data-dir", "--jdbc-url", "--jdbc-user",
             "--jdbc-password", "--key-ttl", "--payments-url", "--lease-duration", "--webhook-url",
             "--webhook-secret");
 
     /** Options that take no value. */
     private static final List<String> FLAGS = List.of("--round-trip");
 
+    /**
+     * A host name as RFC 1123 spells one: dot-separated labels of letters, digits and hyphens, neither
+     * starting nor ending with a hyphen. IPv4 addresses are spelt this way too.
+     */
+    private static final String LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+    private static final Pattern HOST_NAME = Pattern.compile("(?=.{1,253}$)" + LABEL + "(?:\\." + LABEL + ")*");
+
     /** Checks the values; see {@link #parse(String...)} for what each option accepts. */
     public Options {
+        Objects.requireNonNull(host, "host");
+        if (!isHost(host)) {
+            throw new IllegalArgumentException("host must be an IP address or a host name, not '" + host + "'");
+        }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be from 0 to 65535, not " + port);
         }
@@ -105,36 +130,46 @@ public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional
     }
 
     /**
-     * Port {@value #DEFAULT_PORT}, the embedded database in {@value #DEFAULT_DATA_DIR}, the default key TTL
-     * and lease, no payment provider, webhooks to the demo's own receiver with a generated secret; serving.
+     * Address {@value #DEFAULT_HOST}, port {@value #DEFAULT_PORT}, the embedded database in
+     * {@value #DEFAULT_DATA_DIR}, the default key TTL and lease, no payment provider, webhooks to the demo's own receiver with a generated secret; serving.
      */
     public static Options defaults() {
-        return new Options(DEFAULT_PORT, Path.of(DEFAULT_DATA_DIR), Optional.empty(), Optional.empty(),
+        return new Options(DEFAULT_HOST, DEFAULT_PORT, Path.of(DEFAULT_DATA_DIR), Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                 Optional.empty(), false, false);
     }
 
+    /**
+     * These options listening on {@code host}.
+     *
+     * @throws IllegalArgumentException unless it is an IP address or a host name
+     */
+    public Options withHost(String host) {
+        return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration,
+                webhookUrl, webhookSecret, roundTrip, temporaryDatabase);
+    }
+
     /** These options with another port. */
     public Options withPort(int port) {
-        return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration,
+        return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration,
                 webhookUrl, webhookSecret, roundTrip, temporaryDatabase);
     }
 
     /** These options with the embedded database in {@code dataDir} (not a temporary one). */
     public Options withDataDir(Path dataDir) {
-        return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration,
+        return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration,
                 webhookUrl, webhookSecret, roundTrip, false);
     }
 
     /** These options on an external database; {@code user} and {@code password} may be {@code null}. */
     public Options withJdbc(String url, String user, String password) {
-        return new Options(port, dataDir, Optional.of(url), Optional.ofNullable(user), Optional.ofNullable(password),
-                keyTtl, paymentsUrl, leaseDuration, webhookUrl, webhookSecret, roundTrip, false);
+        return new Options(host, port, dataDir, Optional.of(url), Optional.ofNullable(user),
+                Optional.ofNullable(password), keyTtl, paymentsUrl, leaseDuration, webhookUrl, webhookSecret, roundTrip, false);
     }
 
     /** These options with a key TTL as text, such as {@code 30m}. */
     public Options withKeyTtl(String keyTtl) {
-        return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, Optional.of(keyTtl), paymentsUrl,
+        return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, Optional.of(keyTtl), paymentsUrl,
                 leaseDuration, webhookUrl, webhookSecret, roundTrip, temporaryDatabase);
     }
 
@@ -144,14 +179,14 @@ public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional
      * @throws IllegalArgumentException unless it is an absolute http or https URI
      */
     public Options withPaymentsUrl(URI paymentsUrl) {
-        return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl,
+        return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl,
                 Optional.of(Objects.requireNonNull(paymentsUrl, "paymentsUrl")), leaseDuration, webhookUrl,
                 webhookSecret, roundTrip, temporaryDatabase);
     }
 
     /** These options with the lease of {@code POST /payments} as text, such as {@code 2s}. */
     public Options withLeaseDuration(String leaseDuration) {
-        return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl,
+        return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl,
                 Optional.of(leaseDuration), webhookUrl, webhookSecret, roundTrip, temporaryDatabase);
     }
 
@@ -161,14 +196,14 @@ public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional
      * @throws IllegalArgumentException unless it is an absolute http or https URI
      */
     public Options withWebhookUrl(URI webhookUrl) {
-        return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration,
+        return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration,
                 Optional.of(Objects.requireNonNull(webhookUrl, "webhookUrl")), webhookSecret, roundTrip,
                 temporaryDatabase);
     }
 
     /** These options with the webhook secret as text, {@code whsec_...}; checked when the server starts. */
     public Options withWebhookSecret(String webhookSecret) {
-        return new Options(port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration,
+        return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration,
                 webhookUrl, Optional.of(Objects.requireNonNull(webhookSecret, "webhookSecret")), roundTrip,
                 temporaryDatabase);
     }
@@ -187,6 +222,7 @@ public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional
      */
     public static Optional<Options> parse(String... args) {
         Objects.requireNonNull(args, "args");
+        String host = DEFAULT_HOST;
         Integer port = null;
         String dataDir = null;
         String jdbcUrl = null;
@@ -225,6 +261,7 @@ public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional
                 throw new UsageException("Option " + name + " needs a value");
             }
             switch (name) {
+                case "--host" -> host = parseHost(value);
                 case "--port" -> port = parsePort(value);
                 case "--data-dir" -> dataDir = requireNonBlank(name, value);
                 case "--jdbc-url" -> jdbcUrl = requireNonBlank(name, value);
@@ -251,7 +288,7 @@ public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional
             throw new UsageException("--webhook-url cannot be combined with --round-trip, which sends the event to "
                     + "the demo's own receiver and checks what it recorded");
         }
-        return Optional.of(new Options(port != null ? port : roundTrip ? 0 : DEFAULT_PORT,
+        return Optional.of(new Options(host, port != null ? port : roundTrip ? 0 : DEFAULT_PORT,
                 Path.of(dataDir != null ? dataDir : DEFAULT_DATA_DIR), Optional.ofNullable(jdbcUrl),
                 Optional.ofNullable(jdbcUser), Optional.ofNullable(jdbcPassword), Optional.ofNullable(keyTtl),
                 Optional.ofNullable(paymentsUrl), Optional.ofNullable(leaseDuration), Optional.ofNullable(webhookUrl),
@@ -277,6 +314,36 @@ public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional
         return uri;
     }
 
+    /** An IPv6 address may be written in brackets, as in a URL; the brackets are dropped. */
+    private static String parseHost(String value) {
+        String host = value.trim();
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        if (!isHost(host)) {
+            throw new UsageException("Invalid value '" + value + "' for --host: expected an IP address such as "
+                    + DEFAULT_HOST + " or ::1, or a host name such as localhost");
+        }
+        return host;
+    }
+
+    /**
+     * Whether {@code host} is an IP address or a well-formed host name; checked without a name lookup (an IPv6
+     * literal is parsed, never resolved), so that the check has no side effects and is the same everywhere.
+     */
+    private static boolean isHost(String host) {
+        if (host.indexOf(':') >= 0) {
+            try {
+                // In brackets InetAddress accepts only an IPv6 literal and never asks a name server.
+                InetAddress.getByName("[" + host + "]");
+                return true;
+            } catch (UnknownHostException e) {
+                return false;
+            }
+        }
+        return HOST_NAME.matcher(host).matches();
+    }
+
     private static int parsePort(String value) {
         try {
             int port = Integer.parseInt(value.trim());
@@ -299,8 +366,8 @@ public record Options(int port, Path dataDir, Optional<String> jdbcUrl, Optional
     /** Never show the password or the webhook secret, in logs or test reports. */
     @Override
     public String toString() {
-        return "Options[port=" + port + ", dataDir=" + (temporaryDatabase ? "(temporary)" : dataDir) + ", jdbcUrl="
-                + jdbcUrl.orElse("(embedded H2)") + ", jdbcUser=" + jdbcUser.orElse("(none)") + ", jdbcPassword="
+        return "Options[host=" + host + ", port=" + port + ", dataDir=" + (temporaryDatabase ? "(temporary)" : dataDir)
+                + ", jdbcUrl=" + jdbcUrl.orElse("(embedded H2)") + ", jdbcUser=" + jdbcUser.orElse("(none)") + ", jdbcPassword="
                 + (jdbcPassword.isPresent() ? "***" : "(none)") + ", keyTtl=" + keyTtl.orElse("(default)")
                 + ", paymentsUrl=" + paymentsUrl.map(URI::toString).orElse("(none)") + ", leaseDuration="
                 + leaseDuration.orElse("(default)") + ", webhookUrl=" + webhookUrl.map(URI::toString)

@@ -20,10 +20,16 @@ import dev.idempotency.webhooks.WebhookSecret;
 import dev.idempotency.webhooks.WebhookSigner;
 import jakarta.servlet.DispatcherType;
 import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +63,8 @@ import org.flywaydb.core.Flyway;
  * <li>An {@link OutboxRelay} in the server publishes committed events, at least once, through a
  * {@link WebhookPublisher}: each attempt is a Standard Webhooks request signed with the webhook secret, whose
  * {@code webhook-id} is the event's id on every attempt. They go to {@code --webhook-url}, by default the
- * demo's own receiver ({@code http://localhost:<port>}{@value #WEBHOOK_PATH}).</li>
+ * demo's own receiver ({@code http://<address>:<port>}{@value #WEBHOOK_PATH}, with the address and port
+ * actually bound).</li>
  * <li>{@code POST} {@value #WEBHOOK_PATH} sits behind a {@link WebhookReceiverFilter} (consumer
  * {@value #WEBHOOK_CONSUMER}, a {@link JdbcInbox} on the same pool, the same secret): it refuses a request
  * whose signature or timestamp does not verify (401), records the event in {@code received_events} in the
@@ -81,7 +88,7 @@ import org.flywaydb.core.Flyway;
  * retried (with backoff, for about two days) until that port answers.
  *
  * <pre>
- * java -jar examples/target/idempotency-example.jar [--port 8080] [--data-dir DIR]
+ * java -jar examples/target/idempotency-example.jar [--host 127.0.0.1] [--port 8080] [--data-dir DIR]
  *      [--jdbc-url URL --jdbc-user U --jdbc-password P] [--key-ttl DURATION]
  *      [--payments-url URL] [--lease-duration DURATION]
  *      [--webhook-url URL] [--webhook-secret whsec_...] [--round-trip]
@@ -193,26 +200,29 @@ public final class PublishingApiServer implements AutoCloseable {
     private final JdbcInbox inbox;
     private final OutboxRelay relay;
     private final WebhookSecret webhookSecret;
-    private final int port;
+    private final InetSocketAddress bound;
+    private final URI localUri;
     private final URI webhookUrl;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
     private PublishingApiServer(Server jetty, JdbcIdempotencyStore store, JdbcInbox inbox, OutboxRelay relay,
-            WebhookSecret webhookSecret, int port, URI webhookUrl) {
+            WebhookSecret webhookSecret, InetSocketAddress bound, URI localUri, URI webhookUrl) {
         this.jetty = jetty;
         this.store = store;
         this.inbox = inbox;
         this.relay = relay;
         this.webhookSecret = webhookSecret;
-        this.port = port;
+        this.bound = bound;
+        this.localUri = localUri;
         this.webhookUrl = webhookUrl;
     }
 
     /**
-     * Runs the server from the command line: prints {@code Listening on http://localhost:PORT} once it
-     * accepts requests, then where the webhooks go, and stops the relay, Jetty and the database on SIGTERM or
-     * Ctrl-C. Exits with {@value #EXIT_USAGE} after printing the usage for an unusable command line (an
-     * invalid option value included), and with {@value #EXIT_FAILURE} when the server cannot start. With
+     * Runs the server from the command line: prints {@code Listening on http://ADDRESS:PORT}, with the address
+     * and port actually bound ({@link #baseUri()}), once it accepts requests, then where the webhooks go, and
+     * stops the relay, Jetty and the database on SIGTERM or Ctrl-C. Exits with {@value #EXIT_USAGE} after
+     * printing the usage for an unusable command line (an invalid option value or a {@code --host} that does
+     * not resolve included), and with {@value #EXIT_FAILURE} when the server cannot start. With
      * {@code --round-trip}, runs {@link RoundTrip} instead and exits with its status.
      */
     public static void main(String[] args) throws InterruptedException {
@@ -225,9 +235,7 @@ public final class PublishingApiServer implements AutoCloseable {
             }
             options = parsed.get();
         } catch (Options.UsageException e) {
-            System.err.println(PROGRAM + ": " + e.getMessage());
-            System.err.println(Options.USAGE);
-            System.exit(EXIT_USAGE);
+            usageError(e);
             return;
         }
         if (options.roundTrip()) {
@@ -237,6 +245,9 @@ public final class PublishingApiServer implements AutoCloseable {
         PublishingApiServer server;
         try {
             server = start(options);
+        } catch (Options.UsageException e) {
+            usageError(e);
+            return;
         } catch (IdempotencyConfigException e) {
             // Only option values reach the config here (--key-ttl, --lease-duration, --webhook-secret), so this
             // is a usage error too. The library's message never quotes a secret.
@@ -256,12 +267,19 @@ public final class PublishingApiServer implements AutoCloseable {
         server.join();
     }
 
+    private static void usageError(Options.UsageException e) {
+        System.err.println(PROGRAM + ": " + e.getMessage());
+        System.err.println(Options.USAGE);
+        System.exit(EXIT_USAGE);
+    }
+
     /**
      * Starts the server: reads the settings, opens and migrates the database, starts Jetty, then the outbox
      * relay. Returns once requests are accepted. The caller owns the result and must {@link #stop()} it.
      *
      * @throws IdempotencyConfigException naming {@code --key-ttl}, {@code --lease-duration} or
      *     {@code --webhook-secret} (never the secret itself), before anything is opened, if it cannot be read
+     * @throws Options.UsageException naming {@code --host}, before anything is opened, if it does not resolve
      * @throws dev.idempotency.store.StoreException if the database cannot be reached or migrated
      * @throws Exception if Jetty cannot start (the port is taken, say)
      */
@@ -270,6 +288,7 @@ public final class PublishingApiServer implements AutoCloseable {
         // First, so that a bad value fails before a database file or a port is touched.
         IdempotencyConfig config = idempotencyConfig(options);
         WebhookSecret secret = webhookSecret(options);
+        InetAddress address = resolve(options.host());
         JdbcIdempotencyStore store = openStore(options);
         JdbcInbox inbox = null;
         OutboxRelay relay = null;
@@ -293,11 +312,12 @@ public final class PublishingApiServer implements AutoCloseable {
 
             Server jetty = new Server();
             ServerConnector connector = new ServerConnector(jetty);
+            connector.setHost(address.getHostAddress());
             connector.setPort(options.port());
             jetty.addConnector(connector);
-            // The demo's own receiver by default; its port is known once Jetty listens, before any request.
+            // The demo's own receiver by default; its address is known once Jetty listens, before any request.
             Supplier<URI> webhookUrl = options.webhookUrl().<Supplier<URI>>map(url -> () -> url)
-                    .orElse(() -> URI.create("http://localhost:" + connector.getLocalPort() + WEBHOOK_PATH));
+                    .orElse(() -> reachable(address, boundAddress(connector)).resolve(WEBHOOK_PATH));
 
             ServletContextHandler context = new ServletContextHandler();
             context.setContextPath("/");
@@ -345,8 +365,8 @@ public final class PublishingApiServer implements AutoCloseable {
             }
             // After Jetty, so that events still pending from the last run find the demo's own receiver listening.
             relay.start();
-            return new PublishingApiServer(jetty, store, inbox, relay, secret, connector.getLocalPort(),
-                    webhookUrl.get());
+            return new PublishingApiServer(jetty, store, inbox, relay, secret, boundAddress(connector),
+                    reachable(address, boundAddress(connector)), webhookUrl.get());
         } catch (Exception | Error e) {
             if (relay != null) {
                 relay.close();
@@ -357,6 +377,70 @@ public final class PublishingApiServer implements AutoCloseable {
             store.close();
             throw e;
         }
+    }
+
+    /** The address {@code --host} names: a literal as it is, a name as the resolver answers (its first address). */
+    private static InetAddress resolve(String host) {
+        try {
+            return InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            throw new Options.UsageException("Cannot listen on --host '" + host + "': no address is known for that "
+                    + "name");
+        }
+    }
+
+    /** The address and port the connector listens on: for port 0 the port picked, for a name its address. */
+    private static InetSocketAddress boundAddress(ServerConnector connector) {
+        try {
+            return (InetSocketAddress) ((ServerSocketChannel) connector.getTransport()).getLocalAddress();
+        } catch (IOException e) {
+            throw new IllegalStateException("The server's listening address cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {@code http://ADDRESS:PORT}: an IPv6 address in brackets and in its short form ({@code [::1]}, as RFC 5952
+     * writes it), with its zone, if any, escaped as URIs want.
+     */
+    static URI httpUri(InetAddress address, int port) {
+        if (!(address instanceof Inet6Address)) {
+            return URI.create("http://" + address.getHostAddress() + ":" + port);
+        }
+        String full = address.getHostAddress();
+        int percent = full.indexOf('%');
+        String zone = percent < 0 ? "" : "%25" + full.substring(percent + 1);
+        String[] groups = (percent < 0 ? full : full.substring(0, percent)).split(":");
+        // The longest run of two or more zero groups (the first of equals) becomes "::".
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < groups.length; i++) {
+            int length = 0;
+            while (i + length < groups.length && groups[i + length].equals("0")) {
+                length++;
+            }
+            if (length > bestLength) {
+                bestStart = i;
+                bestLength = length;
+            }
+        }
+        String literal = bestStart < 0 ? String.join(":", groups)
+                : String.join(":", Arrays.copyOfRange(groups, 0, bestStart)) + "::"
+                        + String.join(":", Arrays.copyOfRange(groups, bestStart + bestLength, groups.length));
+        return URI.create("http://[" + literal + zone + "]:" + port);
+    }
+
+    /**
+     * Where this machine reaches a server asked to listen on {@code requested} and bound to {@code bound}: the
+     * bound address, or for a wildcard (every interface, the loopback one included) the loopback address of
+     * the family asked for. The family asked for, because Java binds an IPv4 wildcard as the IPv6 one on a
+     * dual-stack system, and a system without IPv6 has no {@code ::1}.
+     */
+    static URI reachable(InetAddress requested, InetSocketAddress bound) {
+        if (!requested.isAnyLocalAddress()) {
+            return httpUri(bound.getAddress(), bound.getPort());
+        }
+        return URI.create("http://" + (requested instanceof Inet6Address ? "[::1]" : "127.0.0.1") + ":"
+                + bound.getPort());
     }
 
     /** The webhook secret: {@code --webhook-secret}, read by the library's parser, or a new one. */
@@ -452,12 +536,25 @@ public final class PublishingApiServer implements AutoCloseable {
 
     /** The port the server listens on: the one asked for, or the one picked for port 0. */
     public int port() {
-        return port;
+        return bound.getPort();
     }
 
-    /** The server's address as the demo prints it, such as {@code http://localhost:8080}. */
+    /**
+     * The address and port the server listens on, as the demo prints it: {@code http://127.0.0.1:8080} by
+     * default, {@code http://[::1]:8080} for {@code --host ::1}, the address a {@code --host} name resolved
+     * to, or the wildcard when it listens on every interface ({@code http://0.0.0.0:8080}, or
+     * {@code http://[::]:8080} where Java binds the IPv4 wildcard as the dual-stack IPv6 one, as on Linux).
+     */
     public URI baseUri() {
-        return URI.create("http://localhost:" + port);
+        return httpUri(bound.getAddress(), bound.getPort());
+    }
+
+    /**
+     * Where a client on this machine reaches the server: {@link #baseUri()}, or for a wildcard address the
+     * loopback address.
+     */
+    URI localUri() {
+        return localUri;
     }
 
     /**
@@ -470,7 +567,7 @@ public final class PublishingApiServer implements AutoCloseable {
 
     /**
      * Where {@code post.published} webhooks are sent: {@code --webhook-url}, or the demo's own receiver at
-     * {@code http://localhost:<port>}{@value #WEBHOOK_PATH}.
+     * {@link #localUri()}{@value #WEBHOOK_PATH}.
      */
     public URI webhookUrl() {
         return webhookUrl;

@@ -97,7 +97,7 @@ final class RoundTrip {
             PublishingApiServer server;
             try {
                 server = PublishingApiServer.start(effective);
-            } catch (IdempotencyConfigException e) {
+            } catch (IdempotencyConfigException | Options.UsageException e) {
                 err.println(PublishingApiServer.PROGRAM + ": " + e.getMessage());
                 return PublishingApiServer.EXIT_USAGE;
             }
@@ -245,7 +245,7 @@ final class RoundTrip {
     }
 
     private URI uri(String pathAndQuery) {
-        return server.baseUri().resolve(pathAndQuery);
+        return server.localUri().resolve(pathAndQuery);
     }
 
     private HttpResponse<byte[]> send(HttpRequest request) throws IOException, InterruptedException {

@@ -76,7 +76,7 @@ abstract class CrashRecoveryScenarios {
     /** Longer than anything the test waits for: the requests are still inside their handlers at the kill. */
     private static final String IN_HANDLER_MILLIS = "30000";
     private static final Duration RETRY_DEADLINE = Duration.ofSeconds(60);
-    private static final Pattern LISTENING = Pattern.compile("Listening on (http://localhost:(\\d+))");
+    private static final Pattern LISTENING = Pattern.compile("Listening on (http://127\\.0\\.0\\.1:(\\d+))");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();

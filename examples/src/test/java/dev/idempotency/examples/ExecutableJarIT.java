@@ -39,7 +39,7 @@ class ExecutableJarIT {
 
     static final String JAR_PROPERTY = "idempotency.example.jar";
 
-    private static final Pattern LISTENING = Pattern.compile("Listening on (http://localhost:(\\d+))");
+    private static final Pattern LISTENING = Pattern.compile("Listening on (http://127\\.0\\.0\\.1:(\\d+))");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     @TempDir
@@ -106,7 +106,7 @@ class ExecutableJarIT {
         List<String> lines = out.lines().toList();
         String id = "(msg_[0-9a-f]{32})";
         List<Pattern> expected = List.of(
-                Pattern.compile("Round trip on http://localhost:\\d+, on a temporary embedded database:"),
+                Pattern.compile("Round trip on http://127\\.0\\.0\\.1:\\d+, on a temporary embedded database:"),
                 Pattern.compile("1\\. POST /posts \\(Idempotency-Key [0-9a-f-]{36}\\) -> 201 /posts/1"),
                 Pattern.compile("2\\. the same POST again -> 201 replayed \\(Idempotent-Replayed: true\\); still 1 post, "
                         + "so no second event"),
@@ -135,6 +135,33 @@ class ExecutableJarIT {
         try (Stream<Path> left = Files.list(javaTmp)) {
             assertEquals(List.of(), left.toList(), "the temporary database is deleted");
         }
+    }
+
+    @Test
+    void printsTheAddressItListensOnWithIPv6InBrackets() throws Exception {
+        Process process = java("--host", "::1", "--port", "0", "--data-dir", tmp.resolve("data").toString());
+        BufferedReader stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        String line = CompletableFuture.supplyAsync(() -> readLine(stdout))
+                .get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+
+        Matcher listening = Pattern.compile("Listening on (http://\\[::1]:(\\d+))").matcher(String.valueOf(line));
+        assertTrue(listening.matches(), () -> "first line '" + line + "'; stderr: " + stderr());
+        HttpResponse<Void> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(listening.group(1) + "/health")).build(), HttpResponse.BodyHandlers.discarding());
+        assertEquals(200, health.statusCode());
+        assertEquals("Sending post.published webhooks to " + listening.group(1) + PublishingApiServer.WEBHOOK_PATH,
+                CompletableFuture.supplyAsync(() -> readLine(stdout)).get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void hostThatDoesNotResolveExitsWithStatusTwo() throws Exception {
+        Process process = java("--host", "no-such-host.invalid", "--data-dir", tmp.resolve("data").toString());
+
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(PublishingApiServer.EXIT_USAGE, process.exitValue());
+        String err = stderr();
+        assertTrue(err.contains("--host") && err.contains("'no-such-host.invalid'") && err.contains("Usage:"), err);
+        assertFalse(Files.exists(tmp.resolve("data")), "nothing is created for a command line that cannot run");
     }
 
     @Test

@@ -22,6 +22,7 @@ class OptionsTest {
         Options options = Options.parse().orElseThrow();
 
         assertEquals(Options.defaults(), options);
+        assertEquals("127.0.0.1", options.host());
         assertEquals(8080, options.port());
         assertEquals(Path.of("./idempotency-example-data"), options.dataDir());
         assertEquals(Optional.empty(), options.jdbcUrl());
@@ -50,6 +51,28 @@ class OptionsTest {
         assertEquals(Optional.of("secret"), external.jdbcPassword());
         assertEquals(Optional.of(URI.create("http://localhost:9090")), payments.paymentsUrl());
         assertEquals(Optional.of("2s"), payments.leaseDuration());
+    }
+
+    @Test
+    void readsTheHostAsAnAddressOrAName() {
+        assertEquals("0.0.0.0", Options.parse("--host", "0.0.0.0").orElseThrow().host());
+        assertEquals("::1", Options.parse("--host", "::1").orElseThrow().host());
+        assertEquals("::1", Options.parse("--host=[::1]").orElseThrow().host(), "brackets as in a URL are dropped");
+        assertEquals("::", Options.parse("--host", "::").orElseThrow().host());
+        assertEquals("localhost", Options.parse("--host", "localhost").orElseThrow().host());
+        assertEquals("api-1.example.org", Options.parse("--host", "api-1.example.org").orElseThrow().host());
+        assertEquals("::1", Options.defaults().withHost("::1").host());
+    }
+
+    @Test
+    void rejectsAHostThatIsNeitherAnAddressNorAName() {
+        for (String host : new String[] {"", " ", "http://localhost", "localhost:8080", "a b", "-a.example", "::g",
+                "1::2::3", "[::1", "host_name", "a..b"}) {
+            Options.UsageException e = assertThrows(Options.UsageException.class,
+                    () -> Options.parse("--host=" + host), host);
+            assertTrue(e.getMessage().contains("--host") && e.getMessage().contains("'" + host + "'"), e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> Options.defaults().withHost("a b"));
     }
 
     @Test
@@ -184,7 +207,7 @@ class OptionsTest {
 
     @Test
     void usageNamesEveryOption() {
-        for (String option : new String[] {"--port", "--data-dir", "--jdbc-url", "--jdbc-user", "--jdbc-password",
+        for (String option : new String[] {"--host", "--port", "--data-dir", "--jdbc-url", "--jdbc-user", "--jdbc-password",
                 "--key-ttl", "--payments-url", "--lease-duration", "--webhook-url", "--webhook-secret", "--round-trip",
                 "--help"}) {
             assertTrue(Options.USAGE.contains(option), option);

@@ -38,7 +38,7 @@ class PostgresPublishingApiTest extends PublishingApiScenarios {
         String printed = out.toString(StandardCharsets.UTF_8);
         assertEquals(RoundTrip.EXIT_OK, status, printed + err.toString(StandardCharsets.UTF_8));
         assertEquals("", err.toString(StandardCharsets.UTF_8));
-        assertTrue(printed.startsWith("Round trip on http://localhost:") && printed.contains("on the database of "
+        assertTrue(printed.startsWith("Round trip on http://127.0.0.1:") && printed.contains("on the database of "
                 + "--jdbc-url:"), printed);
         assertTrue(printed.contains("4. receiver verified webhook msg_") && printed.contains("recorded it once"), printed);
         assertTrue(printed.contains("5. redelivery of msg_") && printed.contains("-> 204 duplicate"), printed);

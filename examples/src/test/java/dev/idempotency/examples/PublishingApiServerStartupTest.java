@@ -14,15 +14,23 @@ import dev.idempotency.store.StoreUnavailableException;
 import dev.idempotency.webhooks.VerifiedWebhook;
 import dev.idempotency.webhooks.WebhookSecret;
 import dev.idempotency.webhooks.WebhookVerifier;
+import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -150,7 +158,101 @@ class PublishingApiServerStartupTest {
     void portZeroPicksAFreePortAndTheUriNamesIt() throws Exception {
         try (PublishingApiServer server = PublishingApiServer.start(Options.defaults().withPort(0).withDataDir(tmp))) {
             assertTrue(server.port() > 0);
-            assertEquals(URI.create("http://localhost:" + server.port()), server.baseUri());
+            assertEquals(URI.create("http://127.0.0.1:" + server.port()), server.baseUri());
+        }
+    }
+
+    @Test
+    void listensOnTheLoopbackInterfaceOnlyByDefault() throws Exception {
+        try (PublishingApiServer server = PublishingApiServer.start(Options.defaults().withPort(0).withDataDir(tmp))) {
+            assertEquals(200, health(server));
+            List<InetAddress> others = NetworkInterface.networkInterfaces().filter(PublishingApiServerStartupTest::isUp)
+                    .flatMap(NetworkInterface::inetAddresses)
+                    .filter(address -> !address.isLoopbackAddress() && !address.isLinkLocalAddress())
+                    .collect(Collectors.toList());
+            for (InetAddress address : others) {
+                try (Socket socket = new Socket()) {
+                    assertThrows(ConnectException.class, () -> socket.connect(
+                            new InetSocketAddress(address, server.port()), 5_000), "reachable at " + address);
+                }
+            }
+        }
+    }
+
+    @Test
+    void hostChoosesTheAddressAndTheUriWritesIPv6InBrackets() throws Exception {
+        try (PublishingApiServer server = PublishingApiServer.start(
+                Options.defaults().withHost("::1").withPort(0).withDataDir(tmp))) {
+            assertEquals(URI.create("http://[::1]:" + server.port()), server.baseUri());
+            assertEquals(server.baseUri().resolve(PublishingApiServer.WEBHOOK_PATH), server.webhookUrl());
+            assertEquals(200, health(server));
+            try (Socket socket = new Socket()) {
+                assertThrows(ConnectException.class, () -> socket.connect(
+                        new InetSocketAddress("127.0.0.1", server.port()), 5_000), "not on the IPv4 loopback address");
+            }
+        }
+    }
+
+    @Test
+    void aHostNameIsShownAsTheAddressItWasBoundTo() throws Exception {
+        InetAddress resolved = InetAddress.getByName("localhost");
+        try (PublishingApiServer server = PublishingApiServer.start(
+                Options.defaults().withHost("localhost").withPort(0).withDataDir(tmp))) {
+            assertEquals(PublishingApiServer.httpUri(resolved, server.port()), server.baseUri());
+            assertFalse(server.baseUri().toString().contains("localhost"), server.baseUri().toString());
+        }
+    }
+
+    @Test
+    void theWildcardAddressIsShownAsItIsAndReachedOverLoopback() throws Exception {
+        try (PublishingApiServer server = PublishingApiServer.start(
+                Options.defaults().withHost("0.0.0.0").withPort(0).withDataDir(tmp))) {
+            // Java binds the IPv4 wildcard as the IPv6 one on a dual-stack system; either is the truth.
+            assertTrue(Set.of(URI.create("http://0.0.0.0:" + server.port()), URI.create("http://[::]:" + server.port()))
+                    .contains(server.baseUri()), server.baseUri().toString());
+            assertEquals(URI.create("http://127.0.0.1:" + server.port() + PublishingApiServer.WEBHOOK_PATH),
+                    server.webhookUrl());
+            assertEquals(200, HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.webhookUrl()
+                    .resolve("/health")).build(), HttpResponse.BodyHandlers.discarding()).statusCode());
+        }
+    }
+
+    @Test
+    void aHostThatDoesNotResolveIsAUsageErrorBeforeAnythingIsOpened() {
+        Path dataDir = tmp.resolve("never-created");
+        Options options = Options.defaults().withHost("no-such-host.invalid").withPort(0).withDataDir(dataDir);
+
+        Options.UsageException e = assertThrows(Options.UsageException.class, () -> PublishingApiServer.start(options));
+
+        assertTrue(e.getMessage().contains("--host") && e.getMessage().contains("'no-such-host.invalid'"),
+                e.getMessage());
+        assertFalse(Files.exists(dataDir), "no database may be created for a command line that cannot run");
+    }
+
+    @Test
+    void ipv6AddressesAreWrittenInTheirShortForm() throws Exception {
+        assertEquals(URI.create("http://[::1]:80"), PublishingApiServer.httpUri(InetAddress.getByName("::1"), 80));
+        assertEquals(URI.create("http://[::]:80"), PublishingApiServer.httpUri(InetAddress.getByName("::"), 80));
+        assertEquals(URI.create("http://[2001:db8::1:0:0:1]:80"),
+                PublishingApiServer.httpUri(InetAddress.getByName("2001:db8:0:0:1:0:0:1"), 80));
+        assertEquals(URI.create("http://[fd00::2]:80"),
+                PublishingApiServer.httpUri(InetAddress.getByName("fd00:0:0:0:0:0:0:2"), 80));
+        assertEquals(URI.create("http://[2001:db8:1:2:3:4:5:6]:80"),
+                PublishingApiServer.httpUri(InetAddress.getByName("2001:db8:1:2:3:4:5:6"), 80));
+        assertEquals(URI.create("http://192.0.2.7:80"),
+                PublishingApiServer.httpUri(InetAddress.getByName("192.0.2.7"), 80));
+    }
+
+    private static int health(PublishingApiServer server) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.baseUri().resolve("/health")).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private static boolean isUp(NetworkInterface network) {
+        try {
+            return network.isUp();
+        } catch (SocketException e) {
+            return false;
         }
     }
 
