@@ -70,16 +70,12 @@ final class PaymentsServlet extends HttpServlet {
 
     /**
      * Pays {@code {"account_id": "...", "amount": N}} (N in minor units, 1 to {@value #MAX_AMOUNT}): charges
-     * the payment service once, records the payment once, answers 201.
+     * the payment service once, records the payment once, answers 201. Only {@code /payments} itself, the one
+     * lease path, takes a POST: the {@link UnsupportedRequestFilter} in front answers one below it with 405.
      */
     @Override
     protected void doPost(HttpServletRequest request, HttpServletResponse response)
             throws ServletException, IOException {
-        if (request.getPathInfo() != null) {
-            // Only /payments itself is configured for lease mode; everything under it is read-only.
-            Problems.methodNotAllowed(request, response, json, "GET");
-            return;
-        }
         JsonNode body;
         try {
             body = json.readTree(request.getInputStream());

@@ -67,15 +67,12 @@ final class PostsServlet extends HttpServlet {
     /**
      * Creates a post from {@code {"account_id": "...", "content": "..."}} and enqueues its
      * {@code post.published} event: 201 with {@code Location} and the post, or 400 with a problem naming the
-     * field that is missing or invalid.
+     * field that is missing or invalid. Only {@code /posts} itself takes a POST: the
+     * {@link UnsupportedRequestFilter} in front answers one to {@code /posts/{id}} with 405.
      */
     @Override
     protected void doPost(HttpServletRequest request, HttpServletResponse response)
             throws ServletException, IOException {
-        if (!isCollection(request)) {
-            Problems.methodNotAllowed(request, response, json, "GET");
-            return;
-        }
         JsonNode body;
         try {
             body = json.readTree(request.getInputStream());

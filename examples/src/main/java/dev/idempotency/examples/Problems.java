@@ -28,6 +28,10 @@ final class Problems {
     /** The {@code type} of a request whose method the resource does not support. */
     static final String METHOD_NOT_ALLOWED_TYPE = "urn:idempotency-example:problem:method-not-allowed";
 
+    /** The {@code type} of a request whose body is in a content coding (gzip, say), which the demo does not decode. */
+    static final String UNSUPPORTED_CONTENT_ENCODING_TYPE =
+            "urn:idempotency-example:problem:unsupported-content-encoding";
+
     /** The {@code type} of {@code POST /payments} on a server started without {@code --payments-url}. */
     static final String NO_PAYMENT_PROVIDER_TYPE = "urn:idempotency-example:problem:no-payment-provider";
 

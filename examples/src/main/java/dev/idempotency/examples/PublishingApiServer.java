@@ -189,6 +189,9 @@ public final class PublishingApiServer implements AutoCloseable {
     /** The largest webhook body the receiver reads; a post of 10 000 characters fits, escaped, many times over. */
     static final int WEBHOOK_MAX_BODY_BYTES = 256 * 1024;
 
+    /** Where a load balancer asks whether the server can serve. */
+    static final String HEALTH_PATH = "/health";
+
     /** The path of the error page, reached only through Jetty's ERROR dispatch. */
     static final String ERROR_PATH = "/error";
 
@@ -321,6 +324,14 @@ public final class PublishingApiServer implements AutoCloseable {
 
             ServletContextHandler context = new ServletContextHandler();
             context.setContextPath("/");
+            // First, in front of the idempotency filter: each path's methods, declared beside its servlet below.
+            context.addFilter(new FilterHolder(UnsupportedRequestFilter.builder(json)
+                    .path("/posts", "GET", "POST").below("/posts", "GET")
+                    .path(PAYMENTS_PATH, "GET", "POST").below(PAYMENTS_PATH, "GET")
+                    .path(WEBHOOK_PATH, "POST")
+                    .path(RECEIVED_PATH, "GET")
+                    .path(HEALTH_PATH, "GET")
+                    .build()), "/*", EnumSet.of(DispatcherType.REQUEST));
             IdempotencyFilter filter = IdempotencyFilter.builder(store)
                     .config(config)
                     .scopeResolver(ScopeResolver.header(CLIENT_HEADER))
@@ -348,7 +359,7 @@ public final class PublishingApiServer implements AutoCloseable {
             context.addServlet(new ServletHolder("received", new ReceivedEventsServlet(receipts, json)),
                     RECEIVED_PATH);
 
-            context.addServlet(new ServletHolder("health", new HealthServlet(posts)), "/health");
+            context.addServlet(new ServletHolder("health", new HealthServlet(posts)), HEALTH_PATH);
             context.addServlet(new ServletHolder("error", new ErrorServlet(json)), ERROR_PATH);
             ErrorPageErrorHandler errors = new ErrorPageErrorHandler();
             errors.addErrorPage(ErrorPageErrorHandler.GLOBAL_ERROR_PAGE, ERROR_PATH);

@@ -15,6 +15,7 @@ import dev.idempotency.webhooks.SignedWebhook;
 import dev.idempotency.webhooks.WebhookReceiverFilter;
 import dev.idempotency.webhooks.WebhookSecret;
 import dev.idempotency.webhooks.WebhookSigner;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,6 +34,7 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -395,6 +397,106 @@ abstract class PublishingApiScenarios {
     }
 
 
+    // ----- methods, content codings -----
+
+    @Test
+    void traceIsRefusedEverywhereAndEchoesNothing() throws Exception {
+        String secret = "secret-" + UUID.randomUUID();
+        for (String path : new String[] {"/posts", "/posts/1", "/payments", "/health", PublishingApiServer.RECEIVED_PATH,
+                PublishingApiServer.WEBHOOK_PATH}) {
+            RawHttp.Response response = RawHttp.exchange(server.baseUri(), "TRACE " + path + " HTTP/1.1\r\n"
+                    + "Host: test\r\n" + PublishingApiServer.CLIENT_HEADER + ": " + secret + "\r\n"
+                    + "Cookie: session=" + secret + "\r\nConnection: close\r\n\r\n");
+
+            assertEquals(405, response.status(), path + ": " + response);
+            assertEquals(Problems.MEDIA_TYPE, response.header("Content-Type").orElse(null), path + ": " + response);
+            assertFalse(response.header("Allow").orElseThrow().contains("TRACE"), path + ": " + response);
+            assertFalse(response.text().contains(secret), path + ": " + response);
+            assertFalse(response.headers().toString().contains(secret), path + ": " + response);
+        }
+    }
+
+    @Test
+    void unsupportedMethodsGet405WithTheAllowedMethodsAndRunNothing() throws Exception {
+        String body = postJson(account, "not by this method");
+        Object[][] cases = {
+            {"PUT", "/posts", "GET, HEAD, POST, OPTIONS"},
+            {"PATCH", "/posts", "GET, HEAD, POST, OPTIONS"},
+            {"DELETE", "/posts", "GET, HEAD, POST, OPTIONS"},
+            {"POST", "/posts/1", "GET, HEAD, OPTIONS"},
+            {"PATCH", "/posts/1", "GET, HEAD, OPTIONS"},
+            {"PUT", "/payments", "GET, HEAD, POST, OPTIONS"},
+            {"PATCH", "/payments", "GET, HEAD, POST, OPTIONS"},
+            {"DELETE", "/payments/1", "GET, HEAD, OPTIONS"},
+            {"POST", "/health", "GET, HEAD, OPTIONS"},
+            {"GET", PublishingApiServer.WEBHOOK_PATH, "POST, OPTIONS"},
+        };
+        for (Object[] c : cases) {
+            String method = (String) c[0];
+            String path = (String) c[1];
+            // With and without a key: a method the path does not support is refused whatever the request carries.
+            for (boolean withKey : new boolean[] {true, false}) {
+                HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30))
+                        .header("Content-Type", "application/json")
+                        .header(PublishingApiServer.CLIENT_HEADER, apiKey)
+                        .method(method, HttpRequest.BodyPublishers.ofString(body));
+                if (withKey) {
+                    request.header("Idempotency-Key", newKey());
+                }
+                HttpResponse<byte[]> response = send(request);
+
+                String shown = method + " " + path + (withKey ? " with a key" : "");
+                assertProblem(response, 405, Problems.METHOD_NOT_ALLOWED_TYPE);
+                assertEquals(c[2], response.headers().firstValue("Allow").orElse(null), shown);
+                String detail = json(response).get("detail").asText();
+                assertTrue(detail.contains(method) && detail.contains((String) c[2]), shown + ": " + detail);
+            }
+        }
+        assertEquals(0, countPosts(account));
+        assertEquals(0, paymentService.calls());
+    }
+
+    @Test
+    void optionsNamesTheMethodsOfThePath() throws Exception {
+        Object[][] cases = {{"/posts", "GET, HEAD, POST, OPTIONS"}, {"/posts/7", "GET, HEAD, OPTIONS"},
+            {"/payments", "GET, HEAD, POST, OPTIONS"}, {"/health", "GET, HEAD, OPTIONS"},
+            {PublishingApiServer.WEBHOOK_PATH, "POST, OPTIONS"}};
+        for (Object[] c : cases) {
+            HttpResponse<byte[]> response = send(HttpRequest.newBuilder(uri((String) c[0]))
+                    .timeout(Duration.ofSeconds(30)).method("OPTIONS", HttpRequest.BodyPublishers.noBody()));
+
+            assertEquals(204, response.statusCode(), c[0] + ": " + text(response));
+            assertEquals(c[1], response.headers().firstValue("Allow").orElse(null), (String) c[0]);
+        }
+    }
+
+    @Test
+    void aBodyInAContentCodingIsRefused415NamingContentEncodingAndTheKeyStaysFree() throws Exception {
+        String key = newKey();
+        byte[] gzipped = gzip(postJson(account, "compressed"));
+        HttpResponse<byte[]> compressed = send(postBuilder(key, "")
+                .header("Content-Encoding", "gzip")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(gzipped)));
+
+        assertProblem(compressed, 415, Problems.UNSUPPORTED_CONTENT_ENCODING_TYPE);
+        assertTrue(json(compressed).get("detail").asText().contains("Content-Encoding"), text(compressed));
+        assertEquals("identity", compressed.headers().firstValue("Accept-Encoding").orElse(null));
+        assertEquals(0, countPosts(account));
+
+        // Refused before the idempotency filter: the key was not used, so the plain request runs under it.
+        HttpResponse<byte[]> plain = send(createPost(key, account, "compressed"));
+        assertEquals(201, plain.statusCode(), text(plain));
+        assertFalse(plain.headers().firstValue(REPLAYED).isPresent());
+        HttpResponse<byte[]> identity = send(createPost(newKey(), account, "identity is no coding")
+                .header("Content-Encoding", "identity"));
+        assertEquals(201, identity.statusCode(), text(identity));
+
+        HttpResponse<byte[]> payment = send(payBuilder(newKey(), account, 100).header("Content-Encoding", "br"));
+        assertProblem(payment, 415, Problems.UNSUPPORTED_CONTENT_ENCODING_TYPE);
+        assertEquals(0, paymentService.calls());
+        assertEquals(2, countPosts(account));
+    }
+
     // ----- post.published: outbox, signed webhook, receiver -----
 
     @Test
@@ -632,7 +734,15 @@ abstract class PublishingApiScenarios {
         return postBuilder(key, body).build();
     }
 
-    private HttpRequest.Builder postBuilder(String key, String body) {
+    static byte[] gzip(String text) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(bytes)) {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        return bytes.toByteArray();
+    }
+
+    HttpRequest.Builder postBuilder(String key, String body) {
         return HttpRequest.newBuilder(uri("/posts"))
                 .timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json")
