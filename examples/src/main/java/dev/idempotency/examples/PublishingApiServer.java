@@ -43,9 +43,12 @@ import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.FilterMapping;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.flywaydb.core.Flyway;
 
 /**
@@ -287,7 +290,13 @@ public final class PublishingApiServer implements AutoCloseable {
      * @throws Exception if Jetty cannot start (the port is taken, say)
      */
     public static PublishingApiServer start(Options options) throws Exception {
+        return start(options, ServerLimits.DEFAULTS);
+    }
+
+    /** {@link #start(Options)} with other limits for Jetty than the demo's own, for tests. */
+    static PublishingApiServer start(Options options, ServerLimits limits) throws Exception {
         Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(limits, "limits");
         // First, so that a bad value fails before a database file or a port is touched.
         IdempotencyConfig config = idempotencyConfig(options);
         WebhookSecret secret = webhookSecret(options);
@@ -313,8 +322,8 @@ public final class PublishingApiServer implements AutoCloseable {
                     .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                     .build();
 
-            Server jetty = new Server();
-            ServerConnector connector = new ServerConnector(jetty);
+            Server jetty = new Server(threadPool(limits));
+            ServerConnector connector = connector(jetty, limits);
             connector.setHost(address.getHostAddress());
             connector.setPort(options.port());
             jetty.addConnector(connector);
@@ -324,7 +333,9 @@ public final class PublishingApiServer implements AutoCloseable {
 
             ServletContextHandler context = new ServletContextHandler();
             context.setContextPath("/");
-            // First, in front of the idempotency filter: each path's methods, declared beside its servlet below.
+            // A client that went silent while its body was read gets 408, wherever the body is read.
+            context.addFilter(new FilterHolder(new RequestTimeoutFilter()), "/*", EnumSet.of(DispatcherType.REQUEST));
+            // In front of the idempotency filter: each path's methods, declared beside its servlet below.
             context.addFilter(new FilterHolder(UnsupportedRequestFilter.builder(json)
                     .path("/posts", "GET", "POST").below("/posts", "GET")
                     .path(PAYMENTS_PATH, "GET", "POST").below(PAYMENTS_PATH, "GET")
@@ -388,6 +399,29 @@ public final class PublishingApiServer implements AutoCloseable {
             store.close();
             throw e;
         }
+    }
+
+    /** Jetty's thread pool, of {@link ServerLimits#maxThreads()} threads, named for thread dumps. */
+    private static QueuedThreadPool threadPool(ServerLimits limits) {
+        QueuedThreadPool threads = new QueuedThreadPool(limits.maxThreads());
+        threads.setName(PROGRAM);
+        return threads;
+    }
+
+    /**
+     * The HTTP/1.1 connector, with the limits against slow and oversized requests ({@link ServerLimits}): the
+     * minimum request data rate, the idle timeout, the listen backlog and the header size. It does not name
+     * Jetty and its version in a {@code Server} header: nothing a client needs, and a help to an attacker.
+     */
+    private static ServerConnector connector(Server jetty, ServerLimits limits) {
+        HttpConfiguration http = new HttpConfiguration();
+        http.setMinRequestDataRate(limits.minRequestDataRate());
+        http.setRequestHeaderSize(limits.requestHeaderBytes());
+        http.setSendServerVersion(false);
+        ServerConnector connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
+        connector.setIdleTimeout(limits.idleTimeout().toMillis());
+        connector.setAcceptQueueSize(limits.acceptQueueSize());
+        return connector;
     }
 
     /** The address {@code --host} names: a literal as it is, a name as the resolver answers (its first address). */
@@ -587,6 +621,11 @@ public final class PublishingApiServer implements AutoCloseable {
     /** The secret webhooks are signed and verified with; a credential, for the round trip and tests. */
     WebhookSecret webhookSecret() {
         return webhookSecret;
+    }
+
+    /** Jetty's thread pool, for tests that watch it fill up. */
+    QueuedThreadPool threadPool() {
+        return (QueuedThreadPool) jetty.getThreadPool();
     }
 
     /** Waits until the server has stopped. */

@@ -17,6 +17,8 @@ import dev.idempotency.webhooks.WebhookSecret;
 import dev.idempotency.webhooks.WebhookSigner;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,6 +35,8 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
@@ -55,6 +59,9 @@ abstract class PublishingApiScenarios {
             .connectTimeout(Duration.ofSeconds(10))
             .build();
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** How long another client may wait for an answer while slow clients flood the server. */
+    static final Duration SLOW_FLOOD_BOUND = Duration.ofSeconds(10);
 
     PublishingApiServer server;
     FakePaymentService paymentService;
@@ -495,6 +502,82 @@ abstract class PublishingApiScenarios {
         assertProblem(payment, 415, Problems.UNSUPPORTED_CONTENT_ENCODING_TYPE);
         assertEquals(0, paymentService.calls());
         assertEquals(2, countPosts(account));
+    }
+
+    // ----- slow clients -----
+
+    /**
+     * Twice as many clients as the pool has threads each send a POST's headers and then its body a byte every
+     * 2 seconds, the way a flood of slow clients holds a server's threads. While they do, another client's
+     * POST and a GET /health must be answered within {@link #SLOW_FLOOD_BOUND}, and the slow requests must be
+     * dropped (408) by the minimum data rate instead of holding their threads for the 200 s their bodies would
+     * take.
+     */
+    @Test
+    void aFloodOfSlowBodiesDoesNotStopOtherClients() throws Exception {
+        server.stop();
+        int threads = 16;
+        server = PublishingApiServer.start(withPayments(), ServerLimits.DEFAULTS.withMaxThreads(threads));
+        int slowClients = 2 * threads;
+        List<Socket> slow = new ArrayList<>();
+        ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor();
+        try {
+            long floodStarted = System.nanoTime();
+            for (int i = 0; i < slowClients; i++) {
+                Socket socket = new Socket();
+                slow.add(socket);
+                socket.connect(new InetSocketAddress(server.baseUri().getHost(), server.port()), 5_000);
+                socket.setSoTimeout((int) SLOW_FLOOD_BOUND.multipliedBy(2).toMillis());
+                String body = postJson(account, "slow " + i);
+                String head = "POST /posts HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                        + "Idempotency-Key: " + newKey() + "\r\n" + PublishingApiServer.CLIENT_HEADER + ": " + apiKey
+                        + "\r\nContent-Length: " + body.length() + "\r\n\r\n";
+                socket.getOutputStream().write((head + body.charAt(0)).getBytes(StandardCharsets.UTF_8));
+                byte[] rest = body.substring(1).getBytes(StandardCharsets.UTF_8);
+                int[] sent = {0};
+                trickle.scheduleAtFixedRate(() -> {
+                    try {
+                        if (sent[0] < rest.length) {
+                            socket.getOutputStream().write(rest[sent[0]++]);
+                        }
+                    } catch (IOException e) {
+                        // Dropped by the server: nothing more to send on this connection.
+                    }
+                }, 2, 2, TimeUnit.SECONDS);
+            }
+            // Every thread the pool may start is taken and requests wait for one: the pool is flooded.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (server.threadPool().getQueueSize() == 0) {
+                assertTrue(System.nanoTime() < deadline, "the slow requests never filled the pool: "
+                        + server.threadPool());
+                Thread.sleep(10);
+            }
+
+            // The client's own timeout is the bound: a request still waiting for a thread then fails the test.
+            CompletableFuture<HttpResponse<byte[]>> post = HTTP.sendAsync(createPost(newKey(), account,
+                    "not slow").timeout(SLOW_FLOOD_BOUND).build(), HttpResponse.BodyHandlers.ofByteArray());
+            CompletableFuture<HttpResponse<byte[]>> health = HTTP.sendAsync(HttpRequest.newBuilder(
+                    uri(PublishingApiServer.HEALTH_PATH)).timeout(SLOW_FLOOD_BOUND).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(201, post.get().statusCode(), text(post.get()));
+            assertEquals(200, health.get().statusCode(), text(health.get()));
+
+            // Each slow request is answered 408, long before its body could have arrived (a minute and more).
+            for (Socket socket : slow) {
+                RawHttp.Response response = RawHttp.read(socket.getInputStream());
+                assertEquals(408, response.status(), response.toString());
+                assertEquals(Problems.MEDIA_TYPE, response.header("Content-Type").orElse(null), response.toString());
+                assertEquals("close", response.header("Connection").orElse(null), response.toString());
+            }
+            Duration flood = Duration.ofNanos(System.nanoTime() - floodStarted);
+            assertTrue(flood.compareTo(SLOW_FLOOD_BOUND.multipliedBy(2)) < 0, "the flood lasted " + flood);
+            assertEquals(1, countPosts(account), "only the client that was not slow posted");
+        } finally {
+            trickle.shutdownNow();
+            for (Socket socket : slow) {
+                socket.close();
+            }
+        }
     }
 
     // ----- post.published: outbox, signed webhook, receiver -----

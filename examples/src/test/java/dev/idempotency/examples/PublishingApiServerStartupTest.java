@@ -27,6 +27,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -328,6 +329,23 @@ class PublishingApiServerStartupTest {
             assertFalse(paid.headers().firstValue("Idempotent-Replayed").isPresent(),
                     "a 503 is not stored: the same key runs once a payment service is configured");
             assertEquals(1, payments.charges());
+        }
+    }
+
+    @Test
+    void aRequestWhoseBodyNeverComesIsDroppedAfterTheIdleTimeout() throws Exception {
+        Duration idle = Duration.ofSeconds(1);
+        try (PublishingApiServer server = PublishingApiServer.start(Options.defaults().withPort(0).withDataDir(tmp),
+                ServerLimits.DEFAULTS.withIdleTimeout(idle))) {
+            long started = System.nanoTime();
+            RawHttp.Response response = RawHttp.exchange(server.baseUri(), "POST /posts HTTP/1.1\r\nHost: test\r\n"
+                    + "Content-Type: application/json\r\nIdempotency-Key: silent-body\r\n"
+                    + PublishingApiServer.CLIENT_HEADER + ": startup-test-client\r\nContent-Length: 40\r\n\r\n{");
+            Duration waited = Duration.ofNanos(System.nanoTime() - started);
+
+            assertEquals(408, response.status(), response.toString());
+            assertEquals(Problems.MEDIA_TYPE, response.header("Content-Type").orElse(null), response.toString());
+            assertTrue(waited.compareTo(idle) >= 0 && waited.compareTo(RawHttp.TIMEOUT) < 0, waited.toString());
         }
     }
 
