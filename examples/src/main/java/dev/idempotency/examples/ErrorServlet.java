@@ -22,9 +22,11 @@ final class ErrorServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
 
     private final transient ObjectMapper json;
+    private final transient ContainerRefusals refusals;
 
-    ErrorServlet(ObjectMapper json) {
+    ErrorServlet(ObjectMapper json, ContainerRefusals refusals) {
         this.json = Objects.requireNonNull(json, "json");
+        this.refusals = Objects.requireNonNull(refusals, "refusals");
     }
 
     @Override
@@ -47,9 +49,11 @@ final class ErrorServlet extends HttpServlet {
                     "The server could not complete the request. Nothing it did was kept, so retrying with the "
                             + "same Idempotency-Key runs it again.", path);
         } else {
+            // A 4xx the container raised (the handlers write their own): a body too slow, a path it refuses.
+            // Its message is read only to tell which, never passed on: it can quote what the client sent.
             Object message = request.getAttribute(RequestDispatcher.ERROR_MESSAGE);
-            Problems.write(response, json, status, "about:blank", "HTTP " + status,
-                    message instanceof String m && !m.isBlank() ? m : "The request could not be processed", path);
+            ContainerRefusals.Refusal refusal = refusals.describe(status, message instanceof String m ? m : null);
+            Problems.write(response, json, status, refusal.type(), refusal.title(), refusal.detail(), path);
         }
     }
 }

@@ -7,9 +7,10 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 
 /**
- * Writes the demo handlers' own RFC 9457 problem responses ({@code application/problem+json}), in the
- * same shape as the library's: {@code type}, {@code title}, {@code status}, {@code detail},
- * {@code instance}.
+ * Writes the demo's RFC 9457 problem responses ({@code application/problem+json}), in the same shape as
+ * the library's: {@code type}, {@code title}, {@code status}, {@code detail}, {@code instance}. Every answer
+ * of the demo that is not a success is one: its handlers', its error page's ({@link ErrorServlet}) and the
+ * server's own ({@link ServerErrorHandler}).
  *
  * <p>A 4xx written here by a POST handler is an outcome like any other: the idempotency filter stores it
  * and replays it to a retry with the same key.
@@ -76,13 +77,23 @@ final class Problems {
     /** Writes a problem; {@code instance} is the path the problem is about. */
     static void write(HttpServletResponse response, ObjectMapper json, int status, String type, String title,
             String detail, String instance) throws IOException {
+        Responses.write(response, status, MEDIA_TYPE, document(json, status, type, title, detail, instance));
+    }
+
+    /**
+     * The problem document itself, for a writer that is not a servlet's (the server's own error handler, which
+     * answers requests no servlet saw); {@code instance} may be {@code null}, and is then left out.
+     */
+    static byte[] document(ObjectMapper json, int status, String type, String title, String detail,
+            String instance) throws IOException {
         ObjectNode problem = json.createObjectNode()
                 .put("type", type)
                 .put("title", title)
                 .put("status", status)
-                .put("detail", detail)
-                .put("instance", instance);
-        byte[] body = json.writeValueAsBytes(problem);
-        Responses.write(response, status, MEDIA_TYPE, body);
+                .put("detail", detail);
+        if (instance != null) {
+            problem.put("instance", instance);
+        }
+        return json.writeValueAsBytes(problem);
     }
 }

@@ -371,11 +371,15 @@ public final class PublishingApiServer implements AutoCloseable {
                     RECEIVED_PATH);
 
             context.addServlet(new ServletHolder("health", new HealthServlet(posts)), HEALTH_PATH);
-            context.addServlet(new ServletHolder("error", new ErrorServlet(json)), ERROR_PATH);
+            ContainerRefusals refusals = new ContainerRefusals(limits);
+            context.addServlet(new ServletHolder("error", new ErrorServlet(json, refusals)), ERROR_PATH);
             ErrorPageErrorHandler errors = new ErrorPageErrorHandler();
             errors.addErrorPage(ErrorPageErrorHandler.GLOBAL_ERROR_PAGE, ERROR_PATH);
             context.setErrorHandler(errors);
 
+            // What Jetty refuses before the context sees the request (a malformed header, say) is answered
+            // here, as problem JSON too.
+            jetty.setErrorHandler(new ServerErrorHandler(json, refusals));
             // Requests in flight finish (and commit or roll back) before the store's pool is closed.
             jetty.setHandler(new GracefulHandler(context));
             jetty.setStopTimeout(STOP_TIMEOUT.toMillis());

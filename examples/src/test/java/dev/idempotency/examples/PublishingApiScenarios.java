@@ -580,6 +580,60 @@ abstract class PublishingApiScenarios {
         }
     }
 
+    // ----- refusals by the container, before any filter runs -----
+
+    @Test
+    void requestsTheHttpParserRefusesGetProblemsThatQuoteNothingBack() throws Exception {
+        String marker = "echo-" + UUID.randomUUID();
+        String longValue = marker + "a".repeat(9000);
+        String post = "POST /posts HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                + "Idempotency-Key: " + newKey() + "\r\n" + PublishingApiServer.CLIENT_HEADER + ": " + apiKey + "\r\n";
+        Object[][] cases = {
+            // A control character in a header value.
+            {400, "header", "GET /health HTTP/1.1\r\nHost: test\r\nX-Note: <b>" + marker + "\u0001</b>\r\n\r\n"},
+            // A header name that is not a token.
+            {400, "header", "GET /health HTTP/1.1\r\nHost: test\r\nX Bad" + marker + ": 1\r\n\r\n"},
+            // Headers larger than the server reads.
+            {431, "header", "GET /health HTTP/1.1\r\nHost: test\r\nX-Big: " + longValue + "\r\n\r\n"},
+            // Content-Length that is not a number, and two that disagree.
+            {400, "Content-Length", post + "Content-Length: " + marker + "\r\n\r\n{}"},
+            {400, "Content-Length", post + "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}"},
+            // A path that means different things to different servers.
+            {400, "path", "GET /posts/%2e%2e/health?" + marker + " HTTP/1.1\r\nHost: test\r\n\r\n"},
+            {400, "path", "GET /posts/..%2Fhealth?" + marker + " HTTP/1.1\r\nHost: test\r\n\r\n"},
+            // A request target longer than the server reads.
+            {414, "URI", "GET /posts?account_id=" + longValue + " HTTP/1.1\r\nHost: test\r\n\r\n"},
+            // No Host, which HTTP/1.1 requires, and one that is not the target's.
+            {400, "Host", "GET /health HTTP/1.1\r\nX-Note: " + marker + "\r\n\r\n"},
+            {400, "Host", "GET http://" + marker + "/health HTTP/1.1\r\nHost: test\r\n\r\n"},
+            // Two ways of saying where the body ends.
+            {400, "Transfer-Encoding", post + "Transfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n2\r\n{}\r\n0\r\n\r\n"},
+            // A method that is not a token.
+            {400, "request line", "G(" + marker + ") /health HTTP/1.1\r\nHost: test\r\n\r\n"},
+            // Escapes that do not decode, in the path and in the query (the latter found by the servlet layer).
+            {400, "UTF-8", "GET /posts/%ff" + marker + " HTTP/1.1\r\nHost: test\r\n\r\n"},
+            {400, "query", "GET /posts?account_id=%zz" + marker + " HTTP/1.1\r\nHost: test\r\n\r\n"},
+            // A version the server does not speak.
+            {505, "HTTP/1.1", "GET /health?" + marker + " HTTP/3.0\r\nHost: test\r\n\r\n"},
+        };
+        for (Object[] c : cases) {
+            String request = (String) c[2];
+            String shown = request.substring(0, Math.min(request.length(), 80)).replace("\r\n", " | ");
+            RawHttp.Response response = RawHttp.exchange(server.baseUri(), request);
+
+            assertEquals(c[0], response.status(), shown + " -> " + response);
+            assertEquals(Problems.MEDIA_TYPE, response.header("Content-Type").orElse(null), shown + " -> " + response);
+            JsonNode problem = JSON.readTree(response.body());
+            assertEquals(c[0], problem.path("status").asInt(), shown + " -> " + response);
+            assertTrue(problem.path("type").asText().startsWith("urn:idempotency-example:problem:"), response.text());
+            String detail = problem.path("detail").asText();
+            assertTrue(detail.contains((String) c[1]), shown + " -> detail '" + detail + "' should name " + c[1]);
+            assertFalse(response.text().contains(marker), shown + " -> " + response);
+            assertFalse(response.text().contains("<b>") || response.text().contains("Jetty"), response.text());
+        }
+        assertEquals(0, countPosts(account));
+    }
+
     // ----- post.published: outbox, signed webhook, receiver -----
 
     @Test
