@@ -13,7 +13,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -36,7 +35,8 @@ import java.util.Optional;
  * </ol>
  * Without either, the effect would be at least once, not exactly once.
  *
- * <p>Answers: 201 with {@code Location} and the payment as JSON; 400 problem naming an invalid field;
+ * <p>Answers: 201 with {@code Location} and the payment as JSON; 400 problem naming an invalid field (text
+ * the database cannot store exactly included, {@link TextFields}), before anything is charged;
  * 503 problem when the server has no payment service ({@code --payments-url} missing); 502 problem when
  * the service fails. 5xx answers are not stored, so a retry with the same key runs again.
  *
@@ -89,7 +89,7 @@ final class PaymentsServlet extends HttpServlet {
                     "The request body must be a JSON object such as {\"account_id\": \"a1\", \"amount\": 1250}");
             return;
         }
-        String invalid = invalidAccount(body.get("account_id"));
+        String invalid = TextFields.invalidField(body, "account_id", PostRepository.MAX_ACCOUNT_ID_LENGTH);
         if (invalid == null) {
             invalid = invalidAmount(body.get("amount"));
         }
@@ -186,6 +186,11 @@ final class PaymentsServlet extends HttpServlet {
                     "The query parameter account_id is required, as in /payments?account_id=a1");
             return;
         }
+        String invalid = TextFields.invalidParameter("account_id", accountId);
+        if (invalid != null) {
+            Problems.badRequest(request, response, json, invalid);
+            return;
+        }
         ArrayNode list = json.createArrayNode();
         try {
             for (Payment payment : payments.findByAccount(accountId)) {
@@ -195,22 +200,6 @@ final class PaymentsServlet extends HttpServlet {
             throw new ServletException("Could not list the payments of an account", e);
         }
         Responses.json(response, HttpServletResponse.SC_OK, json.writeValueAsBytes(list));
-    }
-
-    private static String invalidAccount(JsonNode value) {
-        if (value == null || value.isNull()) {
-            return "The field account_id is missing";
-        }
-        if (!value.isTextual()) {
-            return "The field account_id must be a string, not " + value.getNodeType().name().toLowerCase(Locale.ROOT);
-        }
-        if (value.asText().isBlank()) {
-            return "The field account_id must not be blank";
-        }
-        if (value.asText().length() > PostRepository.MAX_ACCOUNT_ID_LENGTH) {
-            return "The field account_id must be at most " + PostRepository.MAX_ACCOUNT_ID_LENGTH + " characters long";
-        }
-        return null;
     }
 
     private static String invalidAmount(JsonNode value) {

@@ -11,7 +11,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import org.eclipse.jetty.io.QuietException;
@@ -67,7 +66,8 @@ final class PostsServlet extends HttpServlet {
     /**
      * Creates a post from {@code {"account_id": "...", "content": "..."}} and enqueues its
      * {@code post.published} event: 201 with {@code Location} and the post, or 400 with a problem naming the
-     * field that is missing or invalid. Only {@code /posts} itself takes a POST: the
+     * field that is missing or invalid, text the database cannot store exactly included ({@link TextFields}),
+     * before anything is written. Only {@code /posts} itself takes a POST: the
      * {@link UnsupportedRequestFilter} in front answers one to {@code /posts/{id}} with 405.
      */
     @Override
@@ -87,9 +87,9 @@ final class PostsServlet extends HttpServlet {
                     "The request body must be a JSON object such as {\"account_id\": \"a1\", \"content\": \"Hello\"}");
             return;
         }
-        String invalid = invalidField(body, "account_id", PostRepository.MAX_ACCOUNT_ID_LENGTH);
+        String invalid = TextFields.invalidField(body, "account_id", PostRepository.MAX_ACCOUNT_ID_LENGTH);
         if (invalid == null) {
-            invalid = invalidField(body, "content", PostRepository.MAX_CONTENT_LENGTH);
+            invalid = TextFields.invalidField(body, "content", PostRepository.MAX_CONTENT_LENGTH);
         }
         if (invalid != null) {
             Problems.badRequest(request, response, json, invalid);
@@ -163,6 +163,11 @@ final class PostsServlet extends HttpServlet {
                     "The query parameter account_id is required, as in /posts?account_id=a1");
             return;
         }
+        String invalid = TextFields.invalidParameter("account_id", accountId);
+        if (invalid != null) {
+            Problems.badRequest(request, response, json, invalid);
+            return;
+        }
         ArrayNode list = json.createArrayNode();
         try {
             for (Post post : posts.findByAccount(accountId)) {
@@ -178,24 +183,6 @@ final class PostsServlet extends HttpServlet {
     private static boolean isCollection(HttpServletRequest request) {
         String pathInfo = request.getPathInfo();
         return pathInfo == null || pathInfo.equals("/");
-    }
-
-    /** Why {@code field} cannot be used, or {@code null} if it is a non-blank string of allowed length. */
-    private static String invalidField(JsonNode body, String field, int maxLength) {
-        JsonNode value = body.get(field);
-        if (value == null || value.isNull()) {
-            return "The field " + field + " is missing";
-        }
-        if (!value.isTextual()) {
-            return "The field " + field + " must be a string, not " + value.getNodeType().name().toLowerCase(Locale.ROOT);
-        }
-        if (value.asText().isBlank()) {
-            return "The field " + field + " must not be blank";
-        }
-        if (value.asText().length() > maxLength) {
-            return "The field " + field + " must be at most " + maxLength + " characters long";
-        }
-        return null;
     }
 
     /** Demo-only: the delay {@value #DELAY_HEADER} asks for, 0 without it. */

@@ -215,6 +215,52 @@ abstract class PublishingApiScenarios {
     }
 
     @Test
+    void textTheDatabaseCannotStoreExactlyIsRefusedNamingTheFieldOnEveryRetry() throws Exception {
+        // As a client writes them in JSON: escapes for NUL and for surrogates without their other half.
+        String[] unstorable = {"a\\u0000b", "x\\ud800y", "x\\udc00", "\\ude00\\ud83d", "end\\ud83d"};
+        for (String text : unstorable) {
+            String[][] bodies = {
+                {"content", "{\"account_id\": \"" + account + "\", \"content\": \"" + text + "\"}"},
+                {"account_id", "{\"account_id\": \"" + account + text + "\", \"content\": \"fine\"}"},
+            };
+            for (String[] body : bodies) {
+                String key = newKey();
+                for (int attempt = 0; attempt < 2; attempt++) {
+                    HttpResponse<byte[]> response = send(post(key, body[1]));
+                    assertProblem(response, 400, Problems.INVALID_REQUEST_TYPE);
+                    String detail = json(response).get("detail").asText();
+                    assertTrue(detail.contains("field " + body[0]), body[1] + ": " + detail);
+                }
+            }
+            HttpResponse<byte[]> payment = send(paymentRequest(newKey(), "{\"account_id\": \"" + account + text
+                    + "\", \"amount\": 100}").build());
+            assertProblem(payment, 400, Problems.INVALID_REQUEST_TYPE);
+            assertTrue(json(payment).get("detail").asText().contains("field account_id"), text(payment));
+        }
+        assertEquals(0, countPosts(account));
+        assertEquals(0, paymentService.calls());
+
+        // A whole pair is a character like any other, stored and answered exactly.
+        String emoji = "smile \ud83d\ude00";
+        HttpResponse<byte[]> created = send(createPost(newKey(), account, emoji));
+        assertEquals(201, created.statusCode(), text(created));
+        assertEquals(emoji, json(created).get("content").asText());
+        assertEquals(emoji, listPosts(account).get(0).get("content").asText());
+    }
+
+    @Test
+    void queryTextTheDatabaseCannotTakeIsRefusedNamingTheParameter() throws Exception {
+        for (String path : new String[] {"/posts", "/payments"}) {
+            HttpResponse<byte[]> nul = send(get(path + "?account_id=a%00b"));
+            HttpResponse<byte[]> surrogate = send(get(path + "?account_id=a%ED%A0%80b"));
+
+            assertProblem(nul, 400, Problems.INVALID_REQUEST_TYPE);
+            assertTrue(json(nul).get("detail").asText().contains("account_id"), text(nul));
+            assertEquals(400, surrogate.statusCode(), text(surrogate));
+        }
+    }
+
+    @Test
     void malformedJsonIsRefusedByTheFilterBeforeTheHandler() throws Exception {
         HttpResponse<byte[]> response = send(post(newKey(), "{\"account_id\": "));
 
@@ -896,7 +942,7 @@ abstract class PublishingApiScenarios {
         return paymentRequest(key, JSON.createObjectNode().put("account_id", accountId).put("amount", amount).toString());
     }
 
-    private HttpRequest.Builder paymentRequest(String key, String body) {
+    HttpRequest.Builder paymentRequest(String key, String body) {
         return HttpRequest.newBuilder(uri("/payments"))
                 .timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json")
