@@ -136,7 +136,7 @@ final class PaymentsServlet extends HttpServlet {
         try {
             payment = payments.record(chargeKey, accountId, amount, chargeId, clock.instant());
         } catch (SQLException e) {
-            throw new ServletException("Could not record the payment", e);
+            throw DatabaseUnavailableException.of("Could not record the payment", e);
         }
         // Demo-only fault knobs, after the charge and the row: the window in which a crash leaves both
         // without a stored outcome, which the derived key makes safe to run again.
@@ -170,7 +170,7 @@ final class PaymentsServlet extends HttpServlet {
         } catch (NumberFormatException e) {
             payment = Optional.empty();
         } catch (SQLException e) {
-            throw new ServletException("Could not read a payment", e);
+            throw DatabaseUnavailableException.of("Could not read a payment", e);
         }
         if (payment.isEmpty()) {
             Problems.notFound(request, response, json, "There is no payment " + request.getRequestURI());
@@ -197,7 +197,7 @@ final class PaymentsServlet extends HttpServlet {
                 list.add(payment.toJson(json));
             }
         } catch (SQLException e) {
-            throw new ServletException("Could not list the payments of an account", e);
+            throw DatabaseUnavailableException.of("Could not list the payments of an account", e);
         }
         Responses.json(response, HttpServletResponse.SC_OK, json.writeValueAsBytes(list));
     }

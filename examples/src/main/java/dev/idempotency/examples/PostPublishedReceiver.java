@@ -81,7 +81,7 @@ final class PostPublishedReceiver extends HttpServlet {
                     data.get("account_id").asText(), payload, clock.instant());
         } catch (SQLException e) {
             // Thrown: the inbox rolls back, records no marker, and the sender's next attempt runs this again.
-            throw new ServletException("Could not record webhook " + webhook.id(), e);
+            throw DatabaseUnavailableException.of("Could not record webhook " + webhook.id(), e);
         }
         byte[] body = json.writeValueAsBytes(receipt.toJson(json));
         Responses.json(response, HttpServletResponse.SC_OK, body);

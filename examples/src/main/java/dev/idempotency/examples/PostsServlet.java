@@ -108,7 +108,7 @@ final class PostsServlet extends HttpServlet {
         try {
             post = posts.insert(body.get("account_id").asText(), body.get("content").asText(), clock.instant());
         } catch (SQLException e) {
-            throw new ServletException("Could not insert the post", e);
+            throw DatabaseUnavailableException.of("Could not insert the post", e);
         }
         // Joins the request's transaction: the event commits with the post, or rolls back with it.
         events.published(post);
@@ -147,7 +147,7 @@ final class PostsServlet extends HttpServlet {
         } catch (NumberFormatException e) {
             post = Optional.empty();
         } catch (SQLException e) {
-            throw new ServletException("Could not read a post", e);
+            throw DatabaseUnavailableException.of("Could not read a post", e);
         }
         if (post.isEmpty()) {
             Problems.notFound(request, response, json, "There is no post " + request.getRequestURI());
@@ -174,7 +174,7 @@ final class PostsServlet extends HttpServlet {
                 list.add(post.toJson(json));
             }
         } catch (SQLException e) {
-            throw new ServletException("Could not list the posts of an account", e);
+            throw DatabaseUnavailableException.of("Could not list the posts of an account", e);
         }
         Responses.json(response, HttpServletResponse.SC_OK, json.writeValueAsBytes(list));
     }

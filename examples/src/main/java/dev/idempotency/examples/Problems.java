@@ -39,6 +39,9 @@ final class Problems {
     /** The {@code type} of a payment the downstream payment service did not confirm. */
     static final String PAYMENT_PROVIDER_FAILED_TYPE = "urn:idempotency-example:problem:payment-provider-failed";
 
+    /** The {@code type} of a request the database could not serve in time (down, unreachable, its pool taken). */
+    static final String DATABASE_UNAVAILABLE_TYPE = "urn:idempotency-example:problem:database-unavailable";
+
     /** The {@code type} of a failure on the server's side. */
     static final String SERVER_ERROR_TYPE = "urn:idempotency-example:problem:server-error";
 

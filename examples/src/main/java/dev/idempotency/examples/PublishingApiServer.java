@@ -372,7 +372,7 @@ public final class PublishingApiServer implements AutoCloseable {
 
             context.addServlet(new ServletHolder("health", new HealthServlet(posts)), HEALTH_PATH);
             ContainerRefusals refusals = new ContainerRefusals(limits);
-            context.addServlet(new ServletHolder("error", new ErrorServlet(json, refusals)), ERROR_PATH);
+            context.addServlet(new ServletHolder("error", new ErrorServlet(json, refusals, config)), ERROR_PATH);
             ErrorPageErrorHandler errors = new ErrorPageErrorHandler();
             errors.addErrorPage(ErrorPageErrorHandler.GLOBAL_ERROR_PAGE, ERROR_PATH);
             context.setErrorHandler(errors);
@@ -490,6 +490,20 @@ public final class PublishingApiServer implements AutoCloseable {
         }
         return URI.create("http://" + (requested instanceof Inet6Address ? "[::1]" : "127.0.0.1") + ":"
                 + bound.getPort());
+    }
+
+    /** Whether {@code path} (a request URI) is one {@link #IDEMPOTENT_PATHS} covers, as the servlet mapping matches. */
+    static boolean isIdempotentPath(String path) {
+        for (String pattern : IDEMPOTENT_PATHS) {
+            boolean matches = pattern.endsWith("/*")
+                    ? path.equals(pattern.substring(0, pattern.length() - 2))
+                            || path.startsWith(pattern.substring(0, pattern.length() - 1))
+                    : path.equals(pattern);
+            if (matches) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The webhook secret: {@code --webhook-secret}, read by the library's parser, or a new one. */

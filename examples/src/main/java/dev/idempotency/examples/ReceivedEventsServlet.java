@@ -49,7 +49,7 @@ final class ReceivedEventsServlet extends HttpServlet {
                 found = receipts.findByPostId(id);
             }
         } catch (SQLException e) {
-            throw new ServletException("Could not list the received events", e);
+            throw DatabaseUnavailableException.of("Could not list the received events", e);
         }
         ArrayNode list = json.createArrayNode();
         for (ReceivedEvent receipt : found) {

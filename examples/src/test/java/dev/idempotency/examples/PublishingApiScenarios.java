@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idempotency.Header;
+import dev.idempotency.jdbc.JdbcIdempotencyStore;
 import dev.idempotency.servlet.IdempotencyFilter;
 import dev.idempotency.webhooks.SignedWebhook;
 import dev.idempotency.webhooks.WebhookReceiverFilter;
@@ -449,6 +450,69 @@ abstract class PublishingApiScenarios {
         assertEquals(0, paymentService.calls());
     }
 
+
+    // ----- server errors: what each says must be true where it is said -----
+
+    @Test
+    void aServerErrorSaysWhatWasKeptOnItsPathAndMode() throws Exception {
+        HttpResponse<byte[]> post = send(createPost(newKey(), account, "fails").header(PostsServlet.FAIL_HEADER, "true"));
+        HttpResponse<byte[]> payment = send(payBuilder(newKey(), account, 700).header(PostsServlet.FAIL_HEADER, "true"));
+
+        // Transaction mode: the insert and the event were rolled back with the key's claim.
+        assertProblem(post, 500, Problems.SERVER_ERROR_TYPE);
+        String postDetail = json(post).get("detail").asText();
+        assertTrue(postDetail.contains("Nothing the request did was kept") && postDetail.contains("runs it again"),
+                postDetail);
+        assertEquals(0, countPosts(account));
+        // Lease mode: the charge and the payment row stand, and the detail must not say otherwise.
+        assertProblem(payment, 500, Problems.SERVER_ERROR_TYPE);
+        String paymentDetail = json(payment).get("detail").asText();
+        assertFalse(paymentDetail.contains("Nothing"), paymentDetail);
+        assertTrue(paymentDetail.contains("charge") && paymentDetail.contains("payment row")
+                && paymentDetail.contains("at most once"), paymentDetail);
+        assertEquals(1, paymentService.charges());
+        assertEquals(1, listPayments(account).size());
+    }
+
+    @Test
+    void aReadDuringADatabaseOutageIs503WithRetryAfterAsTheCoveredRequestsAre() throws Exception {
+        long postId = json(send(createPost(newKey(), account, "before the outage"))).get("id").asLong();
+        List<Connection> held = new ArrayList<>();
+        try (LibraryLogs logs = LibraryLogs.capture()) {
+            // Every connection of the pool taken: to the server, the database no longer answers.
+            for (int i = 0; i < JdbcIdempotencyStore.DEFAULT_MAXIMUM_POOL_SIZE; i++) {
+                held.add(server.dataSource().getConnection());
+            }
+            CompletableFuture<HttpResponse<byte[]>> list = HTTP.sendAsync(get("/posts?account_id=" + account),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            CompletableFuture<HttpResponse<byte[]>> one = HTTP.sendAsync(get("/payments/1"),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            CompletableFuture<HttpResponse<byte[]>> covered = HTTP.sendAsync(createPost(newKey(), account,
+                    "during the outage").build(), HttpResponse.BodyHandlers.ofByteArray());
+
+            assertProblem(covered.get(), 503, "urn:idempotency:problem:store-unavailable");
+            assertTrue(logs.warned("store unavailable while claiming"), logs.toString());
+            String retryAfter = covered.get().headers().firstValue("Retry-After").orElseThrow();
+            for (HttpResponse<byte[]> read : List.of(list.get(), one.get())) {
+                assertProblem(read, 503, Problems.DATABASE_UNAVAILABLE_TYPE);
+                assertEquals(retryAfter, read.headers().firstValue("Retry-After").orElse(null), text(read));
+                String detail = json(read).get("detail").asText();
+                assertTrue(detail.contains("only reads") && !detail.contains("Idempotency-Key"), detail);
+            }
+            for (Connection connection : held) {
+                connection.close();
+            }
+            held.clear();
+            // Back: the same server serves again, and the outbox relay's next batch no longer fails.
+            HttpResponse<byte[]> after = send(get("/posts/" + postId));
+            assertEquals(200, after.statusCode(), text(after));
+            awaitNoEventPending(account);
+        } finally {
+            for (Connection connection : held) {
+                connection.close();
+            }
+        }
+    }
 
     // ----- methods, content codings -----
 
