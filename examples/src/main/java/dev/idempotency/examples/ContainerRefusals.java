@@ -52,8 +52,9 @@ final class ContainerRefusals {
             case 505 -> new Refusal(PREFIX + "http-version-not-supported", "HTTP version not supported",
                     "The request's HTTP version is not one the server speaks: HTTP/1.0 and HTTP/1.1. Nothing was run.");
             default -> status >= 500
-                    ? new Refusal(PREFIX + "server-error", "Server error", "The server could not read the request "
-                            + "(HTTP " + status + "). Nothing was run, so it is safe to send it again.")
+                    ? new Refusal(PREFIX + "server-error", "Server error", "The server could not serve the request "
+                            + "(HTTP " + status + ") before it reached a handler. Nothing was run, so it is safe to "
+                            + "send it again.")
                     : new Refusal(PREFIX + "refused-by-server", "Request refused",
                             "The server refused the request (HTTP " + status + ") before any handler saw it. "
                                     + "Nothing was run.");
@@ -69,8 +70,8 @@ final class ContainerRefusals {
         if (why.contains("content-length") || why.contains("transfer-encoding")) {
             return new Refusal(PREFIX + "bad-body-length", "Unclear body length",
                     "The request does not say unambiguously where its body ends: its Content-Length is not one "
-                            + "valid number of bytes, or there are two, or it comes with a Transfer-Encoding, or chunked "
-                            + "is not the last transfer coding. Nothing was run.");
+                            + "valid number of bytes, or there are two, or it comes with a Transfer-Encoding, or "
+                            + "chunked is not the last transfer coding. Nothing was run.");
         }
         if (why.contains("ambiguous") || why.contains("suspicious")) {
             return new Refusal(PREFIX + "ambiguous-path", "Ambiguous path",

@@ -131,7 +131,8 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
 
     /**
      * Address {@value #DEFAULT_HOST}, port {@value #DEFAULT_PORT}, the embedded database in
-     * {@value #DEFAULT_DATA_DIR}, the default key TTL and lease, no payment provider, webhooks to the demo's own receiver with a generated secret; serving.
+     * {@value #DEFAULT_DATA_DIR}, the default key TTL and lease, no payment provider, webhooks to the demo's
+     * own receiver with a generated secret; serving.
      */
     public static Options defaults() {
         return new Options(DEFAULT_HOST, DEFAULT_PORT, Path.of(DEFAULT_DATA_DIR), Optional.empty(), Optional.empty(),
@@ -164,7 +165,8 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
     /** These options on an external database; {@code user} and {@code password} may be {@code null}. */
     public Options withJdbc(String url, String user, String password) {
         return new Options(host, port, dataDir, Optional.of(url), Optional.ofNullable(user),
-                Optional.ofNullable(password), keyTtl, paymentsUrl, leaseDuration, webhookUrl, webhookSecret, roundTrip, false);
+                Optional.ofNullable(password), keyTtl, paymentsUrl, leaseDuration, webhookUrl, webhookSecret, roundTrip,
+                false);
     }
 
     /** These options with a key TTL as text, such as {@code 30m}. */
@@ -367,10 +369,10 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
     @Override
     public String toString() {
         return "Options[host=" + host + ", port=" + port + ", dataDir=" + (temporaryDatabase ? "(temporary)" : dataDir)
-                + ", jdbcUrl=" + jdbcUrl.orElse("(embedded H2)") + ", jdbcUser=" + jdbcUser.orElse("(none)") + ", jdbcPassword="
-                + (jdbcPassword.isPresent() ? "***" : "(none)") + ", keyTtl=" + keyTtl.orElse("(default)")
-                + ", paymentsUrl=" + paymentsUrl.map(URI::toString).orElse("(none)") + ", leaseDuration="
-                + leaseDuration.orElse("(default)") + ", webhookUrl=" + webhookUrl.map(URI::toString)
+                + ", jdbcUrl=" + jdbcUrl.orElse("(embedded H2)") + ", jdbcUser=" + jdbcUser.orElse("(none)")
+                + ", jdbcPassword=" + (jdbcPassword.isPresent() ? "***" : "(none)") + ", keyTtl="
+                + keyTtl.orElse("(default)") + ", paymentsUrl=" + paymentsUrl.map(URI::toString).orElse("(none)")
+                + ", leaseDuration=" + leaseDuration.orElse("(default)") + ", webhookUrl=" + webhookUrl.map(URI::toString)
                 .orElse("(own receiver)") + ", webhookSecret=" + (webhookSecret.isPresent() ? "***" : "(generated)")
                 + ", roundTrip=" + roundTrip + "]";
     }

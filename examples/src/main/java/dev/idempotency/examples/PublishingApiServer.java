@@ -111,7 +111,8 @@ import org.flywaydb.core.Flyway;
  * <ul>
  * <li>{@code POST /posts} with {@code {"account_id": "...", "content": "..."}}: 201, {@code Location:
  * /posts/{id}} and the post as JSON ({@code id}, {@code account_id}, {@code content},
- * {@code created_at}); 400 problem naming a missing or invalid field. A retry with the same key gets the
+ * {@code created_at}); 400 problem naming a missing or invalid field, or text the database cannot store
+ * exactly ({@link TextFields}). A retry with the same key gets the
  * same answer with {@code Idempotent-Replayed: true}; the same key with another body gets 422. Runs in
  * transaction mode: the insert and the stored answer commit together.</li>
  * <li>{@code GET /posts?account_id=A}: that account's posts, in id order.</li>
@@ -132,6 +133,14 @@ import org.flywaydb.core.Flyway;
  * ({@link ReceivedEventsServlet}).</li>
  * <li>{@code GET /health}: 200 {@code {"status":"ok"}}, or 503 when the database does not answer.</li>
  * </ul>
+ *
+ * <p>Every other answer is an RFC 9457 problem ({@link Problems}), whoever gives it: a method a path does not
+ * support ({@code TRACE} everywhere) is 405 with {@code Allow}, and a body in a content coding 415, both
+ * before the idempotency filter ({@link UnsupportedRequestFilter}); a 5xx says what is true of the failed
+ * request on its path and in its mode, and a handler whose database cannot serve gets 503 with
+ * {@code Retry-After} ({@link ErrorServlet}); what Jetty refuses before any handler runs is answered by the
+ * server's own {@link ServerErrorHandler}. Jetty is set against slow clients ({@link ServerLimits}): a body
+ * slower than the minimum data rate, or a client silent for the idle timeout, gets 408.
  *
  * <p>Demo-only fault knobs on both {@code POST}s (see {@link PostsServlet}), to watch the filter at
  * work; they have no place in a real API: {@code X-Demo-Delay-Ms: N} sleeps N ms after the insert (after

@@ -31,7 +31,8 @@ final class TextFields {
             return "The field " + field + " is missing";
         }
         if (!value.isTextual()) {
-            return "The field " + field + " must be a string, not " + value.getNodeType().name().toLowerCase(Locale.ROOT);
+            return "The field " + field + " must be a string, not "
+                    + value.getNodeType().name().toLowerCase(Locale.ROOT);
         }
         String text = value.asText();
         if (text.isBlank()) {

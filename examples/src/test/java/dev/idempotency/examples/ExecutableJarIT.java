@@ -140,7 +140,8 @@ class ExecutableJarIT {
     @Test
     void printsTheAddressItListensOnWithIPv6InBrackets() throws Exception {
         Process process = java("--host", "::1", "--port", "0", "--data-dir", tmp.resolve("data").toString());
-        BufferedReader stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader stdout = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                StandardCharsets.UTF_8));
         String line = CompletableFuture.supplyAsync(() -> readLine(stdout))
                 .get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 

@@ -207,7 +207,8 @@ class OptionsTest {
 
     @Test
     void usageNamesEveryOption() {
-        for (String option : new String[] {"--host", "--port", "--data-dir", "--jdbc-url", "--jdbc-user", "--jdbc-password",
+        for (String option : new String[] {"--host", "--port", "--data-dir", "--jdbc-url", "--jdbc-user",
+                "--jdbc-password",
                 "--key-ttl", "--payments-url", "--lease-duration", "--webhook-url", "--webhook-secret", "--round-trip",
                 "--help"}) {
             assertTrue(Options.USAGE.contains(option), option);

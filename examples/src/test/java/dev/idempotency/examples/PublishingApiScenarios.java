@@ -455,8 +455,10 @@ abstract class PublishingApiScenarios {
 
     @Test
     void aServerErrorSaysWhatWasKeptOnItsPathAndMode() throws Exception {
-        HttpResponse<byte[]> post = send(createPost(newKey(), account, "fails").header(PostsServlet.FAIL_HEADER, "true"));
-        HttpResponse<byte[]> payment = send(payBuilder(newKey(), account, 700).header(PostsServlet.FAIL_HEADER, "true"));
+        HttpResponse<byte[]> post = send(createPost(newKey(), account, "fails")
+                .header(PostsServlet.FAIL_HEADER, "true"));
+        HttpResponse<byte[]> payment = send(payBuilder(newKey(), account, 700)
+                .header(PostsServlet.FAIL_HEADER, "true"));
 
         // Transaction mode: the insert and the event were rolled back with the key's claim.
         assertProblem(post, 500, Problems.SERVER_ERROR_TYPE);
@@ -519,8 +521,8 @@ abstract class PublishingApiScenarios {
     @Test
     void traceIsRefusedEverywhereAndEchoesNothing() throws Exception {
         String secret = "secret-" + UUID.randomUUID();
-        for (String path : new String[] {"/posts", "/posts/1", "/payments", "/health", PublishingApiServer.RECEIVED_PATH,
-                PublishingApiServer.WEBHOOK_PATH}) {
+        for (String path : new String[] {"/posts", "/posts/1", "/payments", "/health",
+                PublishingApiServer.RECEIVED_PATH, PublishingApiServer.WEBHOOK_PATH}) {
             RawHttp.Response response = RawHttp.exchange(server.baseUri(), "TRACE " + path + " HTTP/1.1\r\n"
                     + "Host: test\r\n" + PublishingApiServer.CLIENT_HEADER + ": " + secret + "\r\n"
                     + "Cookie: session=" + secret + "\r\nConnection: close\r\n\r\n");
@@ -717,7 +719,8 @@ abstract class PublishingApiScenarios {
             {400, "Host", "GET /health HTTP/1.1\r\nX-Note: " + marker + "\r\n\r\n"},
             {400, "Host", "GET http://" + marker + "/health HTTP/1.1\r\nHost: test\r\n\r\n"},
             // Two ways of saying where the body ends.
-            {400, "Transfer-Encoding", post + "Transfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n2\r\n{}\r\n0\r\n\r\n"},
+            {400, "Transfer-Encoding",
+                post + "Transfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n2\r\n{}\r\n0\r\n\r\n"},
             // A method that is not a token.
             {400, "request line", "G(" + marker + ") /health HTTP/1.1\r\nHost: test\r\n\r\n"},
             // Escapes that do not decode, in the path and in the query (the latter found by the servlet layer).
