@@ -146,7 +146,7 @@ class ExecutableJarIT {
                 .get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 
         Matcher listening = Pattern.compile("Listening on (http://\\[::1]:(\\d+))").matcher(String.valueOf(line));
-        assertTrue(listening.matches(), () -> "first line '" + line + "'; stderr: " + stderr());
+        assertTrue(listening.matches(), () -> "first line '" + line + "'; stderr: " + stderr.text());
         HttpResponse<Void> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create(listening.group(1) + "/health")).build(), HttpResponse.BodyHandlers.discarding());
         assertEquals(200, health.statusCode());
@@ -160,7 +160,7 @@ class ExecutableJarIT {
 
         assertTrue(process.waitFor(60, TimeUnit.SECONDS));
         assertEquals(PublishingApiServer.EXIT_USAGE, process.exitValue());
-        String err = stderr();
+        String err = stderr.text();
         assertTrue(err.contains("--host") && err.contains("'no-such-host.invalid'") && err.contains("Usage:"), err);
         assertFalse(Files.exists(tmp.resolve("data")), "nothing is created for a command line that cannot run");
     }
