@@ -1,8 +1,10 @@
 package dev.idempotency.jdbc;
 
+import dev.idempotency.jdbc.internal.RedactedThrowable;
 import dev.idempotency.store.StoreException;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -61,8 +63,9 @@ public final class IdempotencySchema {
                     .load()
                     .migrate();
         } catch (FlywayException e) {
-            throw new StoreException("Could not create or upgrade the idempotency table " + TABLE + " ("
-                    + engine + "): " + e.getMessage(), e);
+            // Flyway may describe the database by its URL.
+            throw new StoreException(Redaction.redact("Could not create or upgrade the idempotency table " + TABLE
+                    + " (" + engine + "): " + e.getMessage()), RedactedThrowable.redactedCause(e, Set.of()));
         }
     }
 }

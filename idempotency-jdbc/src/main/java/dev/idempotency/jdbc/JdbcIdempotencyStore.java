@@ -8,6 +8,7 @@ import dev.idempotency.IdempotencyConfigException;
 import dev.idempotency.jdbc.internal.DatabaseProbe;
 import dev.idempotency.jdbc.internal.JdbcClaim;
 import dev.idempotency.jdbc.internal.JdbcLeaseClaim;
+import dev.idempotency.jdbc.internal.RedactedThrowable;
 import dev.idempotency.jdbc.internal.SqlDialect;
 import dev.idempotency.jdbc.internal.SqlErrors;
 import dev.idempotency.store.ClaimRequest;
@@ -19,7 +20,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashSet;
 import java.util.Objects;
+import java.util.Set;
 import javax.sql.DataSource;
 
 /**
@@ -190,7 +193,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
 
     @Override
     public String toString() {
-        return "JdbcIdempotencyStore[" + engine + ", " + pool + "]";
+        return "JdbcIdempotencyStore[" + engine + ", " + Redaction.redact(String.valueOf(pool)) + "]";
     }
 
     /** Builds a {@link JdbcIdempotencyStore}; give either a DataSource or a JDBC URL. */
@@ -215,12 +218,13 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
 
         /**
          * A JDBC URL such as {@code jdbc:postgresql://db:5432/app} or {@code jdbc:h2:file:./data/app};
-         * the store builds a HikariCP pool on it and closes the pool in {@link #close()}.
+         * the store builds a HikariCP pool on it and closes the pool in {@link #close()}. Messages about it
+         * show it {@linkplain Redaction redacted}.
          */
         public Builder jdbcUrl(String jdbcUrl) {
             Objects.requireNonNull(jdbcUrl, "jdbcUrl");
             if (!jdbcUrl.startsWith("jdbc:")) {
-                throw IdempotencyConfigException.invalid("jdbcUrl", jdbcUrl,
+                throw IdempotencyConfigException.invalid("jdbcUrl", Redaction.redact(jdbcUrl),
                         "a JDBC URL such as jdbc:postgresql://localhost:5432/app or jdbc:h2:file:./data/app");
             }
             this.jdbcUrl = jdbcUrl;
@@ -233,7 +237,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             return this;
         }
 
-        /** The password for {@link #jdbcUrl}. */
+        /** The password for {@link #jdbcUrl}; never shown in a message or an exception of the store. */
         public Builder password(String password) {
             this.password = password;
             return this;
@@ -271,7 +275,9 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         }
 
         /**
-         * Connects, identifies the database, and migrates the table unless told not to.
+         * Connects, identifies the database, and migrates the table unless told not to. A failure never
+         * shows the password, of the URL or of {@link #password}: not in its message, nor in its cause chain
+         * (causes that quoted it are replaced by redacted copies with the same class names and stack traces).
          *
          * @throws IdempotencyConfigException if neither or both of a DataSource and a JDBC URL were given
          * @throws StoreUnavailableException if the database cannot be reached
@@ -282,11 +288,22 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                 throw IdempotencyConfigException.missing("dataSource or jdbcUrl",
                         "give exactly one of them to JdbcIdempotencyStore.builder()");
             }
+            try {
+                return connect();
+            } catch (IdempotencyConfigException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // HikariCP, the driver and Flyway quote the URL in their own exceptions.
+                throw RedactedThrowable.redacted(e, secrets());
+            }
+        }
+
+        private JdbcIdempotencyStore connect() {
             HikariDataSource owned = jdbcUrl == null ? null : newPool();
             DataSource pool = owned != null ? owned : dataSource;
             try {
                 DatabaseProbe probe = DatabaseProbe.of(pool, "the idempotency store"
-                        + (jdbcUrl != null ? " (" + jdbcUrl + ")" : ""));
+                        + (jdbcUrl != null ? " (" + Redaction.redact(jdbcUrl) + ")" : ""));
                 if (migrate) {
                     IdempotencySchema.migrate(probe.pool(), probe.engine());
                 }
@@ -297,6 +314,15 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                 }
                 throw e;
             }
+        }
+
+        /** What no message may show: the builder's password and those written in the URL. */
+        private Set<String> secrets() {
+            Set<String> secrets = new LinkedHashSet<>(Redaction.secretsIn(jdbcUrl));
+            if (password != null && !password.isEmpty()) {
+                secrets.add(password);
+            }
+            return secrets;
         }
 
         private HikariDataSource newPool() {
@@ -320,8 +346,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             try {
                 return new HikariDataSource(config);
             } catch (RuntimeException e) {
-                throw new StoreUnavailableException("Cannot open a connection pool on " + jdbcUrl + ": "
-                        + e.getMessage(), e);
+                throw new StoreUnavailableException("Cannot open a connection pool on " + Redaction.redact(jdbcUrl)
+                        + ": " + e.getMessage(), e);
             }
         }
     }

@@ -109,6 +109,6 @@ public final class TransactionJoiningDataSource implements DataSource {
 
     @Override
     public String toString() {
-        return "TransactionJoiningDataSource[" + target + "]";
+        return "TransactionJoiningDataSource[" + Redaction.redact(String.valueOf(target)) + "]";
     }
 }

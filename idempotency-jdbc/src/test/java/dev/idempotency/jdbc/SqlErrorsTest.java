@@ -1,7 +1,9 @@
 package dev.idempotency.jdbc;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.idempotency.jdbc.internal.SqlErrors;
@@ -48,5 +50,32 @@ class SqlErrorsTest {
         StoreException e = SqlErrors.translate("claiming key k", new SQLException("boom", "23505", 7));
         assertTrue(e.getMessage().contains("claiming key k") && e.getMessage().contains("23505")
                 && e.getMessage().contains("boom"), e.getMessage());
+    }
+
+    @Test
+    void driverMessageQuotingAPasswordIsRedactedAlongTheWholeChainKeepingClassesAndStackTraces() {
+        SQLException driver = new SQLException("cannot reach jdbc:x://db/app?password=s3cret", "08001",
+                new java.net.ConnectException("refused by db, password=s3cret"));
+
+        StoreException e = SqlErrors.translate("connecting", driver);
+
+        assertInstanceOf(StoreUnavailableException.class, e, "classified on the original");
+        assertFalse(e.getMessage().contains("s3cret"), e.getMessage());
+        assertTrue(e.getMessage().contains("jdbc:x://db/app?password=***"), e.getMessage());
+        java.io.StringWriter printed = new java.io.StringWriter();
+        e.printStackTrace(new java.io.PrintWriter(printed));
+        assertFalse(printed.toString().contains("s3cret"), printed.toString());
+        assertTrue(printed.toString().contains("Caused by: java.sql.SQLException: cannot reach jdbc:x://db/app?password=***"),
+                printed.toString());
+        assertTrue(printed.toString().contains("Caused by: java.net.ConnectException: refused by db, password=***"),
+                printed.toString());
+        assertEquals(driver.getStackTrace()[0], e.getCause().getStackTrace()[0]);
+    }
+
+    @Test
+    void failureWithoutSecretsKeepsItsOwnCause() {
+        SQLException driver = new SQLException("boom", "08001");
+
+        assertSame(driver, SqlErrors.translate("connecting", driver).getCause());
     }
 }

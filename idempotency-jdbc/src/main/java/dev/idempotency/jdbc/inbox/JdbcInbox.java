@@ -3,6 +3,7 @@ package dev.idempotency.jdbc.inbox;
 import dev.idempotency.IdempotencyConfigException;
 import dev.idempotency.jdbc.DatabaseEngine;
 import dev.idempotency.jdbc.IdempotencySchema;
+import dev.idempotency.jdbc.Redaction;
 import dev.idempotency.jdbc.TransactionJoiningDataSource;
 import dev.idempotency.jdbc.internal.DatabaseProbe;
 import dev.idempotency.jdbc.internal.LocalTransaction;
@@ -327,7 +328,7 @@ public final class JdbcInbox implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "JdbcInbox[" + engine + ", retention " + retention + ", " + pool + "]";
+        return "JdbcInbox[" + engine + ", retention " + retention + ", " + Redaction.redact(String.valueOf(pool)) + "]";
     }
 
     private boolean insertMarker(Connection connection, String consumer, String messageId, Instant now,

@@ -1,6 +1,7 @@
 package dev.idempotency.jdbc.internal;
 
 import dev.idempotency.jdbc.DatabaseEngine;
+import dev.idempotency.jdbc.Redaction;
 import dev.idempotency.jdbc.TransactionJoiningDataSource;
 import dev.idempotency.store.StoreException;
 import dev.idempotency.store.StoreUnavailableException;
@@ -26,22 +27,24 @@ public record DatabaseProbe(DataSource pool, DatabaseEngine engine, boolean forc
     /**
      * Probes {@code dataSource}.
      *
-     * @param component who asks, for messages, such as {@code "JdbcOutbox"}
+     * @param component who asks, for messages, such as {@code "JdbcOutbox"}; passwords in it are redacted
      * @throws StoreUnavailableException if the database cannot be reached
      * @throws StoreException if the database is not PostgreSQL or H2
      */
     public static DatabaseProbe of(DataSource dataSource, String component) {
         Objects.requireNonNull(dataSource, "dataSource");
         DataSource pool = dataSource instanceof TransactionJoiningDataSource joining ? joining.pool() : dataSource;
+        String described = Redaction.redact(component);
         try (Connection connection = pool.getConnection()) {
             DatabaseEngine engine = DatabaseEngine.fromProductName(connection.getMetaData().getDatabaseProductName());
             if (engine == DatabaseEngine.H2) {
-                warnAboutDelayedWrites(connection, component);
+                warnAboutDelayedWrites(connection, described);
             }
             return new DatabaseProbe(pool, engine,
                     connection.getTransactionIsolation() != Connection.TRANSACTION_READ_COMMITTED);
         } catch (SQLException e) {
-            throw SqlErrors.translate("connecting " + component + " to its database (" + pool + ")", e);
+            // A pool's description may quote its URL (H2's JdbcDataSource does); translate redacts it.
+            throw SqlErrors.translate("connecting " + described + " to its database (" + pool + ")", e);
         }
     }
 

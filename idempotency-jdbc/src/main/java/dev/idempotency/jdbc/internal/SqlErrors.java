@@ -1,5 +1,6 @@
 package dev.idempotency.jdbc.internal;
 
+import dev.idempotency.jdbc.Redaction;
 import dev.idempotency.store.StoreException;
 import dev.idempotency.store.StoreUnavailableException;
 import java.sql.SQLException;
@@ -85,13 +86,15 @@ public final class SqlErrors {
     }
 
     /**
-     * The store exception for a SQL failure.
+     * The store exception for a SQL failure, with any password that {@code doing} or the failure's chain
+     * quotes (a pool's description, a driver's message with its URL) {@linkplain Redaction redacted}.
      *
      * @param doing what the store was doing, completing "Failed while ..."
      */
     public static StoreException translate(String doing, SQLException e) {
-        String message = "Failed while " + doing + ": " + e.getMessage() + " (SQLState " + e.getSQLState()
-                + ", error code " + e.getErrorCode() + ")";
-        return isTransient(e) ? new StoreUnavailableException(message, e) : new StoreException(message, e);
+        String message = Redaction.redact("Failed while " + doing + ": " + e.getMessage() + " (SQLState "
+                + e.getSQLState() + ", error code " + e.getErrorCode() + ")");
+        Throwable cause = RedactedThrowable.redactedCause(e, Set.of());
+        return isTransient(e) ? new StoreUnavailableException(message, cause) : new StoreException(message, cause);
     }
 }

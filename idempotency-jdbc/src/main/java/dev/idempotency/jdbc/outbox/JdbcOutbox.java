@@ -3,6 +3,7 @@ package dev.idempotency.jdbc.outbox;
 import dev.idempotency.IdempotencyConfigException;
 import dev.idempotency.jdbc.DatabaseEngine;
 import dev.idempotency.jdbc.IdempotencySchema;
+import dev.idempotency.jdbc.Redaction;
 import dev.idempotency.jdbc.TransactionJoiningDataSource;
 import dev.idempotency.jdbc.internal.DatabaseProbe;
 import dev.idempotency.jdbc.internal.LocalTransaction;
@@ -310,7 +311,7 @@ public final class JdbcOutbox {
 
     @Override
     public String toString() {
-        return "JdbcOutbox[" + engine + ", " + pool + "]";
+        return "JdbcOutbox[" + engine + ", " + Redaction.redact(String.valueOf(pool)) + "]";
     }
 
     DataSource pool() {
