@@ -1,5 +1,6 @@
 package dev.idempotency.examples;
 
+import dev.idempotency.jdbc.Redaction;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -365,14 +366,15 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
         return value;
     }
 
-    /** Never show the password or the webhook secret, in logs or test reports. */
+    /** Never show a password (given apart or in the URL) or the webhook secret, in logs or test reports. */
     @Override
     public String toString() {
         return "Options[host=" + host + ", port=" + port + ", dataDir=" + (temporaryDatabase ? "(temporary)" : dataDir)
-                + ", jdbcUrl=" + jdbcUrl.orElse("(embedded H2)") + ", jdbcUser=" + jdbcUser.orElse("(none)")
-                + ", jdbcPassword=" + (jdbcPassword.isPresent() ? "***" : "(none)") + ", keyTtl="
-                + keyTtl.orElse("(default)") + ", paymentsUrl=" + paymentsUrl.map(URI::toString).orElse("(none)")
-                + ", leaseDuration=" + leaseDuration.orElse("(default)") + ", webhookUrl=" + webhookUrl.map(URI::toString)
+                + ", jdbcUrl=" + jdbcUrl.map(Redaction::redact).orElse("(embedded H2)") + ", jdbcUser="
+                + jdbcUser.orElse("(none)") + ", jdbcPassword=" + (jdbcPassword.isPresent() ? "***" : "(none)")
+                + ", keyTtl=" + keyTtl.orElse("(default)") + ", paymentsUrl="
+                + paymentsUrl.map(URI::toString).orElse("(none)") + ", leaseDuration=" + leaseDuration.orElse("(default)")
+                + ", webhookUrl=" + webhookUrl.map(URI::toString)
                 .orElse("(own receiver)") + ", webhookSecret=" + (webhookSecret.isPresent() ? "***" : "(generated)")
                 + ", roundTrip=" + roundTrip + "]";
     }

@@ -179,6 +179,22 @@ class ExecutableJarIT {
     }
 
     @Test
+    void databaseThatCannotBeReachedExitsWithStatusOneWithoutShowingItsPassword() throws Exception {
+        // The password twice: in the URL, and as --jdbc-password; the process prints its error and the stack trace.
+        Process process = java("--port", "0", "--jdbc-url",
+                "jdbc:postgresql://127.0.0.1:1/x?user=postgres&password=S3cr3t-url&connectTimeout=2",
+                "--jdbc-password", "S3cr3t-option");
+
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(PublishingApiServer.EXIT_FAILURE, process.exitValue(), () -> out + stderr());
+        String err = stderr();
+        assertTrue(err.contains("could not start") && err.contains("127.0.0.1:1/x?user=postgres&password=***"), err);
+        assertTrue(err.contains("\tat "), "the stack trace is printed: " + err);
+        assertFalse((out + err).contains("S3cr3t"), out + err);
+    }
+
+    @Test
     void unknownOptionExitsWithStatusTwoAndUsage() throws Exception {
         Process process = java("--verbose");
 

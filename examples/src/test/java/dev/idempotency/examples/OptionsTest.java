@@ -206,6 +206,14 @@ class OptionsTest {
     }
 
     @Test
+    void neverShowsThePasswordOfTheUrl() {
+        Options options = Options.parse("--jdbc-url", "jdbc:postgresql://db/app?user=app&password=hunter2").orElseThrow();
+
+        assertFalse(options.toString().contains("hunter2"), options.toString());
+        assertTrue(options.toString().contains("jdbc:postgresql://db/app?user=app&password=***"), options.toString());
+    }
+
+    @Test
     void usageNamesEveryOption() {
         for (String option : new String[] {"--host", "--port", "--data-dir", "--jdbc-url", "--jdbc-user",
                 "--jdbc-password",

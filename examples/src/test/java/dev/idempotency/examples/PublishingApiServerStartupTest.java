@@ -103,6 +103,24 @@ class PublishingApiServerStartupTest {
     }
 
     @Test
+    void unreachableDatabaseFailsWithoutShowingItsPassword() {
+        String urlSecret = "S3cr3t-in-the-url";
+        String optionSecret = "S3cr3t-given-apart";
+        Options options = Options.defaults().withPort(0).withJdbc("jdbc:postgresql://127.0.0.1:1/x?user=postgres&password="
+                + urlSecret + "&connectTimeout=2", "postgres", optionSecret);
+
+        StoreUnavailableException e = assertThrows(StoreUnavailableException.class,
+                () -> PublishingApiServer.start(options));
+
+        java.io.StringWriter printed = new java.io.StringWriter();
+        e.printStackTrace(new java.io.PrintWriter(printed));
+        for (String shown : new String[] {e.getMessage(), printed.toString(), options.toString()}) {
+            assertFalse(shown.contains(urlSecret) || shown.contains(optionSecret), shown);
+        }
+        assertTrue(e.getMessage().contains("127.0.0.1:1/x?user=postgres&password=***"), e.getMessage());
+    }
+
+    @Test
     void sendsWebhooksToTheGivenUrlSignedWithTheGivenSecret() throws Exception {
         WebhookSecret secret = WebhookSecret.generate();
         CompletableFuture<VerifiedWebhook> received = new CompletableFuture<>();
