@@ -10,11 +10,25 @@ public final class IdempotencyConfigException extends IdempotencyException {
 
     private final String setting;
     private final String value;
+    private final boolean missing;
+    private final String explanation;
 
-    private IdempotencyConfigException(String setting, String value, String message) {
+    private IdempotencyConfigException(String setting, Object value, boolean missing, String explanation) {
+        super(missing ? "Missing " + setting + ": " + explanation
+                : "Invalid value " + (value == null ? "null" : "'" + value + "'") + " for " + setting + ": "
+                        + explanation);
+        this.setting = setting;
+        this.value = missing ? null : String.valueOf(value);
+        this.missing = missing;
+        this.explanation = explanation;
+    }
+
+    private IdempotencyConfigException(String setting, String value, String message, String explanation) {
         super(message);
         this.setting = setting;
         this.value = value;
+        this.missing = false;
+        this.explanation = explanation;
     }
 
     /**
@@ -25,27 +39,37 @@ public final class IdempotencyConfigException extends IdempotencyException {
      * @param expectation what a valid value looks like, phrased to complete "expected ..."
      */
     public static IdempotencyConfigException invalid(String setting, Object value, String expectation) {
-        String shown = value == null ? "null" : "'" + value + "'";
-        return new IdempotencyConfigException(setting, String.valueOf(value),
-                "Invalid value " + shown + " for " + setting + ": expected " + expectation);
+        return new IdempotencyConfigException(setting, value, false, "expected " + expectation);
     }
 
     /** A setting that cannot be used together with, or without, another. */
     public static IdempotencyConfigException inconsistent(String setting, Object value, String explanation) {
-        return new IdempotencyConfigException(setting, String.valueOf(value),
-                "Invalid value '" + value + "' for " + setting + ": " + explanation);
+        return new IdempotencyConfigException(setting, value, false, explanation);
     }
 
     /** A property under the {@code idempotency.} prefix that this library does not know (usually a typo). */
     public static IdempotencyConfigException unknownProperty(String property, String value, Iterable<String> known) {
+        String knownProperties = "known properties: " + String.join(", ", known);
         return new IdempotencyConfigException(property, value,
-                "Unknown property '" + property + "' (value '" + value + "'); known properties: "
-                        + String.join(", ", known));
+                "Unknown property '" + property + "' (value '" + value + "'); " + knownProperties,
+                "not a known property; " + knownProperties);
     }
 
     /** Something the configuration needs but does not have. */
     public static IdempotencyConfigException missing(String setting, String explanation) {
-        return new IdempotencyConfigException(setting, null, "Missing " + setting + ": " + explanation);
+        return new IdempotencyConfigException(setting, null, true, explanation);
+    }
+
+    /**
+     * The same refusal, under the name the user gave the setting: for a layer that reads it from somewhere
+     * else (a context parameter, a command-line option) and passes it on to a builder or property whose own
+     * name would not tell the user what to fix.
+     *
+     * @param setting the name as the user knows it, such as {@code context-param idempotency.jdbc.url}
+     * @param value the value to show (redacted, for a secret)
+     */
+    public IdempotencyConfigException renamed(String setting, Object value) {
+        return new IdempotencyConfigException(setting, value, missing, explanation);
     }
 
     /** The property or builder setting that was rejected. */

@@ -589,4 +589,18 @@ class IdempotencyConfigTest {
         assertEquals(List.of("Content-Type", "Location", "Content-Location", "ETag", "Last-Modified", "Link", "Content-Encoding", "Content-Language", "Allow", "X-A"),
                 config.replayedHeaders());
     }
+
+    @Test
+    void refusalRenamedKeepsItsExplanationUnderTheNameTheUserGave() {
+        IdempotencyConfigException invalid = refusesProperty("idempotency.key-ttl", "soon")
+                .renamed("--key-ttl (idempotency.key-ttl)", "soon");
+        IdempotencyConfigException missing = IdempotencyConfigException.missing("jdbcUrl", "give one")
+                .renamed("context-param idempotency.jdbc.url", null);
+
+        assertEquals("Invalid value 'soon' for --key-ttl (idempotency.key-ttl): expected a duration such as 500ms, "
+                + "30s, 10m, 24h, 7d or PT24H", invalid.getMessage());
+        assertEquals("--key-ttl (idempotency.key-ttl)", invalid.setting());
+        assertEquals("soon", invalid.value());
+        assertEquals("Missing context-param idempotency.jdbc.url: give one", missing.getMessage());
+    }
 }

@@ -545,10 +545,7 @@ public final class PublishingApiServer implements AutoCloseable {
         } catch (IdempotencyConfigException e) {
             // The user typed the option, not the property: name both, and keep the library's explanation
             // ("expected a positive duration", "at most 365d", ...).
-            String marker = property + ": ";
-            int at = e.getMessage().indexOf(marker);
-            String explanation = at >= 0 ? e.getMessage().substring(at + marker.length()) : e.getMessage();
-            throw IdempotencyConfigException.inconsistent(option + " (" + property + ")", value, explanation);
+            throw e.renamed(option + " (" + property + ")", value);
         }
     }
 
