@@ -6,6 +6,7 @@ import com.zaxxer.hikari.SQLExceptionOverride;
 import dev.idempotency.ExecutionMode;
 import dev.idempotency.IdempotencyConfigException;
 import dev.idempotency.jdbc.internal.DatabaseProbe;
+import dev.idempotency.jdbc.internal.DriverLocator;
 import dev.idempotency.jdbc.internal.JdbcClaim;
 import dev.idempotency.jdbc.internal.JdbcLeaseClaim;
 import dev.idempotency.jdbc.internal.RedactedThrowable;
@@ -23,6 +24,8 @@ import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.Objects;
 import java.util.Set;
+import javax.naming.InitialContext;
+import javax.naming.NamingException;
 import javax.sql.DataSource;
 
 /**
@@ -78,7 +81,10 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         return builder().dataSource(dataSource).build();
     }
 
-    /** A builder, for a store on a JDBC URL (with its own HikariCP pool) or without migrations. */
+    /**
+     * A builder, for a store on a JDBC URL (with its own HikariCP pool), on a container's DataSource found
+     * by its JNDI name, or without migrations.
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -163,7 +169,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         }
     }
 
-    /** Closes the pool the store built from a JDBC URL; a pool passed in stays open. */
+    /** Closes the pool the store built from a JDBC URL; a pool passed in, or found in JNDI, stays open. */
     @Override
     public void close() {
         if (ownedPool != null) {
@@ -196,11 +202,19 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         return "JdbcIdempotencyStore[" + engine + ", " + Redaction.redact(String.valueOf(pool)) + "]";
     }
 
-    /** Builds a {@link JdbcIdempotencyStore}; give either a DataSource or a JDBC URL. */
+    /**
+     * Builds a {@link JdbcIdempotencyStore}; give exactly one of a DataSource, a JDBC URL and the JNDI name
+     * of a DataSource.
+     */
     public static final class Builder {
+
+        /** The JNDI context a short name such as {@code jdbc/orders} is looked up in. */
+        private static final String JNDI_ENVIRONMENT = "java:comp/env/";
 
         private DataSource dataSource;
         private String jdbcUrl;
+        private String jndiName;
+        private String driverClassName;
         private String username;
         private String password;
         private int maximumPoolSize = DEFAULT_MAXIMUM_POOL_SIZE;
@@ -217,6 +231,24 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         }
 
         /**
+         * A DataSource the container manages, looked up with {@link InitialContext} by this name when
+         * {@link #build()} runs: {@code jdbc/orders} and {@code java:comp/env/jdbc/orders} are the same (a name
+         * without a {@code java:} scheme is looked up under {@code java:comp/env/}). The store does not close
+         * it: the container does.
+         *
+         * @throws IdempotencyConfigException if the name is blank
+         */
+        public Builder jndiDataSource(String name) {
+            if (name == null || name.isBlank()) {
+                throw IdempotencyConfigException.invalid("jndiDataSource", name,
+                        "a JNDI name such as jdbc/orders or java:comp/env/jdbc/orders");
+            }
+            String trimmed = name.trim();
+            this.jndiName = trimmed.startsWith("java:") ? trimmed : JNDI_ENVIRONMENT + trimmed;
+            return this;
+        }
+
+        /**
          * A JDBC URL such as {@code jdbc:postgresql://db:5432/app} or {@code jdbc:h2:file:./data/app};
          * the store builds a HikariCP pool on it and closes the pool in {@link #close()}. Messages about it
          * show it {@linkplain Redaction redacted}.
@@ -228,6 +260,22 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                         "a JDBC URL such as jdbc:postgresql://localhost:5432/app or jdbc:h2:file:./data/app");
             }
             this.jdbcUrl = jdbcUrl;
+            return this;
+        }
+
+        /**
+         * The JDBC driver class for {@link #jdbcUrl}, such as {@code org.postgresql.Driver}. Without it the
+         * store finds the driver that accepts the URL itself, through the thread's context class loader (a web
+         * application's, with its {@code WEB-INF/lib}) and then this library's.
+         *
+         * @throws IdempotencyConfigException if the name is blank
+         */
+        public Builder driverClassName(String driverClassName) {
+            if (driverClassName == null || driverClassName.isBlank()) {
+                throw IdempotencyConfigException.invalid("driverClassName", driverClassName,
+                        "the class name of a JDBC driver, such as org.postgresql.Driver");
+            }
+            this.driverClassName = driverClassName.trim();
             return this;
         }
 
@@ -279,14 +327,23 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
          * shows the password, of the URL or of {@link #password}: not in its message, nor in its cause chain
          * (causes that quoted it are replaced by redacted copies with the same class names and stack traces).
          *
-         * @throws IdempotencyConfigException if neither or both of a DataSource and a JDBC URL were given
+         * @throws IdempotencyConfigException if not exactly one of a DataSource, a JDBC URL and a JNDI name
+         *     was given, if a driver class was named without a JDBC URL or does not accept it, or if the JNDI
+         *     name does not name a DataSource
          * @throws StoreUnavailableException if the database cannot be reached
-         * @throws StoreException if the database is not supported or the migration fails
+         * @throws StoreException if no driver accepts the JDBC URL (naming the jar to add), the database is
+         *     not supported, or the migration fails
          */
         public JdbcIdempotencyStore build() {
-            if ((dataSource == null) == (jdbcUrl == null)) {
-                throw IdempotencyConfigException.missing("dataSource or jdbcUrl",
-                        "give exactly one of them to JdbcIdempotencyStore.builder()");
+            int given = (dataSource != null ? 1 : 0) + (jdbcUrl != null ? 1 : 0) + (jndiName != null ? 1 : 0);
+            if (given != 1) {
+                throw IdempotencyConfigException.missing("dataSource, jdbcUrl or jndiDataSource",
+                        "give exactly one of them to JdbcIdempotencyStore.builder()"
+                                + (given > 1 ? " (" + given + " were given)" : ""));
+            }
+            if (driverClassName != null && jdbcUrl == null) {
+                throw IdempotencyConfigException.inconsistent("driverClassName", driverClassName,
+                        "it names the driver of a jdbcUrl, and none was given");
             }
             try {
                 return connect();
@@ -300,10 +357,10 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
 
         private JdbcIdempotencyStore connect() {
             HikariDataSource owned = jdbcUrl == null ? null : newPool();
-            DataSource pool = owned != null ? owned : dataSource;
+            DataSource pool = owned != null ? owned : jndiName != null ? lookUp(jndiName) : dataSource;
             try {
-                DatabaseProbe probe = DatabaseProbe.of(pool, "the idempotency store"
-                        + (jdbcUrl != null ? " (" + Redaction.redact(jdbcUrl) + ")" : ""));
+                DatabaseProbe probe = DatabaseProbe.of(pool, "the idempotency store" + (jdbcUrl != null
+                        ? " (" + Redaction.redact(jdbcUrl) + ")" : jndiName != null ? " (" + jndiName + ")" : ""));
                 if (migrate) {
                     IdempotencySchema.migrate(probe.pool(), probe.engine());
                 }
@@ -314,6 +371,23 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                 }
                 throw e;
             }
+        }
+
+        private static DataSource lookUp(String name) {
+            Object found;
+            try {
+                found = new InitialContext().lookup(name);
+            } catch (NamingException e) {
+                throw IdempotencyConfigException.invalid("jndiDataSource", name, "the JNDI name of a DataSource the "
+                        + "container defines (the lookup failed: " + e.getClass().getSimpleName() + ": "
+                        + e.getMessage() + ")");
+            }
+            if (!(found instanceof DataSource source)) {
+                throw IdempotencyConfigException.invalid("jndiDataSource", name, "the JNDI name of a "
+                        + DataSource.class.getName() + ", not of " + (found == null ? "null" : "a "
+                        + found.getClass().getName()));
+            }
+            return source;
         }
 
         /** What no message may show: the builder's password and those written in the URL. */
@@ -329,6 +403,9 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             HikariConfig config = new HikariConfig();
             config.setPoolName("idempotency");
             config.setJdbcUrl(jdbcUrl);
+            // By class name, so that HikariCP loads the driver itself rather than asking DriverManager, which
+            // in a servlet container cannot see one in WEB-INF/lib.
+            config.setDriverClassName(DriverLocator.driverClassFor(jdbcUrl, driverClassName));
             config.setUsername(username);
             config.setPassword(password);
             config.setMaximumPoolSize(maximumPoolSize);

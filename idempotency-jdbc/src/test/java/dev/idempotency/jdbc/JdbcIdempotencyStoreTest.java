@@ -19,12 +19,16 @@ class JdbcIdempotencyStoreTest {
     final H2DatabaseExtension db = H2DatabaseExtension.create();
 
     @Test
-    void builderNeedsExactlyOneOfDataSourceAndUrl() {
+    void builderNeedsExactlyOneOfDataSourceUrlAndJndiName() {
         IdempotencyConfigException neither = assertThrows(IdempotencyConfigException.class,
                 () -> JdbcIdempotencyStore.builder().build());
-        assertTrue(neither.getMessage().contains("dataSource or jdbcUrl"), neither.getMessage());
+        assertTrue(neither.getMessage().contains("dataSource, jdbcUrl or jndiDataSource"), neither.getMessage());
         assertThrows(IdempotencyConfigException.class, () -> JdbcIdempotencyStore.builder()
                 .dataSource(db.dataSource()).jdbcUrl(db.jdbcUrl()).build());
+        assertThrows(IdempotencyConfigException.class, () -> JdbcIdempotencyStore.builder()
+                .jndiDataSource("jdbc/orders").jdbcUrl(db.jdbcUrl()).build());
+        assertThrows(IdempotencyConfigException.class, () -> JdbcIdempotencyStore.builder()
+                .jndiDataSource("jdbc/orders").dataSource(db.dataSource()).build());
     }
 
     @Test

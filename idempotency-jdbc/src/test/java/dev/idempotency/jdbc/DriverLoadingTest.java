@@ -1,0 +1,150 @@
+package dev.idempotency.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.idempotency.IdempotencyConfig;
+import dev.idempotency.IdempotencyConfigException;
+import dev.idempotency.store.StoreException;
+import java.lang.reflect.InvocationTargetException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.database.postgresql.PostgreSQLConfigurationExtension;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+import org.slf4j.simple.SimpleLogger;
+
+/**
+ * Which JDBC driver a store built from a URL uses, and where it finds it. The class-loader tests arrange
+ * what a servlet container does: the library and the driver on a class loader of their own (a web
+ * application's {@code WEB-INF/lib}), the thread's context class loader while the application starts, after
+ * {@code DriverManager} registered the drivers of another (the container's). DriverManager never registers the
+ * application's driver by itself, so a pool that asks it gets "No suitable driver".
+ */
+class DriverLoadingTest {
+
+    private static final String H2_URL = "jdbc:h2:mem:driver-loading";
+
+    @Test
+    void findsTheDriverOfTheApplicationThatDriverManagerDidNotRegister() throws Exception {
+        // The test's own class path put drivers in DriverManager first, as a container's does.
+        java.sql.DriverManager.getDrivers();
+        try (URLClassLoader application = webApplication(jarOf(org.h2.Driver.class))) {
+            Object store = withContextClassLoader(application, () -> build(application, H2_URL));
+            try {
+                assertEquals("H2", store.getClass().getMethod("engine").invoke(store).toString());
+            } finally {
+                store.getClass().getMethod("close").invoke(store);
+            }
+        }
+    }
+
+    @Test
+    void urlThatNoDriverOnTheClassPathAcceptsNamesTheJarToAdd() throws Exception {
+        try (URLClassLoader application = webApplication()) {
+            Throwable e = assertThrows(InvocationTargetException.class,
+                    () -> withContextClassLoader(application, () -> build(application,
+                            "jdbc:postgresql://127.0.0.1:1/app?password=s3cret"))).getCause();
+
+            assertEquals(StoreException.class.getName(), e.getClass().getName(), e.toString());
+            assertTrue(e.getMessage().contains("No JDBC driver on the class path accepts "
+                    + "jdbc:postgresql://127.0.0.1:1/app?password=***"), e.getMessage());
+            assertTrue(e.getMessage().contains("org.postgresql:postgresql") && e.getMessage().contains("WEB-INF/lib"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void urlOfADatabaseWithoutAnyDriverSaysSo() {
+        StoreException e = assertThrows(StoreException.class,
+                () -> JdbcIdempotencyStore.builder().jdbcUrl("jdbc:nosuchdb://db/app").build());
+
+        assertTrue(e.getMessage().contains("jdbc:nosuchdb://db/app")
+                && e.getMessage().contains("the JDBC driver jar of this database"), e.getMessage());
+    }
+
+    @Test
+    void namedDriverClassIsUsed() throws Exception {
+        try (JdbcIdempotencyStore store = JdbcIdempotencyStore.builder().jdbcUrl(H2_URL + "-named").driverClassName("org.h2.Driver")
+                .username("sa").password("").build(); Connection c = store.transactionalDataSource().getConnection()) {
+            assertEquals(DatabaseEngine.H2, store.engine());
+            assertTrue(c.isValid(1));
+        }
+    }
+
+    @Test
+    void namedDriverClassThatCannotServeTheUrlIsRefusedNamingIt() {
+        for (String[] refused : new String[][] {
+                {"org.postgresql.Driver", "a driver that accepts the URL jdbc:h2:mem:"},
+                {"com.example.NoSuchDriver", "the class of a JDBC driver on the application's class path (com.h2database:h2)"},
+                {"java.lang.String", "a class implementing java.sql.Driver"}}) {
+            IdempotencyConfigException e = assertThrows(IdempotencyConfigException.class, () -> JdbcIdempotencyStore
+                    .builder().jdbcUrl(H2_URL).driverClassName(refused[0]).build(), refused[0]);
+
+            assertEquals("driverClassName", e.setting());
+            assertEquals(refused[0], e.value());
+            assertTrue(e.getMessage().contains(refused[1]), e.getMessage());
+        }
+    }
+
+    @Test
+    void driverClassNameNeedsAUrl() {
+        IdempotencyConfigException e = assertThrows(IdempotencyConfigException.class, () -> JdbcIdempotencyStore
+                .builder().dataSource(new org.h2.jdbcx.JdbcDataSource()).driverClassName("org.h2.Driver").build());
+
+        assertEquals("driverClassName", e.setting());
+        assertThrows(IdempotencyConfigException.class, () -> JdbcIdempotencyStore.builder().driverClassName(" "));
+    }
+
+    /** Builds a store from {@code url} through the classes of {@code application}. */
+    private static Object build(ClassLoader application, String url) throws Exception {
+        Class<?> storeClass = Class.forName(JdbcIdempotencyStore.class.getName(), true, application);
+        Object builder = storeClass.getMethod("builder").invoke(null);
+        Class<?> builderClass = builder.getClass();
+        builderClass.getMethod("jdbcUrl", String.class).invoke(builder, url);
+        builderClass.getMethod("username", String.class).invoke(builder, "sa");
+        builderClass.getMethod("password", String.class).invoke(builder, "");
+        builderClass.getMethod("maximumPoolSize", int.class).invoke(builder, 2);
+        return builderClass.getMethod("build").invoke(builder);
+    }
+
+    /**
+     * A class loader of its own, on the platform class loader, with this library and what it needs at run
+     * time, SLF4J's simple logger and this module's test resources (for its settings), and {@code drivers}.
+     */
+    private static URLClassLoader webApplication(URL... drivers) {
+        List<URL> urls = new ArrayList<>(List.of(drivers));
+        for (Class<?> type : List.of(JdbcIdempotencyStore.class, IdempotencyConfig.class, JsonFactory.class,
+                HikariDataSource.class, LoggerFactory.class, SimpleLogger.class, Flyway.class,
+                PostgreSQLConfigurationExtension.class, DriverLoadingTest.class)) {
+            urls.add(jarOf(type));
+        }
+        return new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
+    }
+
+    private static URL jarOf(Class<?> type) {
+        return type.getProtectionDomain().getCodeSource().getLocation();
+    }
+
+    private interface Action<T> {
+        T run() throws Exception;
+    }
+
+    private static <T> T withContextClassLoader(ClassLoader loader, Action<T> action) throws Exception {
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(loader);
+        try {
+            return action.run();
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+}
