@@ -18,10 +18,12 @@ import dev.idempotency.store.IdempotencyStore;
 import dev.idempotency.store.StoreException;
 import dev.idempotency.store.StoreUnavailableException;
 import java.sql.Connection;
+import java.sql.Driver;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import javax.naming.InitialContext;
@@ -55,13 +57,13 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(5);
 
     private final DataSource pool;
-    private final HikariDataSource ownedPool;
+    private final OwnedPool ownedPool;
     private final DatabaseEngine engine;
     private final SqlDialect dialect;
     private final boolean forceReadCommitted;
     private final TransactionJoiningDataSource transactionalDataSource;
 
-    private JdbcIdempotencyStore(DataSource pool, HikariDataSource ownedPool, DatabaseEngine engine,
+    private JdbcIdempotencyStore(DataSource pool, OwnedPool ownedPool, DatabaseEngine engine,
             boolean forceReadCommitted) {
         this.pool = pool;
         this.ownedPool = ownedPool;
@@ -169,11 +171,27 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         }
     }
 
-    /** Closes the pool the store built from a JDBC URL; a pool passed in, or found in JNDI, stays open. */
+    /**
+     * Closes the pool the store built from a JDBC URL, and deregisters from {@code DriverManager} the drivers
+     * that building it registered: a web application's driver, which its container would otherwise remove
+     * itself and report as a memory leak. A pool passed in, or found in JNDI, stays open.
+     */
     @Override
     public void close() {
         if (ownedPool != null) {
             ownedPool.close();
+        }
+    }
+
+    /**
+     * A pool the store built from a JDBC URL, and the drivers that building it registered with DriverManager
+     * (loading a driver registers it): closing it undoes both.
+     */
+    private record OwnedPool(HikariDataSource dataSource, List<Driver> registeredDrivers) {
+
+        void close() {
+            dataSource.close();
+            DriverLocator.deregister(registeredDrivers);
         }
     }
 
@@ -356,8 +374,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         }
 
         private JdbcIdempotencyStore connect() {
-            HikariDataSource owned = jdbcUrl == null ? null : newPool();
-            DataSource pool = owned != null ? owned : jndiName != null ? lookUp(jndiName) : dataSource;
+            OwnedPool owned = jdbcUrl == null ? null : newPool();
+            DataSource pool = owned != null ? owned.dataSource() : jndiName != null ? lookUp(jndiName) : dataSource;
             try {
                 DatabaseProbe probe = DatabaseProbe.of(pool, "the idempotency store" + (jdbcUrl != null
                         ? " (" + Redaction.redact(jdbcUrl) + ")" : jndiName != null ? " (" + jndiName + ")" : ""));
@@ -399,7 +417,17 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             return secrets;
         }
 
-        private HikariDataSource newPool() {
+        private OwnedPool newPool() {
+            Set<Driver> registeredBefore = DriverLocator.registeredDrivers();
+            try {
+                return new OwnedPool(newHikariPool(), DriverLocator.registeredSince(registeredBefore));
+            } catch (RuntimeException e) {
+                DriverLocator.deregister(DriverLocator.registeredSince(registeredBefore));
+                throw e;
+            }
+        }
+
+        private HikariDataSource newHikariPool() {
             HikariConfig config = new HikariConfig();
             config.setPoolName("idempotency");
             config.setJdbcUrl(jdbcUrl);

@@ -40,9 +40,46 @@ class DriverLoadingTest {
             Object store = withContextClassLoader(application, () -> build(application, H2_URL));
             try {
                 assertEquals("H2", store.getClass().getMethod("engine").invoke(store).toString());
+                assertEquals(List.of("org.h2.Driver"), registeredDrivers(application), "loading it registered it");
             } finally {
                 store.getClass().getMethod("close").invoke(store);
             }
+            // Else the application's class loader stays reachable from DriverManager: a container reports a leak.
+            assertEquals(List.of(), registeredDrivers(application), "closing the store deregisters it");
+        }
+    }
+
+    /** The drivers of {@code application} that DriverManager holds, asked from a class of that application. */
+    @SuppressWarnings("unchecked")
+    private static List<String> registeredDrivers(ClassLoader application) throws Exception {
+        Class<?> probe = Class.forName(RegisteredDrivers.class.getName(), true, application);
+        return (List<String>) probe.getMethod("loadedBy", ClassLoader.class).invoke(null, application);
+    }
+
+    /** Asks DriverManager, which answers each caller with the drivers its class loader can load. */
+    public static final class RegisteredDrivers {
+
+        private RegisteredDrivers() {
+        }
+
+        /** The class names of the registered drivers that {@code loader} loaded. */
+        public static List<String> loadedBy(ClassLoader loader) {
+            return java.util.Collections.list(java.sql.DriverManager.getDrivers()).stream()
+                    .filter(driver -> driver.getClass().getClassLoader() == loader)
+                    .map(driver -> driver.getClass().getName()).toList();
+        }
+    }
+
+    @Test
+    void closingAStoreLeavesTheDriversItDidNotRegister() throws Exception {
+        java.sql.DriverManager.getDrivers();
+        JdbcIdempotencyStore.builder().jdbcUrl(H2_URL + "-closed").username("sa").password("").build().close();
+        org.h2.jdbcx.JdbcDataSource given = new org.h2.jdbcx.JdbcDataSource();
+        given.setURL(H2_URL + "-given");
+        JdbcIdempotencyStore.create(given).close();
+
+        try (Connection c = java.sql.DriverManager.getConnection(H2_URL + "-after", "sa", "")) {
+            assertTrue(c.isValid(1), "DriverManager still has the class path's driver");
         }
     }
 

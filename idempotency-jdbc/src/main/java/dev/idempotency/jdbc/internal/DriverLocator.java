@@ -6,8 +6,11 @@ import dev.idempotency.store.StoreException;
 import java.sql.Driver;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceConfigurationError;
@@ -15,7 +18,9 @@ import java.util.ServiceLoader;
 import java.util.Set;
 
 /**
- * Finds the JDBC driver for a URL, for a pool this library builds, by the class name HikariCP is then given.
+ * Finds the JDBC driver for a URL, for a pool this library builds, by the class name HikariCP is then given;
+ * and tells which drivers loading it registered with {@code DriverManager}, for the store to deregister when
+ * it closes.
  *
  * <p>HikariCP left to itself asks {@link DriverManager}, which in a servlet container only knows the drivers
  * of the container's own class path: DriverManager registers service-loaded drivers once, from the class
@@ -105,6 +110,29 @@ public final class DriverLocator {
                     "a driver that accepts the URL " + Redaction.redact(jdbcUrl) + " (" + driverJar(jdbcUrl) + ")");
         }
         return driverClassName;
+    }
+
+    /** The drivers registered with {@code DriverManager} that this library can see, by identity. */
+    public static Set<Driver> registeredDrivers() {
+        Set<Driver> drivers = Collections.newSetFromMap(new IdentityHashMap<>());
+        drivers.addAll(Collections.list(DriverManager.getDrivers()));
+        return drivers;
+    }
+
+    /** The drivers registered now that were not in {@code before}. */
+    public static List<Driver> registeredSince(Set<Driver> before) {
+        return registeredDrivers().stream().filter(driver -> !before.contains(driver)).toList();
+    }
+
+    /** Deregisters {@code drivers} from {@code DriverManager}, leaving any it refuses to deregister. */
+    public static void deregister(List<Driver> drivers) {
+        for (Driver driver : drivers) {
+            try {
+                DriverManager.deregisterDriver(driver);
+            } catch (SQLException | SecurityException e) {
+                // Registered from a class loader this library cannot see: its owner deregisters it.
+            }
+        }
     }
 
     private static boolean accepts(Driver driver, String jdbcUrl) {
