@@ -47,7 +47,8 @@ import java.util.Set;
  * <ul>
  * <li>{@code web.xml}: declare the class; init parameters are properties such as
  * {@code idempotency.key-ttl}; the store is taken from the servlet context attribute
- * {@link #STORE_ATTRIBUTE}, set by the application (a {@code ServletContextListener}, say).</li>
+ * {@link #STORE_ATTRIBUTE}, which {@link IdempotencyStoreListener} sets from context parameters (or the
+ * application's own {@code ServletContextListener}).</li>
  * <li>Programmatically: {@code servletContext.addFilter("idempotency", IdempotencyFilter.builder(store).build())}.</li>
  * <li>Spring Boot: a {@code FilterRegistrationBean} holding an instance built the same way.</li>
  * </ul>
@@ -65,6 +66,16 @@ public final class IdempotencyFilter implements Filter {
 
     /** The property naming the {@link ScopeResolver}. */
     public static final String SCOPE_PROPERTY = "idempotency.scope";
+
+    /**
+     * The {@code idempotency.*} properties that are not the protocol's, which another part reads: the scope
+     * here, the database in {@link IdempotencyStoreListener}. Its names are constants, compiled in, so that
+     * the filter does not load the listener, which needs idempotency-jdbc.
+     */
+    private static final Set<String> READ_ELSEWHERE = Set.of(SCOPE_PROPERTY,
+            IdempotencyStoreListener.JNDI_NAME_PROPERTY, IdempotencyStoreListener.URL_PROPERTY,
+            IdempotencyStoreListener.USER_PROPERTY, IdempotencyStoreListener.PASSWORD_PROPERTY,
+            IdempotencyStoreListener.DRIVER_CLASS_NAME_PROPERTY, IdempotencyStoreListener.MAXIMUM_POOL_SIZE_PROPERTY);
 
     /** The header that marks a replayed response. */
     public static final String REPLAYED_HEADER = OutcomeWriter.REPLAYED_HEADER;
@@ -123,7 +134,7 @@ public final class IdempotencyFilter implements Filter {
         ScopeResolver resolver = explicitScopeResolver;
         if (config == null) {
             Map<String, String> properties = IdempotencyProperties.load(classLoader(), initParameters(filterConfig));
-            config = IdempotencyConfig.fromProperties(properties, Set.of(SCOPE_PROPERTY));
+            config = IdempotencyConfig.fromProperties(properties, READ_ELSEWHERE);
             if (resolver == null && properties.containsKey(SCOPE_PROPERTY)) {
                 resolver = ScopeResolver.fromSpec(SCOPE_PROPERTY, properties.get(SCOPE_PROPERTY));
             }

@@ -274,6 +274,36 @@ class FilterConfigurationTest {
     }
 
     @Test
+    void storeListenerSettingsAsSystemPropertiesAreNotRefusedAsTypos() throws Exception {
+        for (String name : IdempotencyStoreListener.PROPERTY_NAMES) {
+            System.setProperty(name, "read by the listener");
+        }
+        try (JettyApp app = JettyApp.builder()
+                .filter(IdempotencyFilter::new)
+                .initParameter(IdempotencyFilter.SCOPE_PROPERTY, "header:X-Api-Key")
+                .start()) {
+            assertExecuted(app.post("/orders").key("k-1").json("{}").send(), 201);
+        } finally {
+            IdempotencyStoreListener.PROPERTY_NAMES.forEach(System::clearProperty);
+        }
+    }
+
+    @Test
+    void misspeltStoreListenerSettingIsRefused() {
+        System.setProperty("idempotency.jdbc.urll", "jdbc:h2:mem:x");
+        try {
+            IdempotencyConfigException e = assertThrows(IdempotencyConfigException.class, () -> JettyApp.builder()
+                    .filter(IdempotencyFilter::new)
+                    .start());
+
+            assertTrue(e.getMessage().contains("idempotency.jdbc.urll"), e::getMessage);
+            assertTrue(e.getMessage().contains(IdempotencyStoreListener.URL_PROPERTY), e::getMessage);
+        } finally {
+            System.clearProperty("idempotency.jdbc.urll");
+        }
+    }
+
+    @Test
     void explicitConfigIsUsedAsIsWithoutReadingProperties() throws Exception {
         IdempotencyConfig config = IdempotencyConfig.custom().keyTtl(Duration.ofHours(2)).build();
         IdempotencyFilter filter = IdempotencyFilter.builder(InMemoryIdempotencyStore.create()).config(config)
