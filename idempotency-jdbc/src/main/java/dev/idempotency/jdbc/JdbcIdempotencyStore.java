@@ -26,6 +26,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import javax.naming.InitialContext;
 import javax.naming.NamingException;
 import javax.sql.DataSource;
@@ -184,14 +188,44 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     }
 
     /**
-     * A pool the store built from a JDBC URL, and the drivers that building it registered with DriverManager
-     * (loading a driver registers it): closing it undoes both.
+     * A pool the store built from a JDBC URL, its housekeeping thread, and the drivers that building it
+     * registered with DriverManager (loading a driver registers it): closing it undoes all three, and returns
+     * when the pool's threads have ended.
      */
-    private record OwnedPool(HikariDataSource dataSource, List<Driver> registeredDrivers) {
+    private record OwnedPool(HikariDataSource dataSource, ScheduledExecutorService housekeeper,
+            List<Driver> registeredDrivers) {
 
         void close() {
-            dataSource.close();
-            DriverLocator.deregister(registeredDrivers);
+            try {
+                dataSource.close();
+            } finally {
+                stop(housekeeper);
+                DriverLocator.deregister(registeredDrivers);
+            }
+        }
+
+        /**
+         * HikariCP shuts its own housekeeper down without waiting for it, so a servlet container that checks
+         * right after the application stopped finds the thread still running and reports a leak; the pool is
+         * given this one instead, which closing waits for.
+         */
+        static ScheduledExecutorService newHousekeeper(String poolName) {
+            ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, runnable -> {
+                Thread thread = new Thread(runnable, poolName + " housekeeper");
+                thread.setDaemon(true);
+                return thread;
+            }, new ThreadPoolExecutor.DiscardPolicy());
+            executor.setRemoveOnCancelPolicy(true);
+            return executor;
+        }
+
+        static void stop(ScheduledExecutorService housekeeper) {
+            housekeeper.shutdownNow();
+            try {
+                housekeeper.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -225,6 +259,9 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
      * of a DataSource.
      */
     public static final class Builder {
+
+        /** The name of the pool built for a JDBC URL, which its threads' names begin with. */
+        private static final String POOL_NAME = "idempotency";
 
         /** The JNDI context a short name such as {@code jdbc/orders} is looked up in. */
         private static final String JNDI_ENVIRONMENT = "java:comp/env/";
@@ -419,17 +456,21 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
 
         private OwnedPool newPool() {
             Set<Driver> registeredBefore = DriverLocator.registeredDrivers();
+            ScheduledExecutorService housekeeper = OwnedPool.newHousekeeper(POOL_NAME);
             try {
-                return new OwnedPool(newHikariPool(), DriverLocator.registeredSince(registeredBefore));
+                return new OwnedPool(newHikariPool(housekeeper), housekeeper,
+                        DriverLocator.registeredSince(registeredBefore));
             } catch (RuntimeException e) {
+                OwnedPool.stop(housekeeper);
                 DriverLocator.deregister(DriverLocator.registeredSince(registeredBefore));
                 throw e;
             }
         }
 
-        private HikariDataSource newHikariPool() {
+        private HikariDataSource newHikariPool(ScheduledExecutorService housekeeper) {
             HikariConfig config = new HikariConfig();
-            config.setPoolName("idempotency");
+            config.setPoolName(POOL_NAME);
+            config.setScheduledExecutor(housekeeper);
             config.setJdbcUrl(jdbcUrl);
             // By class name, so that HikariCP loads the driver itself rather than asking DriverManager, which
             // in a servlet container cannot see one in WEB-INF/lib.

@@ -60,6 +60,24 @@ class JdbcIdempotencyStoreTest {
     }
 
     @Test
+    void closingAStoreBuiltFromAUrlReturnsOnceThePoolsThreadsHaveEnded() throws Exception {
+        java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+        JdbcIdempotencyStore store = JdbcIdempotencyStore.builder().jdbcUrl(db.jdbcUrl()).username(db.user())
+                .password(db.password()).build();
+        try (Connection c = store.transactionalDataSource().getConnection()) {
+            assertTrue(c.isValid(1));
+        }
+
+        store.close();
+
+        // A servlet container looks for the application's threads right after it stopped, and reports a leak.
+        java.util.List<String> running = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> !before.contains(t) && t.isAlive() && t.getName().startsWith("idempotency"))
+                .map(Thread::getName).toList();
+        assertEquals(java.util.List.of(), running);
+    }
+
+    @Test
     void storeOnAGivenPoolLeavesItOpen() throws Exception {
         JdbcIdempotencyStore.create(db.dataSource()).close();
         try (Connection c = db.dataSource().getConnection()) {
