@@ -1,5 +1,6 @@
 package dev.idempotency.it.webxml;
 
+import dev.idempotency.servlet.IdempotencyStoreListener;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -11,7 +12,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import javax.sql.DataSource;
 
-/** Inserts the request body as an order through the joining DataSource and answers 201. */
+/**
+ * Inserts the request body as an order through the DataSource {@link IdempotencyStoreListener} provides, and
+ * answers 201. Deployed by Jetty from the test class path, and compiled into the WAR deployed in Tomcat.
+ */
 public class WebXmlOrdersServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
@@ -41,6 +45,8 @@ public class WebXmlOrdersServlet extends HttpServlet {
     }
 
     private DataSource dataSource() {
-        return (DataSource) getServletContext().getAttribute(IdempotencyStoreListener.HANDLER_DATA_SOURCE);
+        // tag::data-source[]
+        return (DataSource) getServletContext().getAttribute(IdempotencyStoreListener.DATA_SOURCE_ATTRIBUTE);
+        // end::data-source[]
     }
 }

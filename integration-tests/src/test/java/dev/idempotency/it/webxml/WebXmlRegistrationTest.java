@@ -1,17 +1,25 @@
 package dev.idempotency.it.webxml;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.idempotency.IdempotencyConfig;
+import dev.idempotency.jdbc.JdbcIdempotencyStore;
 import dev.idempotency.servlet.IdempotencyFilter;
+import dev.idempotency.servlet.IdempotencyStoreListener;
 import dev.idempotency.testing.H2DatabaseExtension;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
@@ -22,26 +30,40 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The filter declared in {@code web.xml}, configured by init parameters, with its store from a listener. */
+/**
+ * The web.xml the README shows, deployed as it is: the filter configured by init parameters, its store
+ * opened by {@link IdempotencyStoreListener} from context parameters, which an override descriptor points at
+ * the test's database (the way an operator changes them without touching the WAR).
+ */
 class WebXmlRegistrationTest {
 
     @RegisterExtension
     final H2DatabaseExtension db = H2DatabaseExtension.create();
+
+    @TempDir
+    Path tmp;
 
     private Server server;
     private WebAppContext webapp;
 
     @BeforeEach
     void deploy() throws Exception {
+        Path overrides = tmp.resolve("override-web.xml");
+        Files.writeString(overrides, """
+                <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+                  <context-param><param-name>idempotency.jdbc.url</param-name><param-value>%s</param-value></context-param>
+                  <context-param><param-name>idempotency.jdbc.user</param-name><param-value>%s</param-value></context-param>
+                  <context-param><param-name>idempotency.jdbc.password</param-name><param-value>%s</param-value></context-param>
+                </web-app>
+                """.formatted(db.jdbcUrl(), db.user(), db.password()));
         server = new Server(0);
         webapp = new WebAppContext();
         webapp.setContextPath("/");
         webapp.setWar("src/test/webapp");
         webapp.setParentLoaderPriority(true);
-        webapp.setInitParameter("orders.jdbc-url", db.jdbcUrl());
-        webapp.setInitParameter("orders.jdbc-user", db.user());
-        webapp.setInitParameter("orders.jdbc-password", db.password());
+        webapp.addOverrideDescriptor(overrides.toString());
         server.setHandler(webapp);
         server.start();
     }
@@ -71,6 +93,19 @@ class WebXmlRegistrationTest {
             rs.next();
             assertEquals(1, rs.getInt(1));
         }
+    }
+
+    @Test
+    void listenerGivesTheApplicationTheStoresDataSourceAndClosesTheStoreOnUndeploy() throws Exception {
+        Object store = webapp.getServletContext().getAttribute(IdempotencyFilter.STORE_ATTRIBUTE);
+        assertInstanceOf(JdbcIdempotencyStore.class, store);
+        assertSame(((JdbcIdempotencyStore) store).transactionalDataSource(),
+                webapp.getServletContext().getAttribute(IdempotencyStoreListener.DATA_SOURCE_ATTRIBUTE));
+
+        webapp.stop();
+
+        assertThrows(SQLException.class, () -> ((JdbcIdempotencyStore) store).transactionalDataSource().getConnection(),
+                "the pool the store built is closed");
     }
 
     @Test
