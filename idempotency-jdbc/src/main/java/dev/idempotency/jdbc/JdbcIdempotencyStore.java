@@ -22,13 +22,12 @@ import java.sql.Driver;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import javax.naming.InitialContext;
 import javax.naming.NamingException;
@@ -188,41 +187,61 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     }
 
     /**
-     * A pool the store built from a JDBC URL, its housekeeping thread, and the drivers that building it
+     * A pool the store built from a JDBC URL, the threads it started, and the drivers that building it
      * registered with DriverManager (loading a driver registers it): closing it undoes all three, and returns
-     * when the pool's threads have ended.
+     * once the pool's threads have ended.
      */
-    private record OwnedPool(HikariDataSource dataSource, ScheduledExecutorService housekeeper,
-            List<Driver> registeredDrivers) {
+    private record OwnedPool(HikariDataSource dataSource, PoolThreads threads, List<Driver> registeredDrivers) {
 
         void close() {
             try {
                 dataSource.close();
             } finally {
-                stop(housekeeper);
+                threads.awaitEnd(Duration.ofSeconds(10));
                 DriverLocator.deregister(registeredDrivers);
             }
         }
+    }
 
-        /**
-         * HikariCP shuts its own housekeeper down without waiting for it, so a servlet container that checks
-         * right after the application stopped finds the thread still running and reports a leak; the pool is
-         * given this one instead, which closing waits for.
-         */
-        static ScheduledExecutorService newHousekeeper(String poolName) {
-            ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, runnable -> {
-                Thread thread = new Thread(runnable, poolName + " housekeeper");
-                thread.setDaemon(true);
-                return thread;
-            }, new ThreadPoolExecutor.DiscardPolicy());
-            executor.setRemoveOnCancelPolicy(true);
-            return executor;
+    /**
+     * Makes the threads of a pool the store built, and remembers them. HikariCP stops some of its threads
+     * without waiting for them (its housekeeper, and its connection adder whenever the login timeout is zero,
+     * the default), so a servlet container that looks for the application's threads right after undeploy finds
+     * them still running and reports a leak; closing the store waits for them instead.
+     */
+    private static final class PoolThreads implements ThreadFactory {
+
+        private final String poolName;
+        private final List<Thread> started = new ArrayList<>();
+        private int count;
+
+        PoolThreads(String poolName) {
+            this.poolName = poolName;
         }
 
-        static void stop(ScheduledExecutorService housekeeper) {
-            housekeeper.shutdownNow();
+        @Override
+        public synchronized Thread newThread(Runnable runnable) {
+            // The pool starts a thread now and then for the whole time it runs; only live ones are kept.
+            started.removeIf(thread -> !thread.isAlive());
+            Thread thread = new Thread(runnable, poolName + "-pool-" + ++count);
+            thread.setDaemon(true);
+            started.add(thread);
+            return thread;
+        }
+
+        void awaitEnd(Duration limit) {
+            List<Thread> threads;
+            synchronized (this) {
+                threads = new ArrayList<>(started);
+            }
+            long deadline = System.nanoTime() + limit.toNanos();
             try {
-                housekeeper.awaitTermination(10, TimeUnit.SECONDS);
+                for (Thread thread : threads) {
+                    long left = deadline - System.nanoTime();
+                    if (left > 0) {
+                        thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                    }
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -456,21 +475,20 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
 
         private OwnedPool newPool() {
             Set<Driver> registeredBefore = DriverLocator.registeredDrivers();
-            ScheduledExecutorService housekeeper = OwnedPool.newHousekeeper(POOL_NAME);
+            PoolThreads threads = new PoolThreads(POOL_NAME);
             try {
-                return new OwnedPool(newHikariPool(housekeeper), housekeeper,
-                        DriverLocator.registeredSince(registeredBefore));
+                return new OwnedPool(newHikariPool(threads), threads, DriverLocator.registeredSince(registeredBefore));
             } catch (RuntimeException e) {
-                OwnedPool.stop(housekeeper);
+                threads.awaitEnd(Duration.ofSeconds(10));
                 DriverLocator.deregister(DriverLocator.registeredSince(registeredBefore));
                 throw e;
             }
         }
 
-        private HikariDataSource newHikariPool(ScheduledExecutorService housekeeper) {
+        private HikariDataSource newHikariPool(ThreadFactory threads) {
             HikariConfig config = new HikariConfig();
             config.setPoolName(POOL_NAME);
-            config.setScheduledExecutor(housekeeper);
+            config.setThreadFactory(threads);
             config.setJdbcUrl(jdbcUrl);
             // By class name, so that HikariCP loads the driver itself rather than asking DriverManager, which
             // in a servlet container cannot see one in WEB-INF/lib.
