@@ -33,7 +33,8 @@ class ProgrammaticRegistrationTest {
         ServletContextHandler context = new ServletContextHandler();
         context.setContextPath("/");
         context.addEventListener(new IdempotencyInitializer(db.dataSource()));
-        context.addServlet(WebXmlOrdersServlet.class, "/orders");
+        context.addServlet(WebXmlOrdersServlet.class, "/orders")
+                .setInitParameter(WebXmlOrdersServlet.DATA_SOURCE_ATTRIBUTE_PARAMETER, "orders.dataSource");
         server.setHandler(context);
         server.start();
     }

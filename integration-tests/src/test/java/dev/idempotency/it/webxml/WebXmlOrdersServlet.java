@@ -18,6 +18,12 @@ import javax.sql.DataSource;
  */
 public class WebXmlOrdersServlet extends HttpServlet {
 
+    /**
+     * The init parameter naming another context attribute to take the DataSource from: an application that
+     * registers the filter itself chooses its own.
+     */
+    public static final String DATA_SOURCE_ATTRIBUTE_PARAMETER = "data-source-attribute";
+
     private static final long serialVersionUID = 1L;
 
     @Override
@@ -45,6 +51,10 @@ public class WebXmlOrdersServlet extends HttpServlet {
     }
 
     private DataSource dataSource() {
+        String attribute = getInitParameter(DATA_SOURCE_ATTRIBUTE_PARAMETER);
+        if (attribute != null) {
+            return (DataSource) getServletContext().getAttribute(attribute);
+        }
         // tag::data-source[]
         return (DataSource) getServletContext().getAttribute(IdempotencyStoreListener.DATA_SOURCE_ATTRIBUTE);
         // end::data-source[]
