@@ -31,6 +31,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -526,28 +527,25 @@ public final class PublishingApiServer implements AutoCloseable {
      * {@value #PAYMENTS_PATH}.
      */
     private static IdempotencyConfig idempotencyConfig(Options options) {
-        IdempotencyConfig.Builder config = IdempotencyConfig.custom().leasePaths(PAYMENTS_PATH);
-        options.keyTtl().ifPresent(value ->
-                config.keyTtl(parsed("--key-ttl", IdempotencyConfig.KEY_TTL, value).keyTtl()));
-        options.leaseDuration().ifPresent(value -> config.leaseDuration(
-                parsed("--lease-duration", IdempotencyConfig.LEASE_DURATION, value).leaseDuration()));
-        return config.build();
-    }
-
-    /**
-     * Reads one option's value with the library's own parser, so {@code --key-ttl} accepts exactly what
-     * {@code idempotency.key-ttl} accepts (and {@code --lease-duration} what {@code idempotency.lease-duration}
-     * does).
-     */
-    private static IdempotencyConfig parsed(String option, String property, String value) {
+        // Read with the library's own parser, as properties, so --key-ttl accepts exactly what
+        // idempotency.key-ttl accepts, and the settings that depend on each other are checked together.
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put(IdempotencyConfig.LEASE_PATHS, PAYMENTS_PATH);
+        options.keyTtl().ifPresent(value -> properties.put(IdempotencyConfig.KEY_TTL, value));
+        options.leaseDuration().ifPresent(value -> properties.put(IdempotencyConfig.LEASE_DURATION, value));
         try {
-            return IdempotencyConfig.fromProperties(Map.of(property, value));
+            return IdempotencyConfig.fromProperties(properties);
         } catch (IdempotencyConfigException e) {
             // The user typed the option, not the property: name both, and keep the library's explanation
-            // ("expected a positive duration", "at most 365d", ...).
-            throw e.renamed(option + " (" + property + ")", value);
+            // ("expected a positive duration", "at most 365d", "shorter than idempotency.lease-duration").
+            String option = OPTIONS_BY_PROPERTY.get(e.setting());
+            throw option == null ? e : e.renamed(option + " (" + e.setting() + ")", e.value());
         }
     }
+
+    /** The command-line option behind each property the demo sets from one. */
+    private static final Map<String, String> OPTIONS_BY_PROPERTY = Map.of(IdempotencyConfig.KEY_TTL, "--key-ttl",
+            IdempotencyConfig.LEASE_DURATION, "--lease-duration");
 
     private static JdbcIdempotencyStore openStore(Options options) throws IOException {
         JdbcIdempotencyStore.Builder builder = JdbcIdempotencyStore.builder();

@@ -187,8 +187,8 @@ class ExecutableJarIT {
 
         assertTrue(process.waitFor(60, TimeUnit.SECONDS));
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(PublishingApiServer.EXIT_FAILURE, process.exitValue(), () -> out + stderr());
-        String err = stderr();
+        assertEquals(PublishingApiServer.EXIT_FAILURE, process.exitValue(), () -> out + stderr.text());
+        String err = stderr.text();
         assertTrue(err.contains("could not start") && err.contains("127.0.0.1:1/x?user=postgres&password=***"), err);
         assertTrue(err.contains("\tat "), "the stack trace is printed: " + err);
         assertFalse((out + err).contains("S3cr3t"), out + err);

@@ -57,6 +57,23 @@ class PublishingApiServerStartupTest {
         assertFalse(Files.exists(dataDir), "no database may be created for a command line that cannot run");
     }
 
+    /**
+     * A key that would expire before the lease of {@code POST /payments} (lease mode) runs out is refused at
+     * start, naming both options' properties.
+     */
+    @Test
+    void keyTtlShorterThanTheLeaseIsRefusedNamingBoth() {
+        Path dataDir = tmp.resolve("never-created");
+        Options options = Options.defaults().withPort(0).withDataDir(dataDir).withKeyTtl("2s");
+
+        IdempotencyConfigException e = assertThrows(IdempotencyConfigException.class,
+                () -> PublishingApiServer.start(options));
+
+        assertTrue(e.getMessage().contains("--key-ttl (idempotency.key-ttl)") && e.getMessage().contains("'2s'")
+                && e.getMessage().contains("idempotency.lease-duration"), e.getMessage());
+        assertFalse(Files.exists(dataDir), "no database may be created for a command line that cannot run");
+    }
+
     @Test
     void keyTtlOutOfRangeKeepsTheLibrarysExplanation() {
         Options zero = Options.defaults().withPort(0).withDataDir(tmp).withKeyTtl("0s");
