@@ -1,5 +1,6 @@
 package dev.idempotency;
 
+import dev.idempotency.adapter.IncomingRequest;
 import dev.idempotency.internal.PropertyValues;
 import java.time.Clock;
 import java.time.Duration;

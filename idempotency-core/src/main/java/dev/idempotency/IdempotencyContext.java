@@ -1,6 +1,6 @@
 package dev.idempotency;
 
-import dev.idempotency.store.RecordKey;
+import dev.idempotency.spi.RecordKey;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -78,7 +78,7 @@ public final class IdempotencyContext {
     }
 
     /** Runs {@code work} with this context current on the calling thread. */
-    <T> T runAsCurrent(dev.idempotency.store.Claim.Work<T> work) throws Exception {
+    <T> T runAsCurrent(dev.idempotency.spi.Claim.Work<T> work) throws Exception {
         IdempotencyContext previous = CURRENT.get();
         CURRENT.set(this);
         try {

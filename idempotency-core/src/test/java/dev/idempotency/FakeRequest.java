@@ -1,5 +1,7 @@
 package dev.idempotency;
 
+import dev.idempotency.adapter.IncomingRequest;
+import dev.idempotency.adapter.RequestBodyTooLargeException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

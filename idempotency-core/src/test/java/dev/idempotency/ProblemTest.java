@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.idempotency.adapter.Problem;
+import dev.idempotency.adapter.RequestBodyTooLargeException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -9,6 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.idempotency.adapter.HandlerResponse;
+import dev.idempotency.adapter.Outcome;
+import dev.idempotency.adapter.RequestBodyTooLargeException;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

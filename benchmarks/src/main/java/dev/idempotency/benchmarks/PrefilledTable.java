@@ -2,7 +2,7 @@ package dev.idempotency.benchmarks;
 
 import dev.idempotency.IdempotencyKey;
 import dev.idempotency.RequestFingerprint;
-import dev.idempotency.store.RecordKey;
+import dev.idempotency.spi.RecordKey;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -1,11 +1,11 @@
 package dev.idempotency.benchmarks;
 
 import dev.idempotency.IdempotencyKey;
-import dev.idempotency.store.Claim;
-import dev.idempotency.store.ClaimRequest;
-import dev.idempotency.store.ClaimResult;
-import dev.idempotency.store.IdempotencyStore;
-import dev.idempotency.store.RecordKey;
+import dev.idempotency.spi.Claim;
+import dev.idempotency.spi.ClaimRequest;
+import dev.idempotency.spi.ClaimResult;
+import dev.idempotency.spi.IdempotencyStore;
+import dev.idempotency.spi.RecordKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

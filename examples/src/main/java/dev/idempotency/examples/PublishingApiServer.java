@@ -296,7 +296,7 @@ public final class PublishingApiServer implements AutoCloseable {
      * @throws IdempotencyConfigException naming {@code --key-ttl}, {@code --lease-duration} or
      *     {@code --webhook-secret} (never the secret itself), before anything is opened, if it cannot be read
      * @throws Options.UsageException naming {@code --host}, before anything is opened, if it does not resolve
-     * @throws dev.idempotency.store.StoreException if the database cannot be reached or migrated
+     * @throws dev.idempotency.spi.StoreException if the database cannot be reached or migrated
      * @throws Exception if Jetty cannot start (the port is taken, say)
      */
     public static PublishingApiServer start(Options options) throws Exception {

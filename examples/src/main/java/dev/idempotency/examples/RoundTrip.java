@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.idempotency.Header;
 import dev.idempotency.IdempotencyConfigException;
-import dev.idempotency.servlet.IdempotencyFilter;
+import dev.idempotency.IdempotencyHeaders;
 import dev.idempotency.webhooks.SignedWebhook;
 import dev.idempotency.webhooks.WebhookReceiverFilter;
 import dev.idempotency.webhooks.WebhookSigner;
@@ -143,12 +143,12 @@ final class RoundTrip {
 
         HttpResponse<byte[]> replayed = send(postRequest(key, post));
         expectStatus(replayed, 201, "the same POST /posts again");
-        check("true".equals(replayed.headers().firstValue(IdempotencyFilter.REPLAYED_HEADER).orElse(null))
+        check("true".equals(replayed.headers().firstValue(IdempotencyHeaders.REPLAYED).orElse(null))
                 && Arrays.equals(created.body(), replayed.body()),
                 "the same POST /posts again was not replayed from the stored response");
         int posts = json(send(get("/posts?account_id=" + account))).size();
         check(posts == 1, "the account has " + posts + " posts after the replay, not 1");
-        print("the same POST again -> 201 replayed (" + IdempotencyFilter.REPLAYED_HEADER
+        print("the same POST again -> 201 replayed (" + IdempotencyHeaders.REPLAYED
                 + ": true); still 1 post, so no second event");
 
         List<JsonNode> receipts = awaitReceipts(postId);

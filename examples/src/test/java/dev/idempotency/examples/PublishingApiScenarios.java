@@ -10,8 +10,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idempotency.Header;
+import dev.idempotency.IdempotencyHeaders;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
-import dev.idempotency.servlet.IdempotencyFilter;
 import dev.idempotency.webhooks.SignedWebhook;
 import dev.idempotency.webhooks.WebhookReceiverFilter;
 import dev.idempotency.webhooks.WebhookSecret;
@@ -34,10 +34,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
@@ -53,7 +53,7 @@ import org.junit.jupiter.api.Test;
  */
 abstract class PublishingApiScenarios {
 
-    static final String REPLAYED = IdempotencyFilter.REPLAYED_HEADER;
+    static final String REPLAYED = IdempotencyHeaders.REPLAYED;
 
     private static final HttpClient HTTP = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.idempotency.IdempotencyConfigException;
-import dev.idempotency.store.StoreUnavailableException;
+import dev.idempotency.spi.StoreUnavailableException;
 import dev.idempotency.webhooks.VerifiedWebhook;
 import dev.idempotency.webhooks.WebhookSecret;
 import dev.idempotency.webhooks.WebhookVerifier;
@@ -31,8 +31,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Collectors;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

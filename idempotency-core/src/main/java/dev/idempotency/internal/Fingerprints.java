@@ -1,5 +1,6 @@
 package dev.idempotency.internal;
 
+import dev.idempotency.adapter.MediaTypes;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -91,7 +92,7 @@ public final class Fingerprints {
         }
         if (body.length == 0) {
             sink.write('E');
-        } else if (codings.isEmpty() && isJson(contentType)) {
+        } else if (codings.isEmpty() && MediaTypes.isJson(contentType)) {
             sink.write('J');
             CanonicalJson.write(body, sink);
         } else {
@@ -135,21 +136,6 @@ public final class Fingerprints {
             }
         }
         return codings;
-    }
-
-    /** {@code application/json}, or any {@code type/subtype+json}, ignoring parameters and case. */
-    public static boolean isJson(String contentType) {
-        if (contentType == null) {
-            return false;
-        }
-        int semicolon = contentType.indexOf(';');
-        String mediaType = (semicolon >= 0 ? contentType.substring(0, semicolon) : contentType)
-                .trim().toLowerCase(Locale.ROOT);
-        if (mediaType.equals("application/json")) {
-            return true;
-        }
-        int slash = mediaType.indexOf('/');
-        return slash > 0 && mediaType.endsWith("+json") && mediaType.length() > slash + 6;
     }
 
     /** Decoded name/value pairs, stably sorted by name bytes. Undecodable escapes are kept literally. */

@@ -1,6 +1,6 @@
 package dev.idempotency.internal;
 
-import dev.idempotency.store.Claim;
+import dev.idempotency.spi.Claim;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.concurrent.Executors;

@@ -1,6 +1,7 @@
 package dev.idempotency.store;
 
 import dev.idempotency.IdempotencyConfig;
+import dev.idempotency.spi.IdempotencyStore;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;

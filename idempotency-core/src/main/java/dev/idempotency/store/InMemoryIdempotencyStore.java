@@ -2,7 +2,15 @@ package dev.idempotency.store;
 
 import dev.idempotency.ExecutionMode;
 import dev.idempotency.StoredResponse;
-import dev.idempotency.internal.ClaimLifecycle;
+import dev.idempotency.spi.Claim;
+import dev.idempotency.spi.ClaimLifecycle;
+import dev.idempotency.spi.ClaimRequest;
+import dev.idempotency.spi.ClaimResult;
+import dev.idempotency.spi.IdempotencyStore;
+import dev.idempotency.spi.LeaseLostException;
+import dev.idempotency.spi.RecordKey;
+import dev.idempotency.spi.StoreException;
+import dev.idempotency.spi.StoredRecord;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

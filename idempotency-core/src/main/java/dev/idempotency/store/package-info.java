@@ -1,7 +1,6 @@
 /**
- * The store SPI: how the protocol claims a key, completes it with an outcome, and finds earlier
- * outcomes. {@link dev.idempotency.store.InMemoryIdempotencyStore} implements it for tests and single
- * instances; the {@code idempotency-jdbc} module implements it on PostgreSQL and H2. A new store should
- * pass the contract suite published in {@code idempotency-testing}.
+ * Stores an application can use as they are: {@link dev.idempotency.store.InMemoryIdempotencyStore}, for
+ * tests and single instances, and {@link dev.idempotency.store.ExpiredRecordPurger}, which removes expired
+ * records of any store in the background. The JDBC store is in the {@code idempotency-jdbc} module.
  */
 package dev.idempotency.store;

@@ -1,6 +1,6 @@
 package dev.idempotency.jdbc;
 
-import dev.idempotency.store.StoreException;
+import dev.idempotency.spi.StoreException;
 import java.util.Locale;
 
 /** The databases the JDBC store supports. */

@@ -1,7 +1,7 @@
 package dev.idempotency.jdbc;
 
 import dev.idempotency.jdbc.internal.RedactedThrowable;
-import dev.idempotency.store.StoreException;
+import dev.idempotency.spi.StoreException;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;

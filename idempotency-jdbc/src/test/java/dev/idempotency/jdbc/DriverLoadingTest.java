@@ -8,7 +8,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.IdempotencyConfigException;
-import dev.idempotency.store.StoreException;
+import dev.idempotency.spi.StoreException;
 import java.lang.reflect.InvocationTargetException;
 import java.net.URL;
 import java.net.URLClassLoader;

@@ -1,8 +1,8 @@
 package dev.idempotency.jdbc;
 
-import dev.idempotency.store.IdempotencyStore;
-import dev.idempotency.testing.IdempotencyStoreContract;
+import dev.idempotency.spi.IdempotencyStore;
 import dev.idempotency.testing.H2DatabaseExtension;
+import dev.idempotency.testing.IdempotencyStoreContract;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.RegisterExtension;

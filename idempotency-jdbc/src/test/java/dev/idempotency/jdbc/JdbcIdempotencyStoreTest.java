@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.idempotency.IdempotencyConfigException;
-import dev.idempotency.store.StoreException;
-import dev.idempotency.store.StoreUnavailableException;
+import dev.idempotency.spi.StoreException;
+import dev.idempotency.spi.StoreUnavailableException;
 import dev.idempotency.testing.CapturedLog;
 import dev.idempotency.testing.H2DatabaseExtension;
 import java.sql.Connection;

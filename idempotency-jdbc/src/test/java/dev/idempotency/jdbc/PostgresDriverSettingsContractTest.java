@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.idempotency.store.IdempotencyStore;
+import dev.idempotency.spi.IdempotencyStore;
 import dev.idempotency.testing.IdempotencyStoreContract;
 import dev.idempotency.testing.PostgresDatabaseExtension;
 import java.sql.Connection;

@@ -1,6 +1,6 @@
 package dev.idempotency.jdbc;
 
-import dev.idempotency.store.IdempotencyStore;
+import dev.idempotency.spi.IdempotencyStore;
 import dev.idempotency.testing.IdempotencyStoreContract;
 import dev.idempotency.testing.PostgresDatabaseExtension;
 import org.junit.jupiter.api.AfterAll;

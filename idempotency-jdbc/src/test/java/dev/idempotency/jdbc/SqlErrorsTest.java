@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.idempotency.jdbc.internal.SqlErrors;
-import dev.idempotency.store.StoreException;
-import dev.idempotency.store.StoreUnavailableException;
+import dev.idempotency.spi.StoreException;
+import dev.idempotency.spi.StoreUnavailableException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import org.junit.jupiter.api.Test;

@@ -1,19 +1,19 @@
 package dev.idempotency.servlet;
 
-import dev.idempotency.HandlerResponse;
 import dev.idempotency.Idempotency;
 import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.IdempotencyConfigException;
 import dev.idempotency.IdempotencyContext;
 import dev.idempotency.IdempotencyProperties;
-import dev.idempotency.Outcome;
 import dev.idempotency.StoredResponse;
+import dev.idempotency.adapter.HandlerResponse;
+import dev.idempotency.adapter.Outcome;
 import dev.idempotency.servlet.internal.CachedBodyRequest;
 import dev.idempotency.servlet.internal.CapturingResponse;
 import dev.idempotency.servlet.internal.OutcomeWriter;
 import dev.idempotency.servlet.internal.ServletIncomingRequest;
+import dev.idempotency.spi.IdempotencyStore;
 import dev.idempotency.store.ExpiredRecordPurger;
-import dev.idempotency.store.IdempotencyStore;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -76,9 +76,6 @@ public final class IdempotencyFilter implements Filter {
             IdempotencyStoreListener.JNDI_NAME_PROPERTY, IdempotencyStoreListener.URL_PROPERTY,
             IdempotencyStoreListener.USER_PROPERTY, IdempotencyStoreListener.PASSWORD_PROPERTY,
             IdempotencyStoreListener.DRIVER_CLASS_NAME_PROPERTY, IdempotencyStoreListener.MAXIMUM_POOL_SIZE_PROPERTY);
-
-    /** The header that marks a replayed response. */
-    public static final String REPLAYED_HEADER = OutcomeWriter.REPLAYED_HEADER;
 
     /**
      * The request attribute holding the running request's {@link IdempotencyContext} (its key, mode,

@@ -1,6 +1,6 @@
 package dev.idempotency.servlet;
 
-import dev.idempotency.store.IdempotencyStore;
+import dev.idempotency.spi.IdempotencyStore;
 import dev.idempotency.store.InMemoryIdempotencyStore;
 
 /** The default {@link StoreUnderTest}: a fresh {@link InMemoryIdempotencyStore}. */

@@ -1,7 +1,7 @@
 package dev.idempotency.servlet;
 
 import dev.idempotency.IdempotencyConfig;
-import dev.idempotency.store.IdempotencyStore;
+import dev.idempotency.spi.IdempotencyStore;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import java.net.URI;

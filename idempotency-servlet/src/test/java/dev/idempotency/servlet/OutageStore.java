@@ -1,12 +1,12 @@
 package dev.idempotency.servlet;
 
 import dev.idempotency.StoredResponse;
-import dev.idempotency.store.Claim;
-import dev.idempotency.store.ClaimRequest;
-import dev.idempotency.store.ClaimResult;
-import dev.idempotency.store.IdempotencyStore;
-import dev.idempotency.store.StoreException;
-import dev.idempotency.store.StoreUnavailableException;
+import dev.idempotency.spi.Claim;
+import dev.idempotency.spi.ClaimRequest;
+import dev.idempotency.spi.ClaimResult;
+import dev.idempotency.spi.IdempotencyStore;
+import dev.idempotency.spi.StoreException;
+import dev.idempotency.spi.StoreUnavailableException;
 import java.net.ConnectException;
 import java.time.Instant;
 import java.util.Objects;

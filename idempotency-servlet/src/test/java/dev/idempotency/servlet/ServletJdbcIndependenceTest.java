@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import dev.idempotency.IdempotencyConfig;
-import dev.idempotency.store.IdempotencyStore;
+import dev.idempotency.spi.IdempotencyStore;
 import dev.idempotency.store.InMemoryIdempotencyStore;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterConfig;

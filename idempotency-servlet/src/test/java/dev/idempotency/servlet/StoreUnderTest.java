@@ -1,6 +1,6 @@
 package dev.idempotency.servlet;
 
-import dev.idempotency.store.IdempotencyStore;
+import dev.idempotency.spi.IdempotencyStore;
 import java.lang.reflect.InvocationTargetException;
 import java.util.function.Supplier;
 

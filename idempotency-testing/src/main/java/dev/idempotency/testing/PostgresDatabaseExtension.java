@@ -1,6 +1,7 @@
 package dev.idempotency.testing;
 
 import com.zaxxer.hikari.HikariDataSource;
+import java.lang.reflect.InvocationTargetException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -437,28 +438,42 @@ public final class PostgresDatabaseExtension implements TestDatabase, AutoClosea
     };
 
     /**
-     * The only code that names Testcontainers types. The JVM loads it on first use, so without a URL it
-     * is never loaded and Testcontainers may be absent.
+     * Testcontainers, reached by reflection: its jars split packages between them, so they cannot be modules
+     * that this module requires, and without a URL they need not be there at all.
      */
     private static final class SharedContainer {
 
-        private static org.testcontainers.postgresql.PostgreSQLContainer container;
+        private static Object container;
 
         static boolean isDockerAvailable() {
-            return org.testcontainers.DockerClientFactory.instance().isDockerAvailable();
+            try {
+                Class<?> factory = Class.forName("org.testcontainers.DockerClientFactory");
+                Object instance = factory.getMethod("instance").invoke(null);
+                return (Boolean) factory.getMethod("isDockerAvailable").invoke(instance);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("Could not ask Testcontainers whether Docker is available", e);
+            }
         }
 
         static synchronized Server server() {
-            if (container == null) {
-                // Never stopped here: Testcontainers' reaper removes it when the JVM exits, so every test
-                // class of the run shares one server.
-                org.testcontainers.postgresql.PostgreSQLContainer started =
-                        new org.testcontainers.postgresql.PostgreSQLContainer(CONTAINER_IMAGE);
-                started.start();
-                container = started;
+            try {
+                Class<?> type = Class.forName("org.testcontainers.postgresql.PostgreSQLContainer");
+                if (container == null) {
+                    // Never stopped here: Testcontainers' reaper removes it when the JVM exits, so every test
+                    // class of the run shares one server.
+                    Object started = type.getConstructor(String.class).newInstance(CONTAINER_IMAGE);
+                    type.getMethod("start").invoke(started);
+                    container = started;
+                }
+                return new Server((String) type.getMethod("getJdbcUrl").invoke(container),
+                        (String) type.getMethod("getUsername").invoke(container),
+                        (String) type.getMethod("getPassword").invoke(container), "Testcontainers " + CONTAINER_IMAGE);
+            } catch (InvocationTargetException e) {
+                throw new IllegalStateException("Testcontainers could not start PostgreSQL (" + CONTAINER_IMAGE + ")",
+                        e.getCause());
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("Testcontainers' PostgreSQL module is not as expected", e);
             }
-            return new Server(container.getJdbcUrl(), container.getUsername(), container.getPassword(),
-                    "Testcontainers " + CONTAINER_IMAGE);
         }
     }
 }

@@ -1,6 +1,6 @@
 /**
  * Test support for idempotency stores: {@link dev.idempotency.testing.IdempotencyStoreContract}, the suite
- * every {@link dev.idempotency.store.IdempotencyStore} must pass, and JUnit 5 extensions that give each
+ * every {@link dev.idempotency.spi.IdempotencyStore} must pass, and JUnit 5 extensions that give each
  * test class or test a fresh PostgreSQL schema ({@link dev.idempotency.testing.PostgresDatabaseExtension})
  * or H2 database ({@link dev.idempotency.testing.H2DatabaseExtension}). Also a clock that tests move
  * ({@link dev.idempotency.testing.MutableClock}) and a capture of what the library logs

@@ -1,6 +1,6 @@
 package dev.idempotency.testing;
 
-import dev.idempotency.store.IdempotencyStore;
+import dev.idempotency.spi.IdempotencyStore;
 import dev.idempotency.store.InMemoryIdempotencyStore;
 
 /** The in-memory store meets the store contract. */

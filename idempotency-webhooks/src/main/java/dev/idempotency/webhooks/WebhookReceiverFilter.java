@@ -1,14 +1,14 @@
 package dev.idempotency.webhooks;
 
-import dev.idempotency.HandlerResponse;
 import dev.idempotency.IdempotencyConfigException;
+import dev.idempotency.adapter.HandlerResponse;
 import dev.idempotency.jdbc.inbox.InboxResult;
 import dev.idempotency.jdbc.inbox.JdbcInbox;
 import dev.idempotency.servlet.internal.CachedBodyRequest;
 import dev.idempotency.servlet.internal.CapturingResponse;
 import dev.idempotency.servlet.internal.OutcomeWriter;
-import dev.idempotency.store.StoreException;
-import dev.idempotency.store.StoreUnavailableException;
+import dev.idempotency.spi.StoreException;
+import dev.idempotency.spi.StoreUnavailableException;
 import dev.idempotency.webhooks.internal.WebhookProblem;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;

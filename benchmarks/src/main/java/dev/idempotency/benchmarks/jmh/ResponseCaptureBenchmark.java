@@ -1,6 +1,6 @@
 package dev.idempotency.benchmarks.jmh;
 
-import dev.idempotency.HandlerResponse;
+import dev.idempotency.adapter.HandlerResponse;
 import dev.idempotency.servlet.internal.CapturingResponse;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;

@@ -2,7 +2,7 @@ package dev.idempotency.jdbc.internal;
 
 import dev.idempotency.IdempotencyConfigException;
 import dev.idempotency.jdbc.Redaction;
-import dev.idempotency.store.StoreException;
+import dev.idempotency.spi.StoreException;
 import java.sql.Driver;
 import java.sql.DriverManager;
 import java.sql.SQLException;

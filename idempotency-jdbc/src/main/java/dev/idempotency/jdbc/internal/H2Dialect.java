@@ -1,7 +1,7 @@
 package dev.idempotency.jdbc.internal;
 
-import dev.idempotency.store.ClaimRequest;
-import dev.idempotency.store.ClaimResult;
+import dev.idempotency.spi.ClaimRequest;
+import dev.idempotency.spi.ClaimResult;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

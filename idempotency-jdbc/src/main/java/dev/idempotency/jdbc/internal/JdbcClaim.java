@@ -1,10 +1,10 @@
 package dev.idempotency.jdbc.internal;
 
 import dev.idempotency.StoredResponse;
-import dev.idempotency.internal.ClaimLifecycle;
-import dev.idempotency.store.Claim;
-import dev.idempotency.store.ClaimRequest;
-import dev.idempotency.store.StoreException;
+import dev.idempotency.spi.Claim;
+import dev.idempotency.spi.ClaimLifecycle;
+import dev.idempotency.spi.ClaimRequest;
+import dev.idempotency.spi.StoreException;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,8 +1,8 @@
 package dev.idempotency.jdbc.internal;
 
 import dev.idempotency.jdbc.Redaction;
-import dev.idempotency.store.StoreException;
-import dev.idempotency.store.StoreUnavailableException;
+import dev.idempotency.spi.StoreException;
+import dev.idempotency.spi.StoreUnavailableException;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.IdentityHashMap;

@@ -2,8 +2,8 @@ package dev.idempotency.jdbc.outbox;
 
 import dev.idempotency.jdbc.internal.LocalTransaction;
 import dev.idempotency.jdbc.internal.SqlErrors;
-import dev.idempotency.store.StoreException;
-import dev.idempotency.store.StoreUnavailableException;
+import dev.idempotency.spi.StoreException;
+import dev.idempotency.spi.StoreUnavailableException;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -9,11 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.idempotency.testing.MutableClock;
 import dev.idempotency.IdempotencyKey;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
-import dev.idempotency.store.Claim;
-import dev.idempotency.store.ClaimResult;
+import dev.idempotency.spi.Claim;
+import dev.idempotency.spi.ClaimResult;
+import dev.idempotency.testing.MutableClock;
 import dev.idempotency.testing.StoreTestValues;
 import dev.idempotency.testing.TestDatabase;
 import java.nio.charset.StandardCharsets;
@@ -471,8 +471,8 @@ abstract class InboxScenarios {
         try (JdbcIdempotencyStore store = JdbcIdempotencyStore.builder().dataSource(database().dataSource())
                 .migrate(false).build();
                 Claim claim = assertInstanceOf(ClaimResult.Acquired.class, store.claim(
-                        new dev.idempotency.store.ClaimRequest(
-                                new dev.idempotency.store.RecordKey("scope", IdempotencyKey.of(UUID.randomUUID().toString())),
+                        new dev.idempotency.spi.ClaimRequest(
+                                new dev.idempotency.spi.RecordKey("scope", IdempotencyKey.of(UUID.randomUUID().toString())),
                                 StoreTestValues.fingerprint("x"), Instant.now(), Instant.now().plusSeconds(60))))
                         .claim()) {
             assertThrows(IllegalStateException.class, () -> claim.execute(() -> inbox.process(consumer, id, () -> null)));

@@ -1,6 +1,6 @@
 package dev.idempotency.servlet.internal;
 
-import dev.idempotency.internal.Fingerprints;
+import dev.idempotency.adapter.MediaTypes;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
@@ -173,7 +173,7 @@ public final class CachedBodyRequest extends HttpServletRequestWrapper {
                 return StandardCharsets.ISO_8859_1;
             }
         }
-        return Fingerprints.isJson(getContentType()) || isFormContentType() ? StandardCharsets.UTF_8
+        return MediaTypes.isJson(getContentType()) || isFormContentType() ? StandardCharsets.UTF_8
                 : StandardCharsets.ISO_8859_1;
     }
 

@@ -1,8 +1,8 @@
 package dev.idempotency.servlet.internal;
 
-import dev.idempotency.HandlerResponse;
 import dev.idempotency.Header;
-import dev.idempotency.internal.Fingerprints;
+import dev.idempotency.adapter.HandlerResponse;
+import dev.idempotency.adapter.MediaTypes;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.Cookie;
@@ -290,7 +290,7 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
             return contentType + ";charset=" + characterEncoding;
         }
         if (writerCharset != null
-                && !(Fingerprints.isJson(contentType) && writerCharset.equals(StandardCharsets.UTF_8.name()))) {
+                && !(MediaTypes.isJson(contentType) && writerCharset.equals(StandardCharsets.UTF_8.name()))) {
             return contentType + ";charset=" + writerCharset;
         }
         return contentType;
@@ -320,7 +320,7 @@ public final class CapturingResponse extends HttpServletResponseWrapper {
         if (writerCharset != null) {
             return writerCharset;
         }
-        if (Fingerprints.isJson(contentType)) {
+        if (MediaTypes.isJson(contentType)) {
             return StandardCharsets.UTF_8.name();
         }
         String containerDefault = getResponse().getCharacterEncoding();

@@ -1,7 +1,8 @@
 package dev.idempotency.servlet.internal;
 
 import dev.idempotency.Header;
-import dev.idempotency.Problem;
+import dev.idempotency.IdempotencyHeaders;
+import dev.idempotency.adapter.Problem;
 import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -9,9 +10,6 @@ import java.util.List;
 
 /** Sends a decided outcome on the real response. */
 public final class OutcomeWriter {
-
-    /** The header that marks a replayed outcome. */
-    public static final String REPLAYED_HEADER = "Idempotent-Replayed";
 
     private OutcomeWriter() {
     }
@@ -32,7 +30,7 @@ public final class OutcomeWriter {
             throws IOException {
         response.setStatus(status);
         writeHeaders(response, headers);
-        response.setHeader(REPLAYED_HEADER, "true");
+        response.setHeader(IdempotencyHeaders.REPLAYED, "true");
         writeBody(response, body);
     }
 

@@ -1,7 +1,8 @@
 package dev.idempotency.servlet.internal;
 
-import dev.idempotency.IncomingRequest;
-import dev.idempotency.RequestBodyTooLargeException;
+import dev.idempotency.IdempotencyHeaders;
+import dev.idempotency.adapter.IncomingRequest;
+import dev.idempotency.adapter.RequestBodyTooLargeException;
 import dev.idempotency.servlet.ScopeResolver;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
@@ -17,9 +18,6 @@ import java.util.TreeSet;
 
 /** A servlet request seen through {@link IncomingRequest}. */
 public final class ServletIncomingRequest implements IncomingRequest {
-
-    /** The request header that carries the key. */
-    public static final String KEY_HEADER = "Idempotency-Key";
 
     private final HttpServletRequest request;
     private final ScopeResolver scopeResolver;
@@ -72,7 +70,7 @@ public final class ServletIncomingRequest implements IncomingRequest {
 
     @Override
     public List<String> idempotencyKeyHeaders() {
-        return Collections.list(request.getHeaders(KEY_HEADER));
+        return Collections.list(request.getHeaders(IdempotencyHeaders.KEY));
     }
 
     @Override

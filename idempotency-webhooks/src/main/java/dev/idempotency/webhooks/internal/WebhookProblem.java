@@ -2,7 +2,7 @@ package dev.idempotency.webhooks.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.idempotency.Problem;
+import dev.idempotency.adapter.Problem;
 import dev.idempotency.webhooks.WebhookVerificationException;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;

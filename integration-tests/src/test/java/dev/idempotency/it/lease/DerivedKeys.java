@@ -1,6 +1,6 @@
 package dev.idempotency.it.lease;
 
-import dev.idempotency.store.RecordKey;
+import dev.idempotency.spi.RecordKey;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Base64;

@@ -4,7 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.idempotency.jdbc.IdempotencySchema;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
 import dev.idempotency.servlet.StoreUnderTest;
-import dev.idempotency.store.IdempotencyStore;
+import dev.idempotency.spi.IdempotencyStore;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.idempotency.IdempotencyConfig;
+import dev.idempotency.IdempotencyHeaders;
 import dev.idempotency.it.webxml.WebXmlOrdersServlet;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
 import dev.idempotency.servlet.IdempotencyFilter;
@@ -116,9 +117,9 @@ class TomcatWarDeploymentTest {
         HttpResponse<String> keyless = post(null, "tea");
 
         tomcat.assertStatus(201, first);
-        assertFalse(first.headers().firstValue(IdempotencyFilter.REPLAYED_HEADER).isPresent());
+        assertFalse(first.headers().firstValue(IdempotencyHeaders.REPLAYED).isPresent());
         tomcat.assertStatus(201, replay);
-        assertEquals("true", replay.headers().firstValue(IdempotencyFilter.REPLAYED_HEADER).orElse(null));
+        assertEquals("true", replay.headers().firstValue(IdempotencyHeaders.REPLAYED).orElse(null));
         assertEquals(first.body(), replay.body());
         assertEquals(1, orders("tea"), "the replay wrote nothing");
         tomcat.assertStatus(422, reused);

@@ -13,7 +13,7 @@ import dev.idempotency.jdbc.DatabaseEngine;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
 import dev.idempotency.servlet.IdempotencyFilter;
 import dev.idempotency.servlet.IdempotencyStoreListener;
-import dev.idempotency.store.StoreUnavailableException;
+import dev.idempotency.spi.StoreUnavailableException;
 import dev.idempotency.testing.H2DatabaseExtension;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;

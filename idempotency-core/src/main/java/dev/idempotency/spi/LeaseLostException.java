@@ -1,4 +1,4 @@
-package dev.idempotency.store;
+package dev.idempotency.spi;
 
 /**
  * A lease-mode claim could not store its outcome because its lease expired and another request took the

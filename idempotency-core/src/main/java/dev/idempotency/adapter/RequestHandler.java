@@ -1,4 +1,4 @@
-package dev.idempotency;
+package dev.idempotency.adapter;
 
 /**
  * Runs the application's handler for a request and captures its complete response.

@@ -1,4 +1,4 @@
-package dev.idempotency.store;
+package dev.idempotency.spi;
 
 import java.time.Instant;
 

@@ -1,4 +1,4 @@
-package dev.idempotency.store;
+package dev.idempotency.spi;
 
 /**
  * The store could not serve the request right now: the database is down or unreachable, the pool had

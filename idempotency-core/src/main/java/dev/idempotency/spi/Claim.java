@@ -1,4 +1,4 @@
-package dev.idempotency.store;
+package dev.idempotency.spi;
 
 import dev.idempotency.StoredResponse;
 import java.time.Instant;

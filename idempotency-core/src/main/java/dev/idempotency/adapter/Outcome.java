@@ -1,5 +1,7 @@
-package dev.idempotency;
+package dev.idempotency.adapter;
 
+import dev.idempotency.Idempotency;
+import dev.idempotency.StoredResponse;
 import java.util.Objects;
 
 /**
@@ -9,7 +11,8 @@ public sealed interface Outcome {
 
     /** The protocol does not apply (method not covered, or no key where keys are optional): run as usual. */
     record PassThrough() implements Outcome {
-        static final PassThrough INSTANCE = new PassThrough();
+        /** The one instance the engine returns (every {@code PassThrough} is equal to it). */
+        public static final PassThrough INSTANCE = new PassThrough();
     }
 
     /**

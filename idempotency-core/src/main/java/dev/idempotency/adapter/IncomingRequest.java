@@ -1,5 +1,7 @@
-package dev.idempotency;
+package dev.idempotency.adapter;
 
+import dev.idempotency.Idempotency;
+import dev.idempotency.IdempotencyConfig;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;

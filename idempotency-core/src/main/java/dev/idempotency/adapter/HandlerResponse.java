@@ -1,5 +1,6 @@
-package dev.idempotency;
+package dev.idempotency.adapter;
 
+import dev.idempotency.Header;
 import java.util.List;
 import java.util.Objects;
 

@@ -1,7 +1,7 @@
-package dev.idempotency.internal;
+package dev.idempotency.spi;
 
 /**
- * The state machine every {@link dev.idempotency.store.Claim} follows: open, then completed or
+ * The state machine every {@link dev.idempotency.spi.Claim} follows: open, then completed or
  * abandoned, never both, never twice.
  */
 public final class ClaimLifecycle {

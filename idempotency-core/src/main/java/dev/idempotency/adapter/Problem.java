@@ -1,7 +1,9 @@
-package dev.idempotency;
+package dev.idempotency.adapter;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.idempotency.Idempotency;
+import dev.idempotency.InvalidIdempotencyKeyException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,6 @@
-package dev.idempotency;
+package dev.idempotency.adapter;
+
+import dev.idempotency.IdempotencyException;
 
 /**
  * A request body over {@code idempotency.max-request-bytes}. The body is not read past the limit, so a

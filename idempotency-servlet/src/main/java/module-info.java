@@ -1,0 +1,14 @@
+/**
+ * The servlet adapter: {@code IdempotencyFilter}, its scope resolvers, and the listener that opens a JDBC
+ * store for a {@code web.xml} application. The listener needs {@code dev.idempotency.jdbc}, which is
+ * optional: an application that builds its store in code does not need it here.
+ */
+module dev.idempotency.servlet {
+    requires transitive dev.idempotency.core;
+    requires transitive jakarta.servlet;
+    requires static dev.idempotency.jdbc;
+
+    exports dev.idempotency.servlet;
+    // The webhook receiver captures its handler's response the way the filter does.
+    exports dev.idempotency.servlet.internal to dev.idempotency.webhooks;
+}
