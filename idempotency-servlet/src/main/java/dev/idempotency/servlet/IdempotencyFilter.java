@@ -5,12 +5,7 @@ import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.IdempotencyConfigException;
 import dev.idempotency.IdempotencyContext;
 import dev.idempotency.IdempotencyProperties;
-import dev.idempotency.StoredResponse;
-import dev.idempotency.adapter.HandlerResponse;
 import dev.idempotency.adapter.Outcome;
-import dev.idempotency.servlet.internal.CachedBodyRequest;
-import dev.idempotency.servlet.internal.CapturingResponse;
-import dev.idempotency.servlet.internal.OutcomeWriter;
 import dev.idempotency.servlet.internal.ServletIncomingRequest;
 import dev.idempotency.spi.IdempotencyStore;
 import dev.idempotency.store.ExpiredRecordPurger;
@@ -22,13 +17,12 @@ import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -181,24 +175,29 @@ public final class IdempotencyFilter implements Filter {
         return requireInitialised().config();
     }
 
+    /**
+     * Applies the protocol to an HTTP {@link DispatcherType#REQUEST} dispatch, through one
+     * {@link CapturedExchange}: the body is read, the handler runs with its response held in memory, and the
+     * outcome decided (the handler's response with its cookies, a replay, or a problem) is sent only after it
+     * was stored. Other requests, and those the protocol does not cover, pass through unchanged.
+     *
+     * @throws IllegalStateException if the filter has not been initialised
+     */
     @Override
     public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
             throws IOException, ServletException {
-        if (!(req instanceof HttpServletRequest request) || !(res instanceof HttpServletResponse response)
-                || request.getDispatcherType() != DispatcherType.REQUEST) {
+        Optional<CapturedExchange> covered = CapturedExchange.ofRequestDispatch(req, res);
+        if (covered.isEmpty()) {
             chain.doFilter(req, res);
             return;
         }
+        CapturedExchange exchange = covered.get();
         Idempotency protocol = requireInitialised();
-        CapturingResponse[] capture = new CapturingResponse[1];
         Outcome outcome;
         try {
-            outcome = protocol.process(new ServletIncomingRequest(request, scopeResolver), body -> {
-                capture[0] = new CapturingResponse(response, protocol.config().maxResponseBytes());
-                CachedBodyRequest handlerRequest = new CachedBodyRequest(request, body);
-                handlerRequest.setAttribute(CONTEXT_ATTRIBUTE, IdempotencyContext.current().orElse(null));
-                chain.doFilter(handlerRequest, capture[0]);
-                return capture[0].toHandlerResponse();
+            outcome = protocol.process(new ServletIncomingRequest(exchange, scopeResolver), body -> {
+                exchange.request().setAttribute(CONTEXT_ATTRIBUTE, IdempotencyContext.current().orElse(null));
+                return exchange.runHandler(chain, body, protocol.config().maxResponseBytes());
             });
         } catch (IOException | ServletException | RuntimeException | Error e) {
             throw e;
@@ -206,16 +205,13 @@ public final class IdempotencyFilter implements Filter {
             throw new ServletException(e);
         }
         if (outcome instanceof Outcome.PassThrough) {
-            chain.doFilter(request, response);
+            chain.doFilter(req, res);
         } else if (outcome instanceof Outcome.Executed executed) {
-            HandlerResponse handled = executed.response();
-            OutcomeWriter.writeExecuted(response, handled.status(), handled.headers(), capture[0].cookies(),
-                    handled.body());
+            exchange.sendHandlerResponse(executed.response());
         } else if (outcome instanceof Outcome.Replayed replayed) {
-            StoredResponse stored = replayed.response();
-            OutcomeWriter.writeReplayed(response, stored.status(), stored.headers(), stored.body());
+            exchange.sendReplay(replayed.response());
         } else {
-            OutcomeWriter.writeProblem(response, ((Outcome.Rejected) outcome).problem(), request.getRequestURI());
+            exchange.sendProblem(((Outcome.Rejected) outcome).problem());
         }
     }
 
@@ -265,6 +261,7 @@ public final class IdempotencyFilter implements Filter {
             return this;
         }
 
+        /** The filter. */
         public IdempotencyFilter build() {
             return new IdempotencyFilter(store, config, scopeResolver);
         }
