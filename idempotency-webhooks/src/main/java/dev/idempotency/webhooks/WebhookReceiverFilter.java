@@ -89,6 +89,13 @@ public final class WebhookReceiverFilter implements Filter {
 
     private static final System.Logger LOG = System.getLogger(WebhookReceiverFilter.class.getName());
 
+    /**
+     * The class of idempotency-servlet the filter runs its handler with. That artifact is an optional dependency
+     * of this one, so it is looked for by name: naming the class in code would fail with a bare
+     * {@link NoClassDefFoundError} at the first request instead.
+     */
+    static final String CAPTURE_CLASS = "dev.idempotency.servlet.CapturedExchange";
+
     private final JdbcInbox inbox;
     private final String consumer;
     private final WebhookVerifier verifier;
@@ -108,9 +115,11 @@ public final class WebhookReceiverFilter implements Filter {
      * this endpoint's markers apart from other consumers of the same ids.
      *
      * @throws IdempotencyConfigException if the consumer name is blank or longer than
-     *     {@value JdbcInbox#MAX_CONSUMER_LENGTH} characters
+     *     {@value JdbcInbox#MAX_CONSUMER_LENGTH} characters, or if the application lacks idempotency-servlet,
+     *     which the filter needs and this artifact does not bring
      */
     public static Builder builder(JdbcInbox inbox, String consumer) {
+        requireServletModule();
         Objects.requireNonNull(inbox, "inbox");
         Objects.requireNonNull(consumer, "consumer");
         if (consumer.isBlank() || consumer.length() > JdbcInbox.MAX_CONSUMER_LENGTH) {
@@ -119,6 +128,18 @@ public final class WebhookReceiverFilter implements Filter {
                             + "billing-events");
         }
         return new Builder(inbox, consumer);
+    }
+
+    private static void requireServletModule() {
+        try {
+            Class.forName(CAPTURE_CLASS, false, WebhookReceiverFilter.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw IdempotencyConfigException.missing("dependency dev.idempotency:idempotency-servlet",
+                    "WebhookReceiverFilter holds its handler's response in memory until the inbox has committed, "
+                            + "with that module's CapturedExchange (" + CAPTURE_CLASS + "), and idempotency-webhooks "
+                            + "does not bring it: add it to the application beside idempotency-webhooks and "
+                            + "idempotency-jdbc, in the same version");
+        }
     }
 
     /** The consumer name this filter deduplicates under. */
