@@ -212,18 +212,16 @@ class CapturedExchangeTest {
                 new Class<?>[] {HttpServletResponse.class}, (proxy, method, args) -> null);
     }
 
-    /** Decides by the {@code X-Decision} header what the client gets, always through the exchange. */
+    /**
+     * Decides by the {@code X-Decision} header what the client gets, always through the exchange. Mapped to
+     * REQUEST dispatches of HTTP requests only, so it takes every request it sees.
+     */
     private static final class DecidingFilter implements Filter {
 
         @Override
         public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
                 throws IOException, ServletException {
-            Optional<CapturedExchange> covered = CapturedExchange.ofRequestDispatch(req, res);
-            if (covered.isEmpty()) {
-                chain.doFilter(req, res);
-                return;
-            }
-            CapturedExchange exchange = covered.get();
+            CapturedExchange exchange = CapturedExchange.of((HttpServletRequest) req, (HttpServletResponse) res);
             String decision = exchange.request().getHeader("X-Decision");
             byte[] body;
             try {
