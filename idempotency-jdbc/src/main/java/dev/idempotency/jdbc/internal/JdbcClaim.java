@@ -62,7 +62,7 @@ public final class JdbcClaim implements Claim {
     public void complete(StoredResponse response, Instant expiresAt) {
         Objects.requireNonNull(response, "response");
         Objects.requireNonNull(expiresAt, "expiresAt");
-        lifecycle.completed();
+        lifecycle.complete();
         try {
             if (recordPending) {
                 if (!dialect.insertCompletedAndCommit(connection, request, response, expiresAt)) {

@@ -59,7 +59,7 @@ public final class JdbcLeaseClaim implements Claim {
     public void complete(StoredResponse response, Instant expiresAt) {
         Objects.requireNonNull(response, "response");
         Objects.requireNonNull(expiresAt, "expiresAt");
-        lifecycle.completed();
+        lifecycle.complete();
         boolean stored;
         try (Connection connection = autoCommit(pool.getConnection())) {
             stored = dialect.complete(connection, request.key(), fencingToken, response, expiresAt);
