@@ -857,7 +857,7 @@ class IdempotencyProtocolTest {
     @Test
     void hugeRetryAfterIsRefusedAtStartUpNotWhileServing() {
         IdempotencyConfigException e = assertThrows(IdempotencyConfigException.class,
-                () -> IdempotencyConfig.fromProperties(java.util.Map.of("idempotency.retry-after", "1000000000000d")));
+                () -> IdempotencyProperties.parse(java.util.Map.of("idempotency.retry-after", "1000000000000d")));
         assertTrue(e.getMessage().contains("idempotency.retry-after") && e.getMessage().contains("1000000000000d"),
                 e.getMessage());
     }

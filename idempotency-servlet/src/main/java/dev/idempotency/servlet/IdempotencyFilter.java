@@ -125,7 +125,7 @@ public final class IdempotencyFilter implements Filter {
         ScopeResolver resolver = explicitScopeResolver;
         if (config == null) {
             Map<String, String> properties = IdempotencyProperties.load(classLoader(), initParameters(filterConfig));
-            config = IdempotencyConfig.fromProperties(properties, READ_ELSEWHERE);
+            config = IdempotencyProperties.parse(properties, READ_ELSEWHERE);
             if (resolver == null && properties.containsKey(SCOPE_PROPERTY)) {
                 resolver = ScopeResolver.fromSpec(SCOPE_PROPERTY, properties.get(SCOPE_PROPERTY));
             }

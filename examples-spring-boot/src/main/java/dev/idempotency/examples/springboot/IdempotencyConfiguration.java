@@ -1,6 +1,7 @@
 package dev.idempotency.examples.springboot;
 
 import dev.idempotency.IdempotencyConfig;
+import dev.idempotency.IdempotencyProperties;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
 import dev.idempotency.jdbc.TransactionJoiningDataSource;
 import dev.idempotency.servlet.IdempotencyFilter;
@@ -58,7 +59,7 @@ public class IdempotencyConfiguration {
     @Bean
     FilterRegistrationBean<IdempotencyFilter> idempotencyFilter(JdbcIdempotencyStore store,
             ConfigurableEnvironment environment) {
-        IdempotencyConfig config = IdempotencyConfig.fromProperties(idempotencyProperties(environment));
+        IdempotencyConfig config = IdempotencyProperties.parse(idempotencyProperties(environment));
         IdempotencyFilter filter = IdempotencyFilter.builder(store).config(config)
                 .scopeResolver(ScopeResolver.header("X-Api-Key")).build();
         FilterRegistrationBean<IdempotencyFilter> registration = new FilterRegistrationBean<>(filter);
@@ -81,9 +82,9 @@ public class IdempotencyConfiguration {
         environment.getPropertySources().stream()
                 .filter(source -> source instanceof EnumerablePropertySource<?>)
                 .flatMap(source -> Arrays.stream(((EnumerablePropertySource<?>) source).getPropertyNames()))
-                .filter(name -> name.startsWith(IdempotencyConfig.PROPERTY_PREFIX))
+                .filter(name -> name.startsWith(IdempotencyProperties.PREFIX))
                 .forEach(name -> properties.put(name, environment.getProperty(name)));
-        for (String name : IdempotencyConfig.PROPERTY_NAMES) {
+        for (String name : IdempotencyProperties.NAMES) {
             String value = environment.getProperty(name);
             if (value != null) {
                 properties.put(name, value);
