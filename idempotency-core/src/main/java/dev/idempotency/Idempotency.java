@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The Idempotency-Key protocol, independent of any web framework: it decides, for one request, whether
@@ -59,10 +58,21 @@ public final class Idempotency {
 
     private final IdempotencyStore store;
     private final IdempotencyConfig config;
+    private final Sleeper sleeper;
 
-    private Idempotency(IdempotencyStore store, IdempotencyConfig config) {
+    /**
+     * How a request waiting for a busy key ({@link ConcurrentRequestPolicy#WAIT}) pauses between polls of the
+     * store: {@link Thread#sleep(long)}, except in tests that drive the wait with the configured clock.
+     */
+    @FunctionalInterface
+    interface Sleeper {
+        void sleep(long millis) throws InterruptedException;
+    }
+
+    private Idempotency(IdempotencyStore store, IdempotencyConfig config, Sleeper sleeper) {
         this.store = store;
         this.config = config;
+        this.sleeper = sleeper;
     }
 
     /** The protocol over {@code store} with default settings. */
@@ -72,13 +82,21 @@ public final class Idempotency {
 
     /** The protocol over {@code store} with {@code config}. */
     public static Idempotency create(IdempotencyStore store, IdempotencyConfig config) {
-        return new Idempotency(Objects.requireNonNull(store, "store"), Objects.requireNonNull(config, "config"));
+        return create(store, config, Thread::sleep);
     }
 
+    /** As {@link #create(IdempotencyStore, IdempotencyConfig)}, pausing a waiting request with {@code sleeper}. */
+    static Idempotency create(IdempotencyStore store, IdempotencyConfig config, Sleeper sleeper) {
+        return new Idempotency(Objects.requireNonNull(store, "store"), Objects.requireNonNull(config, "config"),
+                Objects.requireNonNull(sleeper, "sleeper"));
+    }
+
+    /** The settings this engine applies. */
     public IdempotencyConfig config() {
         return config;
     }
 
+    /** The store this engine claims keys in. */
     public IdempotencyStore store() {
         return store;
     }
@@ -143,10 +161,15 @@ public final class Idempotency {
         }
     }
 
+    /**
+     * Claims the key and runs the handler under the claim, or answers from what the claim found. In
+     * {@link ConcurrentRequestPolicy#WAIT} mode a busy key is polled again with exponential backoff until the
+     * wait timeout, measured on the configured clock, runs out.
+     */
     private Outcome claimAndRun(RecordKey recordKey, ExecutionMode mode, RequestFingerprint fingerprint,
             FingerprintInput input, byte[] body, RequestHandler handler) throws Exception {
         boolean waiting = config.concurrent() == ConcurrentRequestPolicy.WAIT;
-        long deadline = System.nanoTime() + config.waitTimeout().toNanos();
+        Instant deadline = config.clock().instant().plus(config.waitTimeout());
         long backoff = FIRST_BACKOFF_MILLIS;
         while (true) {
             Instant now = config.clock().instant();
@@ -177,12 +200,12 @@ public final class Idempotency {
             }
             Duration hint = busy.retryAfterHint().filter(d -> !d.isZero()).map(IdempotencyContext::atLeastOneSecond)
                     .orElse(config.retryAfter());
-            long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            long remaining = Duration.between(config.clock().instant(), deadline).toMillis();
             if (!waiting || remaining <= 0) {
                 return rejected(Problem.inProgress(hint));
             }
             try {
-                Thread.sleep(Math.min(backoff, remaining));
+                sleeper.sleep(Math.min(backoff, remaining));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return rejected(Problem.inProgress(hint));

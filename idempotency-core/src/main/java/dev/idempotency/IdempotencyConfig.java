@@ -139,7 +139,10 @@ public final class IdempotencyConfig {
         return concurrent;
     }
 
-    /** The longest a request waits for a concurrent one in {@link ConcurrentRequestPolicy#WAIT} mode. */
+    /**
+     * The longest a request waits for a concurrent one in {@link ConcurrentRequestPolicy#WAIT} mode, measured
+     * on {@link #clock()}.
+     */
     public Duration waitTimeout() {
         return waitTimeout;
     }
@@ -219,7 +222,7 @@ public final class IdempotencyConfig {
         return leaseDuration;
     }
 
-    /** The clock that dates records and judges their expiry. */
+    /** The clock that dates records, judges their expiry and times a wait in {@code WAIT} mode. */
     public Clock clock() {
         return clock;
     }
@@ -345,7 +348,10 @@ public final class IdempotencyConfig {
             return this;
         }
 
-        /** The longest wait in {@code WAIT} mode; positive and at most 10 minutes. Default 10s. */
+        /**
+         * The longest wait in {@code WAIT} mode, measured on the {@link #clock}; positive and at most 10
+         * minutes. Default 10s.
+         */
         public Builder waitTimeout(Duration waitTimeout) {
             return waitTimeout(waitTimeout, "waitTimeout", waitTimeout);
         }
@@ -502,7 +508,11 @@ public final class IdempotencyConfig {
             return this;
         }
 
-        /** The clock for record dates and expiry. Default {@link Clock#systemUTC()}; tests pass their own. */
+        /**
+         * The clock for record dates and expiry, and for the deadline of a wait in {@code WAIT} mode (a step of
+         * the system clock during a wait lengthens or shortens it). Default {@link Clock#systemUTC()}; tests
+         * pass their own.
+         */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
