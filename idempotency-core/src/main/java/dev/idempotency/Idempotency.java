@@ -142,7 +142,7 @@ public final class Idempotency {
         }
         FingerprintInput input = new FingerprintInput(method, request.path(), request.rawQuery(),
                 request.contentType(), request.contentEncoding(), request.fingerprintBody(body));
-        ExecutionMode mode = config.modeFor(request.routedPath());
+        ModeRules mode = ModeRules.of(config.modeFor(request.routedPath()));
         RequestFingerprint fingerprint;
         try {
             fingerprint = input.fingerprint(RequestFingerprint.CURRENT_VERSION);
@@ -166,19 +166,15 @@ public final class Idempotency {
      * {@link ConcurrentRequestPolicy#WAIT} mode a busy key is polled again with exponential backoff until the
      * wait timeout, measured on the configured clock, runs out.
      */
-    private Outcome claimAndRun(RecordKey recordKey, ExecutionMode mode, RequestFingerprint fingerprint,
+    private Outcome claimAndRun(RecordKey recordKey, ModeRules mode, RequestFingerprint fingerprint,
             FingerprintInput input, byte[] body, RequestHandler handler) throws Exception {
         boolean waiting = config.concurrent() == ConcurrentRequestPolicy.WAIT;
         Instant deadline = config.clock().instant().plus(config.waitTimeout());
         long backoff = FIRST_BACKOFF_MILLIS;
         while (true) {
-            Instant now = config.clock().instant();
             ClaimResult result;
             try {
-                Instant expiresAt = now.plus(config.keyTtl());
-                result = store.claim(mode == ExecutionMode.LEASE
-                        ? ClaimRequest.lease(recordKey, fingerprint, now, expiresAt, config.leaseDuration())
-                        : new ClaimRequest(recordKey, fingerprint, now, expiresAt));
+                result = store.claim(mode.claimRequest(recordKey, fingerprint, config.clock().instant(), config));
             } catch (StoreUnavailableException e) {
                 LOG.log(Level.WARNING, "Idempotency store unavailable while claiming a key; answering 503", e);
                 return rejected(Problem.storeUnavailable(config.retryAfter()));
@@ -187,8 +183,9 @@ public final class Idempotency {
                 return rejected(Problem.storeFailure());
             }
             if (result instanceof ClaimResult.Acquired acquired) {
-                return run(acquired.claim(), new IdempotencyContext(recordKey, mode, acquired.claim().fencingToken()),
-                        body, handler);
+                Claim claim = acquired.claim();
+                return run(claim, mode, new IdempotencyContext(recordKey, mode.mode(), claim.fencingToken()), body,
+                        handler);
             }
             if (result instanceof ClaimResult.Existing existing) {
                 return replayOrRefuse(existing.record(), fingerprint, input);
@@ -214,21 +211,18 @@ public final class Idempotency {
         }
     }
 
-    private Outcome run(Claim claim, IdempotencyContext context, byte[] body, RequestHandler handler)
+    private Outcome run(Claim claim, ModeRules mode, IdempotencyContext context, byte[] body, RequestHandler handler)
             throws Exception {
         try (claim) {
             HandlerResponse response;
-            ScheduledFuture<?> renewal = context.mode() == ExecutionMode.LEASE
-                    ? LeaseRenewals.start(claim, config.leaseDuration()) : null;
+            KeepAlive keepAlive = mode.keepAlive(claim, config);
             try {
                 response = claim.execute(() -> context.runAsCurrent(() -> handler.handle(body)));
             } catch (Exception | Error e) {
                 claim.abandon();
                 throw e;
             } finally {
-                if (renewal != null) {
-                    renewal.cancel(false);
-                }
+                keepAlive.stop();
             }
             if (response.truncated() || response.body().length > config.maxResponseBytes()) {
                 claim.abandon();
@@ -250,21 +244,7 @@ public final class Idempotency {
                 LOG.log(Level.WARNING, e.getMessage());
                 return rejected(Problem.leaseLost(config.retryAfter()));
             } catch (StoreException e) {
-                if (context.mode() == ExecutionMode.LEASE) {
-                    // Nothing rolls back in lease mode: the key stays leased until the claim's release (attempted
-                    // by the store) or the lease's end, and the retry after it runs the handler again.
-                    LOG.log(Level.WARNING, "Idempotency store failed while storing a lease-mode outcome; answering 503",
-                            e);
-                    return rejected(Problem.leaseOutcomeNotStored(config.leaseDuration()));
-                }
-                if (e instanceof StoreUnavailableException) {
-                    LOG.log(Level.WARNING, "Idempotency store unavailable while storing an outcome; effects rolled "
-                            + "back, answering 503", e);
-                    return rejected(Problem.storeUnavailable(config.retryAfter()));
-                }
-                LOG.log(Level.ERROR, "Idempotency store failed while storing an outcome; effects rolled back, "
-                        + "answering 500", e);
-                return rejected(Problem.storeFailure());
+                return mode.outcomeNotStored(e, config);
             }
             return new Outcome.Executed(response, true);
         }
@@ -318,5 +298,94 @@ public final class Idempotency {
 
     private static Outcome rejected(Problem problem) {
         return new Outcome.Rejected(problem);
+    }
+
+    /** What keeps a claim alive while its handler runs. */
+    private interface KeepAlive {
+        /** Stops it; never throws. */
+        void stop();
+    }
+
+    /**
+     * What an {@link ExecutionMode} changes in the engine, in one place: the claim it asks the store for, what
+     * keeps the claim alive while the handler runs, and the answer when the outcome cannot be stored.
+     * {@link #process} picks the rules once per request, from the path the request is routed to.
+     */
+    private enum ModeRules {
+
+        TRANSACTION(ExecutionMode.TRANSACTION) {
+            @Override
+            ClaimRequest claimRequest(RecordKey key, RequestFingerprint fingerprint, Instant now,
+                    IdempotencyConfig config) {
+                return new ClaimRequest(key, fingerprint, now, now.plus(config.keyTtl()));
+            }
+
+            @Override
+            KeepAlive keepAlive(Claim claim, IdempotencyConfig config) {
+                return () -> { }; // the claim's open transaction holds the key for as long as it takes
+            }
+
+            @Override
+            Outcome outcomeNotStored(StoreException e, IdempotencyConfig config) {
+                if (e instanceof StoreUnavailableException) {
+                    LOG.log(Level.WARNING, "Idempotency store unavailable while storing an outcome; effects rolled "
+                            + "back, answering 503", e);
+                    return rejected(Problem.storeUnavailable(config.retryAfter()));
+                }
+                LOG.log(Level.ERROR, "Idempotency store failed while storing an outcome; effects rolled back, "
+                        + "answering 500", e);
+                return rejected(Problem.storeFailure());
+            }
+        },
+
+        LEASE(ExecutionMode.LEASE) {
+            @Override
+            ClaimRequest claimRequest(RecordKey key, RequestFingerprint fingerprint, Instant now,
+                    IdempotencyConfig config) {
+                return ClaimRequest.lease(key, fingerprint, now, now.plus(config.keyTtl()), config.leaseDuration());
+            }
+
+            @Override
+            KeepAlive keepAlive(Claim claim, IdempotencyConfig config) {
+                ScheduledFuture<?> renewal = LeaseRenewals.start(claim, config.leaseDuration());
+                return () -> renewal.cancel(false);
+            }
+
+            @Override
+            Outcome outcomeNotStored(StoreException e, IdempotencyConfig config) {
+                // Nothing rolls back in lease mode: the key stays leased until the claim's release (attempted by
+                // the store) or the lease's end, and the retry after it runs the handler again.
+                LOG.log(Level.WARNING, "Idempotency store failed while storing a lease-mode outcome; answering 503",
+                        e);
+                return rejected(Problem.leaseOutcomeNotStored(config.leaseDuration()));
+            }
+        };
+
+        private final ExecutionMode mode;
+
+        ModeRules(ExecutionMode mode) {
+            this.mode = mode;
+        }
+
+        static ModeRules of(ExecutionMode mode) {
+            return switch (mode) {
+                case TRANSACTION -> TRANSACTION;
+                case LEASE -> LEASE;
+            };
+        }
+
+        ExecutionMode mode() {
+            return mode;
+        }
+
+        /** The claim of {@code key} made at {@code now}. */
+        abstract ClaimRequest claimRequest(RecordKey key, RequestFingerprint fingerprint, Instant now,
+                IdempotencyConfig config);
+
+        /** Starts keeping {@code claim} alive while the handler runs, until the result is stopped. */
+        abstract KeepAlive keepAlive(Claim claim, IdempotencyConfig config);
+
+        /** The answer when storing the outcome failed with {@code e} (other than a lost lease). */
+        abstract Outcome outcomeNotStored(StoreException e, IdempotencyConfig config);
     }
 }
