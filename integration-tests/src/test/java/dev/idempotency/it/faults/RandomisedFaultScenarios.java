@@ -130,9 +130,12 @@ abstract class RandomisedFaultScenarios {
         } finally {
             clients.shutdownNow();
         }
-        // Copies whose client gave up waiting may still be in their handlers; let them end before counting.
+        // Copies whose client gave up waiting may still be in their handlers; they must end before counting,
+        // or an effect they make afterwards would go uncounted.
         long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (app.handlersRunning.get() > 0 && System.nanoTime() < settle) {
+        while (app.handlersRunning.get() > 0) {
+            assertTrue(System.nanoTime() < settle, app.handlersRunning.get() + " handlers still running 10 s after "
+                    + "the last client finished");
             Thread.sleep(20);
         }
         List<String> items = new ArrayList<>(answers.keySet());
