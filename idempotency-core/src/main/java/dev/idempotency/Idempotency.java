@@ -48,9 +48,10 @@ import java.util.concurrent.ScheduledFuture;
  * claim and stores its outcome if its status is stored. A handler that throws, a status that is not
  * stored, and a response over the size limit all give the key back.
  *
- * <p>Thread-safe; one instance serves all requests.
+ * <p>Thread-safe; one instance serves all requests. It renews the leases of lease-mode requests on a thread of
+ * its own ({@code idempotency-lease-renewal}), started by the first such request; {@link #close()} stops it.
  */
-public final class Idempotency {
+public final class Idempotency implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Idempotency.class.getName());
     private static final long FIRST_BACKOFF_MILLIS = 5;
@@ -59,6 +60,7 @@ public final class Idempotency {
     private final IdempotencyStore store;
     private final IdempotencyConfig config;
     private final Sleeper sleeper;
+    private final LeaseRenewals renewals = new LeaseRenewals();
 
     /**
      * How a request waiting for a busy key ({@link ConcurrentRequestPolicy#WAIT}) pauses between polls of the
@@ -215,7 +217,7 @@ public final class Idempotency {
             throws Exception {
         try (claim) {
             HandlerResponse response;
-            KeepAlive keepAlive = mode.keepAlive(claim, config);
+            KeepAlive keepAlive = mode.keepAlive(claim, config, renewals);
             try {
                 response = claim.execute(() -> context.runAsCurrent(() -> handler.handle(body)));
             } catch (Exception | Error e) {
@@ -248,6 +250,16 @@ public final class Idempotency {
             }
             return new Outcome.Executed(response, true);
         }
+    }
+
+    /**
+     * Stops renewing leases, and returns once the renewal thread has ended: the adapter that created the engine
+     * calls it when it stops. Lease-mode requests still running lose their leases when these run out; a
+     * lease-mode request started afterwards fails. The store stays open. Idempotent.
+     */
+    @Override
+    public void close() {
+        renewals.close();
     }
 
     private Outcome replayOrRefuse(StoredRecord record, RequestFingerprint fingerprint, FingerprintInput input) {
@@ -321,7 +333,7 @@ public final class Idempotency {
             }
 
             @Override
-            KeepAlive keepAlive(Claim claim, IdempotencyConfig config) {
+            KeepAlive keepAlive(Claim claim, IdempotencyConfig config, LeaseRenewals renewals) {
                 return () -> { }; // the claim's open transaction holds the key for as long as it takes
             }
 
@@ -346,8 +358,8 @@ public final class Idempotency {
             }
 
             @Override
-            KeepAlive keepAlive(Claim claim, IdempotencyConfig config) {
-                ScheduledFuture<?> renewal = LeaseRenewals.start(claim, config.leaseDuration());
+            KeepAlive keepAlive(Claim claim, IdempotencyConfig config, LeaseRenewals renewals) {
+                ScheduledFuture<?> renewal = renewals.start(claim, config.leaseDuration());
                 return () -> renewal.cancel(false);
             }
 
@@ -383,7 +395,7 @@ public final class Idempotency {
                 IdempotencyConfig config);
 
         /** Starts keeping {@code claim} alive while the handler runs, until the result is stopped. */
-        abstract KeepAlive keepAlive(Claim claim, IdempotencyConfig config);
+        abstract KeepAlive keepAlive(Claim claim, IdempotencyConfig config, LeaseRenewals renewals);
 
         /** The answer when storing the outcome failed with {@code e} (other than a lost lease). */
         abstract Outcome outcomeNotStored(StoreException e, IdempotencyConfig config);

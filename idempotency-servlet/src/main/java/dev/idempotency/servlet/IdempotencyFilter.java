@@ -224,7 +224,10 @@ public final class IdempotencyFilter implements Filter {
         return protocol;
     }
 
-    /** Stops the background purge. The store is left open: the application owns it. */
+    /**
+     * Stops the threads the filter started: the background purge and the engine's lease renewals. The store
+     * is left open: the application owns it.
+     */
     @Override
     public void destroy() {
         synchronized (this) {
@@ -232,6 +235,10 @@ public final class IdempotencyFilter implements Filter {
                 purger.close();
                 purger = null;
             }
+        }
+        Idempotency protocol = idempotency;
+        if (protocol != null) {
+            protocol.close();
         }
     }
 
