@@ -97,8 +97,6 @@ public final class JdbcInbox implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(JdbcInbox.class.getName());
     private static final String PRIMARY_KEY = "idempotency_inbox_pk";
-    private static final String DUPLICATE_KEY = "23505";
-    private static final int H2_LOCK_TIMEOUT = 50200;
 
     private final DataSource pool;
     private final DatabaseEngine engine;
@@ -345,10 +343,10 @@ public final class JdbcInbox implements AutoCloseable {
                 if (engine != DatabaseEngine.H2) {
                     throw e;
                 }
-                if (DUPLICATE_KEY.equals(e.getSQLState())) {
+                if (SqlErrors.isUniqueViolation(e)) {
                     return false;
                 }
-                if (e.getErrorCode() != H2_LOCK_TIMEOUT) {
+                if (e.getErrorCode() != SqlErrors.H2_LOCK_TIMEOUT) {
                     throw e;
                 }
                 // The first delivery's transaction is still running after H2's lock timeout: keep waiting, as
@@ -389,7 +387,7 @@ public final class JdbcInbox implements AutoCloseable {
     /** Whether a failed commit was our marker's primary key: the unique constraint's last word. */
     private static boolean isMarkerConflict(SQLException e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof SQLException sql && DUPLICATE_KEY.equals(sql.getSQLState()) && sql.getMessage() != null
+            if (t instanceof SQLException sql && SqlErrors.isUniqueViolation(sql) && sql.getMessage() != null
                     && sql.getMessage().toLowerCase(Locale.ROOT).contains(PRIMARY_KEY)) {
                 return true;
             }

@@ -16,8 +16,6 @@ import java.sql.Statement;
 final class H2Dialect extends SqlDialect {
 
     private final String insert = "INSERT INTO " + TABLE + " " + INSERT_COLUMNS + " VALUES (" + insertValues() + ")";
-    private static final String DUPLICATE_KEY = "23505";
-    private static final int LOCK_TIMEOUT = 50200;
     /**
      * A claim should not wait for another transaction's lock: meeting one means "busy". One millisecond,
      * because H2 2.x treats a zero timeout on an UPDATE's row lock as "the default" (2 s).
@@ -80,10 +78,10 @@ final class H2Dialect extends SqlDialect {
                 ps.executeUpdate();
                 return ClaimFound.acquired(1);
             } catch (SQLException e) {
-                if (e.getErrorCode() == LOCK_TIMEOUT) {
+                if (e.getErrorCode() == SqlErrors.H2_LOCK_TIMEOUT) {
                     return BUSY_HOLDER_UNSEEN;
                 }
-                if (!DUPLICATE_KEY.equals(e.getSQLState())) {
+                if (!SqlErrors.isUniqueViolation(e)) {
                     throw e;
                 }
             }
@@ -104,7 +102,7 @@ final class H2Dialect extends SqlDialect {
                     return ClaimFound.acquired(token);
                 }
             } catch (SQLException e) {
-                if (e.getErrorCode() == LOCK_TIMEOUT) {
+                if (e.getErrorCode() == SqlErrors.H2_LOCK_TIMEOUT) {
                     return BUSY_HOLDER_UNSEEN;
                 }
                 throw e;

@@ -37,8 +37,6 @@ final class PostgresDialect extends SqlDialect {
             + " FROM claim_lock WHERE acquired ON CONFLICT (scope, idempotency_key) DO NOTHING RETURNING 1) "
             + "SELECT acquired, EXISTS (SELECT 1 FROM inserted) FROM claim_lock";
 
-    private static final String UNIQUE_VIOLATION = "23505";
-
     /**
      * The transaction-mode claim, in one round trip: the locks, then (a statement of its own, see the class
      * comment) the record.
@@ -149,7 +147,7 @@ final class PostgresDialect extends SqlDialect {
             ps.execute();
             return true;
         } catch (SQLException e) {
-            if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+            if (SqlErrors.isUniqueViolation(e)) {
                 return false;
             }
             throw e;

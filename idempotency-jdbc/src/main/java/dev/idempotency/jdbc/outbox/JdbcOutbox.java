@@ -58,7 +58,6 @@ public final class JdbcOutbox {
     public static final String TABLE = OutboxSql.TABLE;
 
     private static final int REQUEUE_BATCH_SIZE = 1000;
-    private static final String DUPLICATE_KEY = "23505";
 
     private final DataSource pool;
     private final DatabaseEngine engine;
@@ -331,7 +330,7 @@ public final class JdbcOutbox {
             OutboxSql.bindInsert(ps, message, clock.instant());
             ps.executeUpdate();
         } catch (SQLException e) {
-            if (DUPLICATE_KEY.equals(e.getSQLState())) {
+            if (SqlErrors.isUniqueViolation(e)) {
                 throw new StoreException("Outbox message id " + message.id() + " is taken: another message with this "
                         + "id is in the outbox (pending, dead, or delivered and kept). Ids must be unique.", e);
             }
