@@ -3,32 +3,32 @@ package dev.idempotency.jdbc;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.SQLExceptionOverride;
-import dev.idempotency.ExecutionMode;
 import dev.idempotency.IdempotencyConfigException;
+import dev.idempotency.internal.DaemonThreads;
+import dev.idempotency.jdbc.internal.ClaimFound;
 import dev.idempotency.jdbc.internal.DatabaseProbe;
 import dev.idempotency.jdbc.internal.DriverLocator;
 import dev.idempotency.jdbc.internal.JdbcClaim;
 import dev.idempotency.jdbc.internal.JdbcLeaseClaim;
+import dev.idempotency.jdbc.internal.LocalTransactions;
 import dev.idempotency.jdbc.internal.RedactedThrowable;
 import dev.idempotency.jdbc.internal.SqlDialect;
 import dev.idempotency.jdbc.internal.SqlErrors;
+import dev.idempotency.jdbc.internal.Transaction;
+import dev.idempotency.jdbc.internal.Transactions;
 import dev.idempotency.spi.ClaimRequest;
 import dev.idempotency.spi.ClaimResult;
 import dev.idempotency.spi.IdempotencyStore;
 import dev.idempotency.spi.StoreException;
 import dev.idempotency.spi.StoreUnavailableException;
-import java.sql.Connection;
 import java.sql.Driver;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import javax.naming.InitialContext;
 import javax.naming.NamingException;
 import javax.sql.DataSource;
@@ -46,7 +46,8 @@ import javax.sql.DataSource;
  *
  * <p>Each open claim holds one pooled connection from the claim until the response is stored, so size
  * the pool for the number of covered requests you serve at once. The store expects the pool's default
- * isolation level, READ COMMITTED, and sets it on its own transactions if the pool uses another.
+ * isolation level, READ COMMITTED, and sets it on its own transactions if the pool uses another (and sets the
+ * pool's level back when it returns the connection).
  */
 public final class JdbcIdempotencyStore implements IdempotencyStore {
 
@@ -63,16 +64,19 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     private final OwnedPool ownedPool;
     private final DatabaseEngine engine;
     private final SqlDialect dialect;
-    private final boolean forceReadCommitted;
+    /** The store's own transactions: lease-mode claims and the purge. */
+    private final LocalTransactions transactions;
+    /** Where transaction-mode claims take their transactions (the claim, the handler's writes, the outcome). */
+    private final Transactions claimTransactions;
     private final TransactionJoiningDataSource transactionalDataSource;
 
-    private JdbcIdempotencyStore(DataSource pool, OwnedPool ownedPool, DatabaseEngine engine,
-            boolean forceReadCommitted) {
-        this.pool = pool;
+    private JdbcIdempotencyStore(DatabaseProbe probe, OwnedPool ownedPool) {
+        this.pool = probe.pool();
         this.ownedPool = ownedPool;
-        this.engine = engine;
-        this.dialect = SqlDialect.of(engine);
-        this.forceReadCommitted = forceReadCommitted;
+        this.engine = probe.engine();
+        this.dialect = probe.dialect();
+        this.transactions = probe.transactions();
+        this.claimTransactions = transactions;
         this.transactionalDataSource = new TransactionJoiningDataSource(pool);
     }
 
@@ -108,46 +112,59 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         return engine;
     }
 
+    /**
+     * Claims the key, in transaction mode as a transaction that stays open for the handler's writes and the
+     * outcome, in lease mode as an in-progress record with a lease, committed at once.
+     */
     @Override
     public ClaimResult claim(ClaimRequest request) {
         Objects.requireNonNull(request, "request");
-        Connection connection;
         try {
-            connection = pool.getConnection();
-        } catch (SQLException e) {
-            throw SqlErrors.translate("getting a connection to claim idempotency key " + request.key().key(), e);
-        }
-        boolean handedOver = false;
-        boolean restoreAutoCommit = false;
-        try {
-            if (connection.getAutoCommit()) {
-                connection.setAutoCommit(false);
-                restoreAutoCommit = true;
-            }
-            if (forceReadCommitted) {
-                connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-            }
-            SqlDialect.ClaimFound found = dialect.claim(connection, request);
-            if (found.state() == SqlDialect.ClaimState.ACQUIRED) {
-                if (request.mode() == ExecutionMode.LEASE) {
-                    // The lease is committed at once; the handler runs outside any transaction of ours.
-                    connection.commit();
-                    return new ClaimResult.Acquired(new JdbcLeaseClaim(pool, dialect, request, found.fencingToken()));
-                }
-                handedOver = true;
-                return new ClaimResult.Acquired(new JdbcClaim(pool, connection, restoreAutoCommit, dialect, request,
-                        found.fencingToken(), found.recordPending()));
-            }
-            connection.rollback();
-            return found.state() == SqlDialect.ClaimState.EXISTING ? new ClaimResult.Existing(found.record())
-                    : found.busy();
+            return switch (request.mode()) {
+                case TRANSACTION -> claimInTransaction(request);
+                case LEASE -> claimLease(request);
+            };
         } catch (SQLException e) {
             throw SqlErrors.translate("claiming idempotency key " + request.key().key(), e);
+        }
+    }
+
+    private ClaimResult claimInTransaction(ClaimRequest request) throws SQLException {
+        Transaction transaction = claimTransactions.begin();
+        boolean handedOver = false;
+        try {
+            ClaimFound found = dialect.claimInTransaction(transaction, request);
+            if (found instanceof ClaimFound.Acquired acquired) {
+                handedOver = true;
+                return new ClaimResult.Acquired(new JdbcClaim(transaction, dialect, request, acquired));
+            }
+            return answer(found);
         } finally {
             if (!handedOver) {
-                release(connection, restoreAutoCommit);
+                transaction.close();
             }
         }
+    }
+
+    private ClaimResult claimLease(ClaimRequest request) throws SQLException {
+        try (Transaction transaction = transactions.begin()) {
+            ClaimFound found = dialect.claimLease(transaction, request);
+            if (found instanceof ClaimFound.Acquired acquired) {
+                // The lease is committed at once; the handler runs outside any transaction of ours.
+                transaction.commit();
+                return new ClaimResult.Acquired(new JdbcLeaseClaim(transactions, dialect, request,
+                        acquired.fencingToken()));
+            }
+            return answer(found);
+        }
+    }
+
+    /** What a claim that did not acquire the key answers. */
+    private static ClaimResult answer(ClaimFound found) {
+        if (found instanceof ClaimFound.Existing existing) {
+            return new ClaimResult.Existing(existing.record());
+        }
+        return ((ClaimFound.Busy) found).answer();
     }
 
     @Override
@@ -156,19 +173,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be positive, not " + limit);
         }
-        try (Connection connection = pool.getConnection()) {
-            boolean autoCommit = connection.getAutoCommit();
-            connection.setAutoCommit(false);
-            try {
-                int deleted = dialect.purge(connection, now, limit);
-                connection.commit();
-                return deleted;
-            } catch (SQLException e) {
-                connection.rollback();
-                throw e;
-            } finally {
-                connection.setAutoCommit(autoCommit);
-            }
+        try {
+            return transactions.inTransaction(connection -> dialect.purge(connection, now, limit));
         } catch (SQLException e) {
             throw SqlErrors.translate("purging expired idempotency records", e);
         }
@@ -189,9 +195,12 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     /**
      * A pool the store built from a JDBC URL, the threads it started, and the drivers that building it
      * registered with DriverManager (loading a driver registers it): closing it undoes all three, and returns
-     * once the pool's threads have ended.
+     * once the pool's threads have ended. HikariCP stops some of its threads without waiting for them (its
+     * housekeeper, and its connection adder whenever the login timeout is zero, the default), so a servlet
+     * container that looks for the application's threads right after undeploy would find them still running and
+     * report a leak.
      */
-    private record OwnedPool(HikariDataSource dataSource, PoolThreads threads, List<Driver> registeredDrivers) {
+    private record OwnedPool(HikariDataSource dataSource, DaemonThreads threads, List<Driver> registeredDrivers) {
 
         void close() {
             try {
@@ -200,71 +209,6 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                 threads.awaitEnd(Duration.ofSeconds(10));
                 DriverLocator.deregister(registeredDrivers);
             }
-        }
-    }
-
-    /**
-     * Makes the threads of a pool the store built, and remembers them. HikariCP stops some of its threads
-     * without waiting for them (its housekeeper, and its connection adder whenever the login timeout is zero,
-     * the default), so a servlet container that looks for the application's threads right after undeploy finds
-     * them still running and reports a leak; closing the store waits for them instead.
-     */
-    private static final class PoolThreads implements ThreadFactory {
-
-        private final String poolName;
-        private final List<Thread> started = new ArrayList<>();
-        private int count;
-
-        PoolThreads(String poolName) {
-            this.poolName = poolName;
-        }
-
-        @Override
-        public synchronized Thread newThread(Runnable runnable) {
-            // The pool starts a thread now and then for the whole time it runs; only live ones are kept.
-            started.removeIf(thread -> !thread.isAlive());
-            Thread thread = new Thread(runnable, poolName + "-pool-" + ++count);
-            thread.setDaemon(true);
-            started.add(thread);
-            return thread;
-        }
-
-        void awaitEnd(Duration limit) {
-            List<Thread> threads;
-            synchronized (this) {
-                threads = new ArrayList<>(started);
-            }
-            long deadline = System.nanoTime() + limit.toNanos();
-            try {
-                for (Thread thread : threads) {
-                    long left = deadline - System.nanoTime();
-                    if (left > 0) {
-                        thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private static void release(Connection connection, boolean restoreAutoCommit) {
-        try {
-            connection.rollback();
-        } catch (SQLException ignored) {
-            // A broken connection has no transaction left to roll back.
-        }
-        try {
-            if (restoreAutoCommit) {
-                connection.setAutoCommit(true);
-            }
-        } catch (SQLException ignored) {
-            // Closing below discards the connection's state either way.
-        }
-        try {
-            connection.close();
-        } catch (SQLException ignored) {
-            // Nothing more to release.
         }
     }
 
@@ -279,7 +223,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
      */
     public static final class Builder {
 
-        /** The name of the pool built for a JDBC URL, which its threads' names begin with. */
+        /** The name of the pool built for a JDBC URL; its threads are {@code idempotency-pool-1}, {@code -2}... */
         private static final String POOL_NAME = "idempotency";
 
         /** The JNDI context a short name such as {@code jdbc/orders} is looked up in. */
@@ -433,12 +377,10 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             OwnedPool owned = jdbcUrl == null ? null : newPool();
             DataSource pool = owned != null ? owned.dataSource() : jndiName != null ? lookUp(jndiName) : dataSource;
             try {
-                DatabaseProbe probe = DatabaseProbe.of(pool, "the idempotency store" + (jdbcUrl != null
-                        ? " (" + Redaction.redact(jdbcUrl) + ")" : jndiName != null ? " (" + jndiName + ")" : ""));
-                if (migrate) {
-                    IdempotencySchema.migrate(probe.pool(), probe.engine());
-                }
-                return new JdbcIdempotencyStore(probe.pool(), owned, probe.engine(), probe.forceReadCommitted());
+                DatabaseProbe probe = DatabaseProbe.prepare(pool, "the idempotency store" + (jdbcUrl != null
+                        ? " (" + Redaction.redact(jdbcUrl) + ")" : jndiName != null ? " (" + jndiName + ")" : ""),
+                        migrate);
+                return new JdbcIdempotencyStore(probe, owned);
             } catch (RuntimeException e) {
                 if (owned != null) {
                     owned.close();
@@ -475,7 +417,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
 
         private OwnedPool newPool() {
             Set<Driver> registeredBefore = DriverLocator.registeredDrivers();
-            PoolThreads threads = new PoolThreads(POOL_NAME);
+            DaemonThreads threads = DaemonThreads.numbered("pool");
             try {
                 return new OwnedPool(newHikariPool(threads), threads, DriverLocator.registeredSince(registeredBefore));
             } catch (RuntimeException e) {
@@ -485,7 +427,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             }
         }
 
-        private HikariDataSource newHikariPool(ThreadFactory threads) {
+        private HikariDataSource newHikariPool(DaemonThreads threads) {
             HikariConfig config = new HikariConfig();
             config.setPoolName(POOL_NAME);
             config.setThreadFactory(threads);

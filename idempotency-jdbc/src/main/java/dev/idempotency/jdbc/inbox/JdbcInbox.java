@@ -6,7 +6,9 @@ import dev.idempotency.jdbc.IdempotencySchema;
 import dev.idempotency.jdbc.Redaction;
 import dev.idempotency.jdbc.TransactionJoiningDataSource;
 import dev.idempotency.jdbc.internal.DatabaseProbe;
+import dev.idempotency.jdbc.internal.InboxSql;
 import dev.idempotency.jdbc.internal.LocalTransaction;
+import dev.idempotency.jdbc.internal.LocalTransactions;
 import dev.idempotency.jdbc.internal.SqlErrors;
 import dev.idempotency.jdbc.internal.TransactionBinding;
 import dev.idempotency.spi.Claim;
@@ -16,17 +18,11 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.HexFormat;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -93,42 +89,29 @@ public final class JdbcInbox implements AutoCloseable {
     public static final int MAX_STORED_MESSAGE_ID_LENGTH = 255;
 
     /** The table holding the markers. */
-    public static final String TABLE = "idempotency_inbox";
+    public static final String TABLE = InboxSql.TABLE;
 
     private static final System.Logger LOG = System.getLogger(JdbcInbox.class.getName());
-    private static final String PRIMARY_KEY = "idempotency_inbox_pk";
 
     private final DataSource pool;
     private final DatabaseEngine engine;
-    private final boolean forceReadCommitted;
+    private final LocalTransactions transactions;
+    private final InboxSql sql;
     private final Duration retention;
     private final Clock clock;
     private final int purgeBatchSize;
     private final TransactionJoiningDataSource transactionalDataSource;
-    private final String insertMarker;
-    private final String selectDigest;
-    private final String purge;
     private final ScheduledExecutorService purger;
 
     private JdbcInbox(DatabaseProbe probe, Builder builder) {
         this.pool = probe.pool();
         this.engine = probe.engine();
-        this.forceReadCommitted = probe.forceReadCommitted();
+        this.transactions = probe.transactions();
+        this.sql = probe.dialect().inbox();
         this.retention = builder.retention;
         this.clock = builder.clock;
         this.purgeBatchSize = builder.purgeBatchSize;
         this.transactionalDataSource = TransactionJoiningDataSource.over(pool);
-        String insert = "INSERT INTO " + TABLE + " (consumer, message_id, processed_at, expires_at, payload_sha256) "
-                + "VALUES (?, ?, ?, ?, ?)";
-        // PostgreSQL: a conflicting uncommitted marker makes the insert wait for its transaction, then do
-        // nothing if it committed. H2 waits the same way and then fails with a duplicate key.
-        this.insertMarker = engine == DatabaseEngine.POSTGRESQL
-                ? insert + " ON CONFLICT (consumer, message_id) DO NOTHING" : insert;
-        this.selectDigest = "SELECT payload_sha256 FROM " + TABLE + " WHERE consumer = ? AND message_id = ?";
-        // Markers of transactions in progress are locked; SKIP LOCKED leaves them and lets several
-        // instances purge at once.
-        this.purge = "DELETE FROM " + TABLE + " WHERE (consumer, message_id) IN (SELECT consumer, message_id FROM "
-                + TABLE + " WHERE expires_at <= ? FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED)";
         this.purger = builder.purgeInterval.isZero() ? null : startPurging(builder.purgeInterval);
     }
 
@@ -231,7 +214,7 @@ public final class JdbcInbox implements AutoCloseable {
         Instant now = clock.instant();
         LocalTransaction transaction;
         try {
-            transaction = LocalTransaction.begin(pool, forceReadCommitted);
+            transaction = transactions.begin();
         } catch (SQLException e) {
             throw SqlErrors.translate("getting a connection to process message " + messageId + " of consumer "
                     + consumer, e);
@@ -239,25 +222,19 @@ public final class JdbcInbox implements AutoCloseable {
         try (transaction) {
             boolean first;
             try {
-                first = insertMarker(transaction.connection(), consumer, storedId, now, digest);
+                first = sql.insertMarker(transaction, consumer, storedId, now, now.plus(retention), digest);
             } catch (SQLException e) {
                 throw SqlErrors.translate("recording message " + messageId + " of consumer " + consumer, e);
             }
             if (!first) {
-                return alreadyApplied(transaction.connection(), consumer, messageId, storedId, digest);
+                return alreadyApplied(transaction, consumer, messageId, storedId, digest);
             }
-            T value;
-            TransactionBinding.bind(pool, transaction.connection());
-            try {
-                value = work.run();
-            } finally {
-                TransactionBinding.unbind(pool);
-            }
+            T value = transaction.bind(work::run);
             try {
                 transaction.commit();
             } catch (SQLException e) {
-                if (isMarkerConflict(e)) {
-                    return alreadyApplied(transaction.connection(), consumer, messageId, storedId, digest);
+                if (sql.isMarkerConflict(e)) {
+                    return alreadyApplied(transaction, consumer, messageId, storedId, digest);
                 }
                 throw SqlErrors.translate("committing message " + messageId + " of consumer " + consumer, e);
             }
@@ -289,13 +266,8 @@ public final class JdbcInbox implements AutoCloseable {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be positive, not " + limit);
         }
-        try (LocalTransaction transaction = LocalTransaction.begin(pool, forceReadCommitted);
-                PreparedStatement ps = transaction.connection().prepareStatement(purge)) {
-            ps.setObject(1, timestamp(now));
-            ps.setInt(2, limit);
-            int deleted = ps.executeUpdate();
-            transaction.commit();
-            return deleted;
+        try {
+            return transactions.inTransaction(connection -> sql.purge(connection, now, limit));
         } catch (SQLException e) {
             throw SqlErrors.translate("purging expired inbox markers", e);
         }
@@ -329,52 +301,21 @@ public final class JdbcInbox implements AutoCloseable {
         return "JdbcInbox[" + engine + ", retention " + retention + ", " + Redaction.redact(String.valueOf(pool)) + "]";
     }
 
-    private boolean insertMarker(Connection connection, String consumer, String messageId, Instant now,
-            byte[] digest) throws SQLException {
-        while (true) {
-            try (PreparedStatement ps = connection.prepareStatement(insertMarker)) {
-                ps.setString(1, consumer);
-                ps.setString(2, messageId);
-                ps.setObject(3, timestamp(now));
-                ps.setObject(4, timestamp(now.plus(retention)));
-                ps.setBytes(5, digest);
-                return ps.executeUpdate() == 1;
-            } catch (SQLException e) {
-                if (engine != DatabaseEngine.H2) {
-                    throw e;
-                }
-                if (SqlErrors.isUniqueViolation(e)) {
-                    return false;
-                }
-                if (e.getErrorCode() != SqlErrors.H2_LOCK_TIMEOUT) {
-                    throw e;
-                }
-                // The first delivery's transaction is still running after H2's lock timeout: keep waiting, as
-                // PostgreSQL does, in a fresh transaction (nothing else happened in this one yet).
-                connection.rollback();
-            }
-        }
-    }
-
     /**
      * What a delivery whose marker was already committed is: a {@code Duplicate}, or {@code Reused} when both
      * this delivery and the marker have a payload digest and they differ. Read in the delivery's own
      * transaction, which found the committed marker, so it reads that marker's digest.
      */
-    private <T> InboxResult<T> alreadyApplied(Connection connection, String consumer, String messageId,
+    private <T> InboxResult<T> alreadyApplied(LocalTransaction transaction, String consumer, String messageId,
             String storedId, byte[] digest) {
         if (digest == null) {
             return new InboxResult.Duplicate<>();
         }
         byte[] recorded;
-        try (PreparedStatement ps = connection.prepareStatement(selectDigest)) {
-            ps.setString(1, consumer);
-            ps.setString(2, storedId);
-            try (ResultSet rs = ps.executeQuery()) {
-                // No row: an expired marker was purged in the meantime. Its message was applied all the same,
-                // and an expired marker that is still there is a duplicate too.
-                recorded = rs.next() ? rs.getBytes(1) : null;
-            }
+        try {
+            // No marker: an expired one was purged in the meantime. Its message was applied all the same, and an
+            // expired marker that is still there is a duplicate too.
+            recorded = sql.recordedDigest(transaction.connection(), consumer, storedId);
         } catch (SQLException e) {
             throw SqlErrors.translate("reading the marker of message " + messageId + " of consumer " + consumer, e);
         }
@@ -382,17 +323,6 @@ public final class JdbcInbox implements AutoCloseable {
             return new InboxResult.Duplicate<>();
         }
         return new InboxResult.Reused<>();
-    }
-
-    /** Whether a failed commit was our marker's primary key: the unique constraint's last word. */
-    private static boolean isMarkerConflict(SQLException e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof SQLException sql && SqlErrors.isUniqueViolation(sql) && sql.getMessage() != null
-                    && sql.getMessage().toLowerCase(Locale.ROOT).contains(PRIMARY_KEY)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private ScheduledExecutorService startPurging(Duration interval) {
@@ -451,10 +381,6 @@ public final class JdbcInbox implements AutoCloseable {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("Every Java platform provides SHA-256", e);
         }
-    }
-
-    private static OffsetDateTime timestamp(Instant instant) {
-        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
     }
 
     /** Builds a {@link JdbcInbox}; a DataSource is required, everything else has a default. */
@@ -545,11 +471,7 @@ public final class JdbcInbox implements AutoCloseable {
             if (dataSource == null) {
                 throw IdempotencyConfigException.missing("dataSource", "give JdbcInbox.builder() the pool to use");
             }
-            DatabaseProbe probe = DatabaseProbe.of(dataSource, "JdbcInbox");
-            if (migrate) {
-                IdempotencySchema.migrate(probe.pool(), probe.engine());
-            }
-            return new JdbcInbox(probe, this);
+            return new JdbcInbox(DatabaseProbe.prepare(dataSource, "JdbcInbox", migrate), this);
         }
     }
 }

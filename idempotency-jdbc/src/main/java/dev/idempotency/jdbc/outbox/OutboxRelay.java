@@ -1,7 +1,10 @@
 package dev.idempotency.jdbc.outbox;
 
 import dev.idempotency.jdbc.internal.LocalTransaction;
+import dev.idempotency.jdbc.internal.LocalTransactions;
+import dev.idempotency.jdbc.internal.OutboxSql;
 import dev.idempotency.jdbc.internal.SqlErrors;
+import dev.idempotency.jdbc.internal.SqlValues;
 import dev.idempotency.spi.StoreException;
 import dev.idempotency.spi.StoreUnavailableException;
 import java.lang.System.Logger.Level;
@@ -31,7 +34,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.sql.DataSource;
 
 /**
  * Publishes an outbox's pending messages through an {@link OutboxPublisher}, at least once, in batches.
@@ -87,8 +89,8 @@ public final class OutboxRelay implements AutoCloseable {
     private static final int MIN_PAGE = 200;
 
     private final JdbcOutbox outbox;
-    private final DataSource pool;
-    private final boolean forceReadCommitted;
+    private final LocalTransactions transactions;
+    private final OutboxSql sql;
     private final Clock clock;
     private final OutboxPublisher publisher;
     private final OutboxRelayConfig config;
@@ -102,8 +104,8 @@ public final class OutboxRelay implements AutoCloseable {
 
     OutboxRelay(JdbcOutbox outbox, OutboxPublisher publisher, OutboxRelayConfig config) {
         this.outbox = outbox;
-        this.pool = outbox.pool();
-        this.forceReadCommitted = outbox.forceReadCommitted();
+        this.transactions = outbox.transactions();
+        this.sql = outbox.sql();
         this.clock = outbox.clock();
         this.publisher = publisher;
         this.config = config;
@@ -304,7 +306,7 @@ public final class OutboxRelay implements AutoCloseable {
         Instant now = clock.instant();
         Instant leaseEnd = now.plus(config.leaseDuration());
         long token = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
-        try (LocalTransaction transaction = LocalTransaction.begin(pool, forceReadCommitted)) {
+        try (LocalTransaction transaction = transactions.begin()) {
             Connection connection = transaction.connection();
             List<List<Claimed>> units = config.orderedPerKey() ? claimRuns(connection, now)
                     : claimDue(connection, now);
@@ -313,10 +315,10 @@ public final class OutboxRelay implements AutoCloseable {
             }
             List<String> ids = units.stream().flatMap(List::stream).map(claimed -> claimed.message().id()).toList();
             for (List<String> chunk : chunks(ids)) {
-                try (PreparedStatement ps = connection.prepareStatement(OutboxSql.lease(chunk.size()))) {
-                    ps.setObject(1, OutboxSql.timestamp(leaseEnd));
+                try (PreparedStatement ps = connection.prepareStatement(sql.lease(chunk.size()))) {
+                    ps.setObject(1, SqlValues.timestamp(leaseEnd));
                     ps.setLong(2, token);
-                    ps.setObject(3, OutboxSql.timestamp(now));
+                    ps.setObject(3, SqlValues.timestamp(now));
                     bindIds(ps, 4, chunk);
                     ps.executeUpdate();
                 }
@@ -332,12 +334,12 @@ public final class OutboxRelay implements AutoCloseable {
     /** Without ordering: the earliest due messages, each a unit of its own. */
     private List<List<Claimed>> claimDue(Connection connection, Instant now) throws SQLException {
         List<List<Claimed>> units = new ArrayList<>();
-        try (PreparedStatement ps = connection.prepareStatement(OutboxSql.CLAIM_DUE)) {
-            ps.setObject(1, OutboxSql.timestamp(now));
+        try (PreparedStatement ps = connection.prepareStatement(sql.claimDue())) {
+            ps.setObject(1, SqlValues.timestamp(now));
             ps.setInt(2, config.batchSize());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    units.add(List.of(new Claimed(OutboxSql.message(rs), rs.getLong(7), rs.getInt(8) + 1)));
+                    units.add(List.of(new Claimed(sql.message(rs), rs.getLong(7), rs.getInt(8) + 1)));
                 }
             }
         }
@@ -411,12 +413,12 @@ public final class OutboxRelay implements AutoCloseable {
     private List<WindowRow> readWindow(Connection connection, long afterSeq, int size, Instant now)
             throws SQLException {
         List<WindowRow> rows = new ArrayList<>(Math.min(size, 1024));
-        try (PreparedStatement ps = connection.prepareStatement(OutboxSql.UNFINISHED_WINDOW)) {
+        try (PreparedStatement ps = connection.prepareStatement(sql.unfinishedWindow())) {
             ps.setLong(1, afterSeq);
             ps.setInt(2, size);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    boolean due = "PENDING".equals(rs.getString(4)) && !OutboxSql.instant(rs, 5).isAfter(now);
+                    boolean due = "PENDING".equals(rs.getString(4)) && !SqlValues.instant(rs, 5).isAfter(now);
                     rows.add(new WindowRow(rs.getLong(1), rs.getString(2), rs.getString(3), due));
                 }
             }
@@ -480,11 +482,11 @@ public final class OutboxRelay implements AutoCloseable {
         }
     }
 
-    private static Set<String> keysUnfinishedBefore(Connection connection, List<String> keys, long seq)
+    private Set<String> keysUnfinishedBefore(Connection connection, List<String> keys, long seq)
             throws SQLException {
         Set<String> blocked = new HashSet<>();
         for (List<String> chunk : chunks(keys)) {
-            try (PreparedStatement ps = connection.prepareStatement(OutboxSql.keysUnfinishedBefore(chunk.size()))) {
+            try (PreparedStatement ps = connection.prepareStatement(sql.keysUnfinishedBefore(chunk.size()))) {
                 bindIds(ps, 1, chunk);
                 ps.setLong(chunk.size() + 1, seq);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -498,17 +500,17 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     /** Locks the picked messages; only those locked and still due now are returned, by id. */
-    private static Map<String, Claimed> lockPicked(Connection connection, List<List<WindowRow>> runs, Instant now)
+    private Map<String, Claimed> lockPicked(Connection connection, List<List<WindowRow>> runs, Instant now)
             throws SQLException {
         List<String> ids = runs.stream().flatMap(List::stream).map(WindowRow::id).toList();
         Map<String, Claimed> locked = new HashMap<>();
         for (List<String> chunk : chunks(ids)) {
-            try (PreparedStatement ps = connection.prepareStatement(OutboxSql.lockPicked(chunk.size()))) {
+            try (PreparedStatement ps = connection.prepareStatement(sql.lockPicked(chunk.size()))) {
                 bindIds(ps, 1, chunk);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        if ("PENDING".equals(rs.getString(9)) && !OutboxSql.instant(rs, 10).isAfter(now)) {
-                            OutboxMessage message = OutboxSql.message(rs);
+                        if ("PENDING".equals(rs.getString(9)) && !SqlValues.instant(rs, 10).isAfter(now)) {
+                            OutboxMessage message = sql.message(rs);
                             locked.put(message.id(), new Claimed(message, rs.getLong(7), rs.getInt(8) + 1));
                         }
                     }
@@ -635,19 +637,19 @@ public final class OutboxRelay implements AutoCloseable {
         Instant now = clock.instant();
         boolean keepDelivered = !config.deliveredRetention().isZero();
         int changed = 0;
-        try (LocalTransaction transaction = LocalTransaction.begin(pool, forceReadCommitted)) {
+        try (LocalTransaction transaction = transactions.begin()) {
             Connection connection = transaction.connection();
             for (Map.Entry<Mark, List<Outcome>> entry : byMark.entrySet()) {
                 List<Outcome> marked = entry.getValue();
                 switch (entry.getKey()) {
                     case DELIVERED -> {
                         for (List<String> chunk : chunks(ids(marked))) {
-                            String sql = keepDelivered ? OutboxSql.markDelivered(chunk.size())
-                                    : OutboxSql.deleteDelivered(chunk.size());
-                            try (PreparedStatement ps = connection.prepareStatement(sql)) {
+                            String statement = keepDelivered ? sql.markDelivered(chunk.size())
+                                    : sql.deleteDelivered(chunk.size());
+                            try (PreparedStatement ps = connection.prepareStatement(statement)) {
                                 int next = 1;
                                 if (keepDelivered) {
-                                    ps.setObject(next++, OutboxSql.timestamp(now));
+                                    ps.setObject(next++, SqlValues.timestamp(now));
                                 }
                                 ps.setLong(next++, batch.leaseToken());
                                 bindIds(ps, next, chunk);
@@ -657,8 +659,8 @@ public final class OutboxRelay implements AutoCloseable {
                     }
                     case RELEASE -> {
                         for (List<String> chunk : chunks(ids(marked))) {
-                            try (PreparedStatement ps = connection.prepareStatement(OutboxSql.release(chunk.size()))) {
-                                ps.setObject(1, OutboxSql.timestamp(now));
+                            try (PreparedStatement ps = connection.prepareStatement(sql.release(chunk.size()))) {
+                                ps.setObject(1, SqlValues.timestamp(now));
                                 ps.setLong(2, batch.leaseToken());
                                 bindIds(ps, 3, chunk);
                                 changed += ps.executeUpdate();
@@ -668,11 +670,11 @@ public final class OutboxRelay implements AutoCloseable {
                     case RETRY, DEAD -> {
                         boolean retry = entry.getKey() == Mark.RETRY;
                         try (PreparedStatement ps = connection.prepareStatement(
-                                retry ? OutboxSql.MARK_RETRY : OutboxSql.MARK_DEAD)) {
+                                retry ? sql.markRetry() : sql.markDead())) {
                             for (Outcome outcome : marked) {
                                 int next = 1;
                                 if (retry) {
-                                    ps.setObject(next++, OutboxSql.timestamp(outcome.availableAt()));
+                                    ps.setObject(next++, SqlValues.timestamp(outcome.availableAt()));
                                 }
                                 ps.setString(next++, outcome.error());
                                 ps.setString(next++, outcome.claimed().message().id());
