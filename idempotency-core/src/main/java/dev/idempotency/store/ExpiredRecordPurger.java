@@ -13,6 +13,10 @@ import java.util.Objects;
  * or {@value #MAX_BATCHES_PER_RUN} batches were deleted; the rest waits for the next run. Expired records
  * are already ignored by claims, so the purge only reclaims space and never changes an answer.
  *
+ * <p>Whoever owns the store owns its purge: a store that purges itself ({@code JdbcIdempotencyStore}) runs
+ * one from its creation to its {@code close()}; for a store that does not (the in-memory store), the adapter
+ * that serves it runs one while it runs (see {@link IdempotencyStore#adoptPurgeSettings}).
+ *
  * <p>Several application instances may purge the same store at once; the stores make their batches skip
  * rows another transaction holds.
  */

@@ -3,6 +3,7 @@ package dev.idempotency.jdbc;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.SQLExceptionOverride;
+import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.IdempotencyConfigException;
 import dev.idempotency.internal.DaemonThreads;
 import dev.idempotency.jdbc.internal.ClaimFound;
@@ -21,8 +22,10 @@ import dev.idempotency.spi.ClaimResult;
 import dev.idempotency.spi.IdempotencyStore;
 import dev.idempotency.spi.StoreException;
 import dev.idempotency.spi.StoreUnavailableException;
+import dev.idempotency.store.ExpiredRecordPurger;
 import java.sql.Driver;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;
@@ -48,6 +51,12 @@ import javax.sql.DataSource;
  * the pool for the number of covered requests you serve at once. The store expects the pool's default
  * isolation level, READ COMMITTED, and sets it on its own transactions if the pool uses another (and sets the
  * pool's level back when it returns the connection).
+ *
+ * <p>The store deletes its expired records in the background, every {@link Builder#purgeInterval purge
+ * interval}, on a daemon thread ({@code idempotency-purge}) it runs from {@link Builder#build()} to
+ * {@link #close()}: close the store when the application stops, or its thread outlives it. Settings the
+ * builder was not given come from the adapter that serves the store, when it passes its own
+ * ({@link #adoptPurgeSettings}).
  */
 public final class JdbcIdempotencyStore implements IdempotencyStore {
 
@@ -60,6 +69,12 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
      */
     public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(5);
 
+    /** How often expired records are deleted unless configured: every minute, as the filter's default. */
+    public static final Duration DEFAULT_PURGE_INTERVAL = IdempotencyConfig.DEFAULT_PURGE_INTERVAL;
+
+    /** Records deleted per purge transaction unless configured, as the filter's default. */
+    public static final int DEFAULT_PURGE_BATCH_SIZE = IdempotencyConfig.DEFAULT_PURGE_BATCH_SIZE;
+
     private final DataSource pool;
     private final OwnedPool ownedPool;
     private final DatabaseEngine engine;
@@ -69,8 +84,13 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     /** Where transaction-mode claims take their transactions (the claim, the handler's writes, the outcome). */
     private final Transactions claimTransactions;
     private final TransactionJoiningDataSource transactionalDataSource;
+    private final PurgeSettings givenPurge;
+    private final Object purgeLock = new Object();
+    private PurgeSettings purgeSettings;
+    private ExpiredRecordPurger purger;
+    private boolean closed;
 
-    private JdbcIdempotencyStore(DatabaseProbe probe, OwnedPool ownedPool) {
+    private JdbcIdempotencyStore(DatabaseProbe probe, OwnedPool ownedPool, PurgeSettings givenPurge) {
         this.pool = probe.pool();
         this.ownedPool = ownedPool;
         this.engine = probe.engine();
@@ -78,6 +98,9 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         this.transactions = probe.transactions();
         this.claimTransactions = transactions;
         this.transactionalDataSource = new TransactionJoiningDataSource(pool);
+        this.givenPurge = givenPurge;
+        this.purgeSettings = givenPurge.orElse(PurgeSettings.DEFAULTS);
+        this.purger = purgeSettings.start(this);
     }
 
     /**
@@ -181,14 +204,62 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     }
 
     /**
-     * Closes the pool the store built from a JDBC URL, and deregisters from {@code DriverManager} the drivers
-     * that building it registered: a web application's driver, which its container would otherwise remove
-     * itself and report as a memory leak. A pool passed in, or found in JNDI, stays open.
+     * Takes the purge interval, batch size and clock of {@code config} for each of them that the builder was not
+     * given, and purges on that schedule from now on (an interval of zero stops the purge). The filter calls it
+     * with its settings ({@code idempotency.purge-interval}, {@code idempotency.purge-batch-size}), so that
+     * these keep working where they are set.
+     *
+     * @return {@code true}: this store purges its expired records itself
+     */
+    @Override
+    public boolean adoptPurgeSettings(IdempotencyConfig config) {
+        Objects.requireNonNull(config, "config");
+        PurgeSettings adopted = givenPurge.orElse(new PurgeSettings(config.purgeInterval(), config.purgeBatchSize(),
+                config.clock()));
+        synchronized (purgeLock) {
+            if (!closed && !adopted.equals(purgeSettings)) {
+                purger.close();
+                purgeSettings = adopted;
+                purger = adopted.start(this);
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Stops the purge of expired records and returns once its thread has ended; closes the pool the store built
+     * from a JDBC URL, and deregisters from {@code DriverManager} the drivers that building it registered: a web
+     * application's driver, which its container would otherwise remove itself and report as a memory leak. A
+     * pool passed in, or found in JNDI, stays open. Idempotent.
      */
     @Override
     public void close() {
+        synchronized (purgeLock) {
+            closed = true;
+            purger.close();
+        }
         if (ownedPool != null) {
             ownedPool.close();
+        }
+    }
+
+    /**
+     * The settings of the purge; {@code null} ones were not given (to the builder) and come from the defaults,
+     * or from an adapter's.
+     */
+    private record PurgeSettings(Duration interval, Integer batchSize, Clock clock) {
+
+        static final PurgeSettings DEFAULTS = new PurgeSettings(DEFAULT_PURGE_INTERVAL, DEFAULT_PURGE_BATCH_SIZE,
+                Clock.systemUTC());
+
+        /** These settings, each that was not given taken from {@code others}. */
+        PurgeSettings orElse(PurgeSettings others) {
+            return new PurgeSettings(interval != null ? interval : others.interval,
+                    batchSize != null ? batchSize : others.batchSize, clock != null ? clock : others.clock);
+        }
+
+        ExpiredRecordPurger start(IdempotencyStore store) {
+            return ExpiredRecordPurger.create(store, interval, batchSize, clock).start();
         }
     }
 
@@ -238,6 +309,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         private int maximumPoolSize = DEFAULT_MAXIMUM_POOL_SIZE;
         private Duration connectionTimeout = DEFAULT_CONNECTION_TIMEOUT;
         private boolean migrate = true;
+        private PurgeSettings purge = new PurgeSettings(null, null, null);
 
         private Builder() {
         }
@@ -332,6 +404,47 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         }
 
         /**
+         * How often expired records are deleted in the background, 1 millisecond to 1 day, or
+         * {@link Duration#ZERO} for never (call {@link JdbcIdempotencyStore#purgeExpired} yourself, or with an
+         * {@link ExpiredRecordPurger}). Default {@link #DEFAULT_PURGE_INTERVAL}, or the filter's
+         * {@code idempotency.purge-interval} when the store serves a filter. Given here, it is kept whatever
+         * the filter says.
+         */
+        public Builder purgeInterval(Duration interval) {
+            if (interval == null || interval.isNegative() || (!interval.isZero()
+                    && (interval.compareTo(Duration.ofMillis(1)) < 0 || interval.compareTo(Duration.ofDays(1)) > 0))) {
+                throw IdempotencyConfigException.invalid("purgeInterval", interval,
+                        "a duration from 1ms to 1d, or 0 to turn the purge off");
+            }
+            purge = new PurgeSettings(interval, purge.batchSize(), purge.clock());
+            return this;
+        }
+
+        /**
+         * Records deleted per purge transaction, 1 to 100000; a run stops after
+         * {@value ExpiredRecordPurger#MAX_BATCHES_PER_RUN} full batches. Default
+         * {@value #DEFAULT_PURGE_BATCH_SIZE}, or the filter's {@code idempotency.purge-batch-size} when the store
+         * serves a filter. Given here, it is kept whatever the filter says.
+         */
+        public Builder purgeBatchSize(int size) {
+            if (size < 1 || size > 100_000) {
+                throw IdempotencyConfigException.invalid("purgeBatchSize", size, "a number from 1 to 100000");
+            }
+            purge = new PurgeSettings(purge.interval(), size, purge.clock());
+            return this;
+        }
+
+        /**
+         * The clock that decides which records have expired, for the purge: it should be the clock of the
+         * engine that stores the records. Default the system clock in UTC, or the filter's clock when the store
+         * serves a filter. Given here, it is kept whatever the filter says.
+         */
+        public Builder clock(Clock clock) {
+            purge = new PurgeSettings(purge.interval(), purge.batchSize(), Objects.requireNonNull(clock, "clock"));
+            return this;
+        }
+
+        /**
          * Whether to create or upgrade the table when the store is built. Default {@code true}; turn it
          * off when the schema is managed elsewhere (the SQL files are in this jar).
          */
@@ -341,7 +454,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         }
 
         /**
-         * Connects, identifies the database, and migrates the table unless told not to. A failure never
+         * Connects, identifies the database, migrates the table unless told not to, and starts the purge of
+         * expired records. A failure never
          * shows the password, of the URL or of {@link #password}: not in its message, nor in its cause chain
          * (causes that quoted it are replaced by redacted copies with the same class names and stack traces).
          *
@@ -380,7 +494,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                 DatabaseProbe probe = DatabaseProbe.prepare(pool, "the idempotency store" + (jdbcUrl != null
                         ? " (" + Redaction.redact(jdbcUrl) + ")" : jndiName != null ? " (" + jndiName + ")" : ""),
                         migrate);
-                return new JdbcIdempotencyStore(probe, owned);
+                return new JdbcIdempotencyStore(probe, owned, purge);
             } catch (RuntimeException e) {
                 if (owned != null) {
                     owned.close();

@@ -112,8 +112,10 @@ public final class IdempotencyFilter implements Filter {
     }
 
     /**
-     * Resolves the store, the settings and the scope resolver, and starts the background purge of
-     * expired records.
+     * Resolves the store, the settings and the scope resolver, and sees to the purge of expired records: a
+     * store that purges itself ({@code JdbcIdempotencyStore}) is handed the purge settings its builder was not
+     * given (see {@link IdempotencyStore#adoptPurgeSettings}); for any other store (the in-memory one) the
+     * filter runs the purge itself until {@link #destroy()}.
      *
      * @throws IdempotencyConfigException for invalid settings or a missing store, naming what is wrong
      */
@@ -133,7 +135,7 @@ public final class IdempotencyFilter implements Filter {
         this.scopeResolver = resolver != null ? resolver : ScopeResolver.principal();
         this.idempotency = Idempotency.create(store, config);
         synchronized (this) {
-            if (purger == null) {
+            if (purger == null && !store.adoptPurgeSettings(config)) {
                 purger = ExpiredRecordPurger.create(store, config).start();
             }
         }
@@ -225,8 +227,9 @@ public final class IdempotencyFilter implements Filter {
     }
 
     /**
-     * Stops the threads the filter started: the background purge and the engine's lease renewals. The store
-     * is left open: the application owns it.
+     * Stops the threads the filter started: the purge it runs for a store that does not purge itself, and the
+     * engine's lease renewals. The store is left open, with its own purge if it has one: the application owns
+     * it, and closes it.
      */
     @Override
     public void destroy() {
