@@ -1,6 +1,7 @@
 package dev.idempotency.jdbc.inbox;
 
 import dev.idempotency.IdempotencyConfigException;
+import dev.idempotency.internal.BatchedPurge;
 import dev.idempotency.jdbc.DatabaseEngine;
 import dev.idempotency.jdbc.IdempotencySchema;
 import dev.idempotency.jdbc.Redaction;
@@ -11,10 +12,8 @@ import dev.idempotency.jdbc.internal.LocalTransaction;
 import dev.idempotency.jdbc.internal.LocalTransactions;
 import dev.idempotency.jdbc.internal.SqlErrors;
 import dev.idempotency.jdbc.internal.TransactionBinding;
-import dev.idempotency.spi.Claim;
 import dev.idempotency.spi.StoreException;
 import dev.idempotency.spi.StoreUnavailableException;
-import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -24,9 +23,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Objects;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 
 /**
@@ -57,7 +53,7 @@ import javax.sql.DataSource;
  *       Choose a retention longer than the sender's whole retry horizon plus your longest downtime.</li>
  * </ul>
  *
- * <p>Given the message's payload ({@link #process(String, String, byte[], Claim.Work)}), the marker also keeps
+ * <p>Given the message's payload ({@link #process(String, String, byte[], InboxWork)}), the marker also keeps
  * the payload's SHA-256, and a later delivery of the same id with a different payload is refused as
  * {@link InboxResult.Reused} instead of being taken for a duplicate.
  *
@@ -66,7 +62,8 @@ import javax.sql.DataSource;
  * outside the database (an e-mail, an HTTP call) are not part of the transaction: see {@code docs/inbox.md}.
  *
  * <p>An inbox built with a non-zero {@link Builder#purgeInterval purge interval} (the default) deletes
- * expired markers on a daemon thread; {@link #close()} stops it. The pool stays open.
+ * expired markers on a daemon thread of its own ({@code idempotency-inbox-purge}), from {@link Builder#build()}
+ * to {@link #close()}: close the inbox when the application stops. The pool stays open.
  */
 public final class JdbcInbox implements AutoCloseable {
 
@@ -80,7 +77,7 @@ public final class JdbcInbox implements AutoCloseable {
     public static final int DEFAULT_PURGE_BATCH_SIZE = 1000;
 
     /** A background purge run stops after this many full batches, leaving the rest to the next run. */
-    public static final int MAX_BATCHES_PER_PURGE_RUN = 100;
+    public static final int MAX_BATCHES_PER_PURGE_RUN = BatchedPurge.MAX_BATCHES_PER_RUN;
 
     /** The longest consumer name. */
     public static final int MAX_CONSUMER_LENGTH = 200;
@@ -91,17 +88,14 @@ public final class JdbcInbox implements AutoCloseable {
     /** The table holding the markers. */
     public static final String TABLE = InboxSql.TABLE;
 
-    private static final System.Logger LOG = System.getLogger(JdbcInbox.class.getName());
-
     private final DataSource pool;
     private final DatabaseEngine engine;
     private final LocalTransactions transactions;
     private final InboxSql sql;
     private final Duration retention;
     private final Clock clock;
-    private final int purgeBatchSize;
     private final TransactionJoiningDataSource transactionalDataSource;
-    private final ScheduledExecutorService purger;
+    private final BatchedPurge purge;
 
     private JdbcInbox(DatabaseProbe probe, Builder builder) {
         this.pool = probe.pool();
@@ -110,9 +104,9 @@ public final class JdbcInbox implements AutoCloseable {
         this.sql = probe.dialect().inbox();
         this.retention = builder.retention;
         this.clock = builder.clock;
-        this.purgeBatchSize = builder.purgeBatchSize;
         this.transactionalDataSource = TransactionJoiningDataSource.over(pool);
-        this.purger = builder.purgeInterval.isZero() ? null : startPurging(builder.purgeInterval);
+        this.purge = new BatchedPurge("inbox-purge", "expired inbox markers", this::purgeExpired,
+                builder.purgeBatchSize, builder.purgeInterval, clock).start();
     }
 
     /**
@@ -145,7 +139,7 @@ public final class JdbcInbox implements AutoCloseable {
      * itself if this one rolled back).
      *
      * <p>This method takes every later delivery of the id for a duplicate, whatever it carries. To refuse an id
-     * that a sender reused for another payload, use {@link #process(String, String, byte[], Claim.Work)}.
+     * that a sender reused for another payload, use {@link #process(String, String, byte[], InboxWork)}.
      *
      * @param consumer who applies the message, 1 to {@value #MAX_CONSUMER_LENGTH} characters: each consumer
      *     keeps its own markers, so two consumers of one stream each apply every message once
@@ -164,7 +158,7 @@ public final class JdbcInbox implements AutoCloseable {
      * @throws IllegalStateException if this thread is already inside a transaction bound on this pool (an
      *     idempotent request, or another {@code process}): the inbox needs a transaction of its own
      */
-    public <T> InboxResult<T> process(String consumer, String messageId, Claim.Work<T> work) throws Exception {
+    public <T> InboxResult<T> process(String consumer, String messageId, InboxWork<T> work) throws Exception {
         requireConsumer(consumer);
         String storedId = storedMessageId(messageId);
         Objects.requireNonNull(work, "work");
@@ -173,7 +167,7 @@ public final class JdbcInbox implements AutoCloseable {
 
     /**
      * Applies the message {@code messageId} of {@code consumer} once, as {@link #process(String, String,
-     * Claim.Work)} does, and also refuses the id when it comes back with another payload: the marker keeps the
+     * InboxWork)} does, and also refuses the id when it comes back with another payload: the marker keeps the
      * SHA-256 of {@code payload}, and a later delivery of the same id is {@link InboxResult.Duplicate} if its
      * payload is the same bytes, or {@link InboxResult.Reused} if not. In both cases the work does not run.
      *
@@ -191,9 +185,9 @@ public final class JdbcInbox implements AutoCloseable {
      * @throws StoreException if the database failed otherwise; nothing was committed
      * @throws IllegalArgumentException if the consumer or message id is empty or the consumer too long
      * @throws IllegalStateException if this thread is already inside a transaction bound on this pool
-     * @see #process(String, String, Claim.Work) the other parameters and the transaction
+     * @see #process(String, String, InboxWork) the other parameters and the transaction
      */
-    public <T> InboxResult<T> process(String consumer, String messageId, byte[] payload, Claim.Work<T> work)
+    public <T> InboxResult<T> process(String consumer, String messageId, byte[] payload, InboxWork<T> work)
             throws Exception {
         requireConsumer(consumer);
         String storedId = storedMessageId(messageId);
@@ -204,7 +198,7 @@ public final class JdbcInbox implements AutoCloseable {
 
     /** Runs the work with the marker in one transaction; {@code digest} is the payload's, or {@code null}. */
     private <T> InboxResult<T> apply(String consumer, String messageId, String storedId, byte[] digest,
-            Claim.Work<T> work) throws Exception {
+            InboxWork<T> work) throws Exception {
         if (TransactionBinding.current(pool) != null) {
             throw new IllegalStateException("JdbcInbox.process(" + consumer + ", " + messageId + ") was called inside "
                     + "another transaction bound to this thread on the same pool (an idempotent request, inbox work, "
@@ -283,17 +277,13 @@ public final class JdbcInbox implements AutoCloseable {
         return engine;
     }
 
-    /** Stops the background purge, waiting briefly for a run in progress; the pool stays open. Idempotent. */
+    /**
+     * Stops the background purge, interrupting a run in progress, and returns once its thread has ended; the
+     * pool stays open. Idempotent.
+     */
     @Override
     public void close() {
-        if (purger != null) {
-            purger.shutdownNow();
-            try {
-                purger.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        purge.close();
     }
 
     @Override
@@ -323,36 +313,6 @@ public final class JdbcInbox implements AutoCloseable {
             return new InboxResult.Duplicate<>();
         }
         return new InboxResult.Reused<>();
-    }
-
-    private ScheduledExecutorService startPurging(Duration interval) {
-        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "idempotency-inbox-purge");
-            thread.setDaemon(true);
-            return thread;
-        });
-        long millis = interval.toMillis();
-        executor.scheduleWithFixedDelay(this::purgeInBackground, millis, millis, TimeUnit.MILLISECONDS);
-        return executor;
-    }
-
-    private void purgeInBackground() {
-        try {
-            long total = 0;
-            for (int batch = 0; batch < MAX_BATCHES_PER_PURGE_RUN; batch++) {
-                int deleted = purgeExpired(clock.instant(), purgeBatchSize);
-                total += deleted;
-                if (deleted < purgeBatchSize) {
-                    break;
-                }
-            }
-            if (total > 0) {
-                LOG.log(Level.DEBUG, "Purged {0} expired inbox markers", total);
-            }
-        } catch (RuntimeException e) {
-            // The next run tries again; an expired marker that stays a little longer only deduplicates longer.
-            LOG.log(Level.WARNING, "Purging expired inbox markers failed; the next run retries", e);
-        }
     }
 
     private static void requireConsumer(String consumer) {

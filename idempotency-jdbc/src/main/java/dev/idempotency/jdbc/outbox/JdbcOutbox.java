@@ -12,7 +12,6 @@ import dev.idempotency.jdbc.internal.OutboxSql;
 import dev.idempotency.jdbc.internal.SqlErrors;
 import dev.idempotency.jdbc.internal.SqlValues;
 import dev.idempotency.jdbc.internal.TransactionBinding;
-import dev.idempotency.spi.Claim;
 import dev.idempotency.spi.StoreException;
 import dev.idempotency.spi.StoreUnavailableException;
 import java.sql.Connection;
@@ -159,7 +158,7 @@ public final class JdbcOutbox {
      *     retry can fix; nothing was committed
      * @throws StoreException if the commit failed otherwise; nothing was committed
      */
-    public <T> T inTransaction(Claim.Work<T> work) throws Exception {
+    public <T> T inTransaction(TransactionWork<T> work) throws Exception {
         Objects.requireNonNull(work, "work");
         if (TransactionBinding.current(pool) != null) {
             return work.run();

@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -35,6 +36,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -482,18 +484,27 @@ abstract class InboxScenarios {
     }
 
     @Test
-    void theBackgroundPurgeDeletesExpiredMarkers() throws Exception {
+    void theBackgroundPurgeDeletesExpiredMarkersUntilTheInboxIsClosed() throws Exception {
         String id = messageId();
         inbox.process(consumer, id, () -> null);
         clock.advance(JdbcInbox.DEFAULT_RETENTION);
+        Set<Thread> before = purgeThreads();
         try (JdbcInbox purging = JdbcInbox.builder().dataSource(database().dataSource()).clock(clock)
                 .purgeInterval(Duration.ofSeconds(1)).migrate(false).build()) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (markers(id) > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
+            assertEquals(before.size() + 1, purgeThreads().size(), "the inbox's purge thread");
         }
         assertEquals(0, markers(id));
+        assertEquals(before, purgeThreads(), "closing the inbox ends its purge thread");
+    }
+
+    private static Set<Thread> purgeThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().equals("idempotency-inbox-purge") && thread.isAlive())
+                .collect(Collectors.toSet());
     }
 
     @Test
@@ -551,12 +562,12 @@ abstract class InboxScenarios {
         }
     }
 
-    private <T> InboxResult<T> process(String id, Claim.Work<T> work) {
+    private <T> InboxResult<T> process(String id, InboxWork<T> work) {
         return process(id, null, work);
     }
 
     /** {@link JdbcInbox#process} for use in a lambda: with the payload when it is not {@code null}. */
-    private <T> InboxResult<T> process(String id, byte[] payload, Claim.Work<T> work) {
+    private <T> InboxResult<T> process(String id, byte[] payload, InboxWork<T> work) {
         try {
             return payload == null ? inbox.process(consumer, id, work) : inbox.process(consumer, id, payload, work);
         } catch (RuntimeException e) {
