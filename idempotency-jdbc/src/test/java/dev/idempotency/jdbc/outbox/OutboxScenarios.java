@@ -773,6 +773,7 @@ abstract class OutboxScenarios {
 
     @Test
     void aStartedRelayPublishesInTheBackgroundUntilItIsClosed() throws Exception {
+        Set<Thread> threadsBefore = relayThreads();
         RecordingPublisher publisher = new RecordingPublisher();
         OutboxRelay relay = relay(publisher, OutboxRelayConfig.custom().batchSize(10).pollInterval(Duration.ofMillis(20)));
         assertTrue(relay == relay.start());
@@ -785,8 +786,13 @@ abstract class OutboxScenarios {
         while (publisher.publications().size() < messages.size() && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
+        Set<String> running = relayThreads().stream().filter(thread -> !threadsBefore.contains(thread))
+                .map(Thread::getName).collect(Collectors.toSet());
+        assertTrue(running.stream().filter(name -> name.startsWith("idempotency-outbox-relay-")).count()
+                == OutboxRelay.BATCHES_IN_FLIGHT, "the relay's own threads: " + running);
         relay.close();
         assertEquals(Set.copyOf(ids(messages)), Set.copyOf(publisher.ids()));
+        assertEquals(threadsBefore, relayThreads(), "closing the relay ends its threads");
 
         OutboxMessage late = enqueue(message(null)).get(0);
         Thread.sleep(200);
@@ -794,5 +800,12 @@ abstract class OutboxScenarios {
         assertEquals("PENDING", row(late.id()).state());
         assertThrows(IllegalStateException.class, relay::runOnce);
         assertThrows(IllegalStateException.class, relay::start);
+    }
+
+    /** The relays' and their publishers' threads alive now. */
+    private static Set<Thread> relayThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().startsWith("idempotency-outbox-") && thread.isAlive())
+                .collect(Collectors.toSet());
     }
 }
