@@ -201,15 +201,6 @@ public final class JdbcOutbox {
     }
 
     /**
-     * Up to {@code limit} dead messages, oldest enqueued first.
-     *
-     * @throws IllegalArgumentException if {@code limit} is not positive
-     */
-    public List<OutboxMessage> dead(int limit) {
-        return deadLetters(limit).stream().map(DeadLetter::message).toList();
-    }
-
-    /**
      * Up to {@code limit} dead messages with their attempts and last error, oldest enqueued first.
      *
      * @throws IllegalArgumentException if {@code limit} is not positive
