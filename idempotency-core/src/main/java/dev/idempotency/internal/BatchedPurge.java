@@ -1,5 +1,6 @@
 package dev.idempotency.internal;
 
+import dev.idempotency.IdempotencyConfigException;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,6 +24,12 @@ public final class BatchedPurge implements AutoCloseable {
 
     /** A run stops after this many full batches, to leave the database to live traffic. */
     public static final int MAX_BATCHES_PER_RUN = 100;
+
+    /** The largest batch a purge's settings accept. */
+    public static final int MAX_BATCH_SIZE = 100_000;
+
+    /** The longest interval a purge's settings accept. */
+    public static final Duration MAX_INTERVAL = Duration.ofDays(1);
 
     private static final System.Logger LOG = System.getLogger(BatchedPurge.class.getName());
 
@@ -53,7 +60,38 @@ public final class BatchedPurge implements AutoCloseable {
         }
     }
 
-    /** Starts running every interval, the first run after one interval; does nothing if started or the interval is zero. */
+    /**
+     * Checks a purge interval setting: {@link Duration#ZERO} (no background purge) or from {@code shortest} to
+     * {@link #MAX_INTERVAL}.
+     *
+     * @throws IdempotencyConfigException naming {@code setting} and the value otherwise
+     */
+    public static Duration requireInterval(String setting, Duration interval, Duration shortest) {
+        if (interval == null || interval.isNegative() || (!interval.isZero()
+                && (interval.compareTo(shortest) < 0 || interval.compareTo(MAX_INTERVAL) > 0))) {
+            String from = shortest.toMillis() % 1000 == 0 ? shortest.toSeconds() + "s" : shortest.toMillis() + "ms";
+            throw IdempotencyConfigException.invalid(setting, interval,
+                    "a duration from " + from + " to 1d, or 0 to turn the purge off");
+        }
+        return interval;
+    }
+
+    /**
+     * Checks a batch size setting: 1 to {@value #MAX_BATCH_SIZE}.
+     *
+     * @throws IdempotencyConfigException naming {@code setting} and the value otherwise
+     */
+    public static int requireBatchSize(String setting, int size) {
+        if (size < 1 || size > MAX_BATCH_SIZE) {
+            throw IdempotencyConfigException.invalid(setting, size, "a number from 1 to " + MAX_BATCH_SIZE);
+        }
+        return size;
+    }
+
+    /**
+     * Starts running every interval, the first run after one interval; does nothing if started already or the
+     * interval is zero.
+     */
     public synchronized BatchedPurge start() {
         if (scheduler == null && !interval.isZero()) {
             scheduler = Scheduler.create(threadName, 1);

@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.SQLExceptionOverride;
 import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.IdempotencyConfigException;
+import dev.idempotency.internal.BatchedPurge;
 import dev.idempotency.internal.DaemonThreads;
 import dev.idempotency.jdbc.internal.ClaimFound;
 import dev.idempotency.jdbc.internal.DatabaseProbe;
@@ -12,6 +13,7 @@ import dev.idempotency.jdbc.internal.DriverLocator;
 import dev.idempotency.jdbc.internal.JdbcClaim;
 import dev.idempotency.jdbc.internal.JdbcLeaseClaim;
 import dev.idempotency.jdbc.internal.LocalTransactions;
+import dev.idempotency.jdbc.internal.RecordPurge;
 import dev.idempotency.jdbc.internal.RedactedThrowable;
 import dev.idempotency.jdbc.internal.SqlDialect;
 import dev.idempotency.jdbc.internal.SqlErrors;
@@ -84,13 +86,9 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     /** Where transaction-mode claims take their transactions (the claim, the handler's writes, the outcome). */
     private final Transactions claimTransactions;
     private final TransactionJoiningDataSource transactionalDataSource;
-    private final PurgeSettings givenPurge;
-    private final Object purgeLock = new Object();
-    private PurgeSettings purgeSettings;
-    private ExpiredRecordPurger purger;
-    private boolean closed;
+    private final RecordPurge purge;
 
-    private JdbcIdempotencyStore(DatabaseProbe probe, OwnedPool ownedPool, PurgeSettings givenPurge) {
+    private JdbcIdempotencyStore(DatabaseProbe probe, OwnedPool ownedPool, Builder builder) {
         this.pool = probe.pool();
         this.ownedPool = ownedPool;
         this.engine = probe.engine();
@@ -98,9 +96,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         this.transactions = probe.transactions();
         this.claimTransactions = transactions;
         this.transactionalDataSource = new TransactionJoiningDataSource(pool);
-        this.givenPurge = givenPurge;
-        this.purgeSettings = givenPurge.orElse(PurgeSettings.DEFAULTS);
-        this.purger = purgeSettings.start(this);
+        this.purge = new RecordPurge(this, builder.purgeInterval, builder.purgeBatchSize, builder.clock)
+                .start(IdempotencyConfig.ofDefaults());
     }
 
     /**
@@ -213,16 +210,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
      */
     @Override
     public boolean adoptPurgeSettings(IdempotencyConfig config) {
-        Objects.requireNonNull(config, "config");
-        PurgeSettings adopted = givenPurge.orElse(new PurgeSettings(config.purgeInterval(), config.purgeBatchSize(),
-                config.clock()));
-        synchronized (purgeLock) {
-            if (!closed && !adopted.equals(purgeSettings)) {
-                purger.close();
-                purgeSettings = adopted;
-                purger = adopted.start(this);
-            }
-        }
+        purge.adopt(Objects.requireNonNull(config, "config"));
         return true;
     }
 
@@ -234,32 +222,9 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
      */
     @Override
     public void close() {
-        synchronized (purgeLock) {
-            closed = true;
-            purger.close();
-        }
+        purge.close();
         if (ownedPool != null) {
             ownedPool.close();
-        }
-    }
-
-    /**
-     * The settings of the purge; {@code null} ones were not given (to the builder) and come from the defaults,
-     * or from an adapter's.
-     */
-    private record PurgeSettings(Duration interval, Integer batchSize, Clock clock) {
-
-        static final PurgeSettings DEFAULTS = new PurgeSettings(DEFAULT_PURGE_INTERVAL, DEFAULT_PURGE_BATCH_SIZE,
-                Clock.systemUTC());
-
-        /** These settings, each that was not given taken from {@code others}. */
-        PurgeSettings orElse(PurgeSettings others) {
-            return new PurgeSettings(interval != null ? interval : others.interval,
-                    batchSize != null ? batchSize : others.batchSize, clock != null ? clock : others.clock);
-        }
-
-        ExpiredRecordPurger start(IdempotencyStore store) {
-            return ExpiredRecordPurger.create(store, interval, batchSize, clock).start();
         }
     }
 
@@ -309,7 +274,9 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         private int maximumPoolSize = DEFAULT_MAXIMUM_POOL_SIZE;
         private Duration connectionTimeout = DEFAULT_CONNECTION_TIMEOUT;
         private boolean migrate = true;
-        private PurgeSettings purge = new PurgeSettings(null, null, null);
+        private Duration purgeInterval;
+        private Integer purgeBatchSize;
+        private Clock clock;
 
         private Builder() {
         }
@@ -411,12 +378,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
          * the filter says.
          */
         public Builder purgeInterval(Duration interval) {
-            if (interval == null || interval.isNegative() || (!interval.isZero()
-                    && (interval.compareTo(Duration.ofMillis(1)) < 0 || interval.compareTo(Duration.ofDays(1)) > 0))) {
-                throw IdempotencyConfigException.invalid("purgeInterval", interval,
-                        "a duration from 1ms to 1d, or 0 to turn the purge off");
-            }
-            purge = new PurgeSettings(interval, purge.batchSize(), purge.clock());
+            this.purgeInterval = BatchedPurge.requireInterval("purgeInterval", interval, Duration.ofMillis(1));
             return this;
         }
 
@@ -427,10 +389,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
          * serves a filter. Given here, it is kept whatever the filter says.
          */
         public Builder purgeBatchSize(int size) {
-            if (size < 1 || size > 100_000) {
-                throw IdempotencyConfigException.invalid("purgeBatchSize", size, "a number from 1 to 100000");
-            }
-            purge = new PurgeSettings(purge.interval(), size, purge.clock());
+            this.purgeBatchSize = BatchedPurge.requireBatchSize("purgeBatchSize", size);
             return this;
         }
 
@@ -440,7 +399,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
          * serves a filter. Given here, it is kept whatever the filter says.
          */
         public Builder clock(Clock clock) {
-            purge = new PurgeSettings(purge.interval(), purge.batchSize(), Objects.requireNonNull(clock, "clock"));
+            this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 
@@ -494,7 +453,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                 DatabaseProbe probe = DatabaseProbe.prepare(pool, "the idempotency store" + (jdbcUrl != null
                         ? " (" + Redaction.redact(jdbcUrl) + ")" : jndiName != null ? " (" + jndiName + ")" : ""),
                         migrate);
-                return new JdbcIdempotencyStore(probe, owned, purge);
+                return new JdbcIdempotencyStore(probe, owned, this);
             } catch (RuntimeException e) {
                 if (owned != null) {
                     owned.close();

@@ -394,20 +394,13 @@ public final class JdbcInbox implements AutoCloseable {
          * {@link Duration#ZERO} for never (call {@link JdbcInbox#purgeExpired} yourself); default 1 minute.
          */
         public Builder purgeInterval(Duration interval) {
-            if (interval == null || interval.isNegative() || (!interval.isZero()
-                    && (interval.compareTo(Duration.ofSeconds(1)) < 0 || interval.compareTo(Duration.ofDays(1)) > 0))) {
-                throw IdempotencyConfigException.invalid("purgeInterval", interval, "0 (off) or a duration from 1s to 1d");
-            }
-            this.purgeInterval = interval;
+            this.purgeInterval = BatchedPurge.requireInterval("purgeInterval", interval, Duration.ofSeconds(1));
             return this;
         }
 
         /** Markers deleted per background purge transaction, 1 to 100000; default {@value #DEFAULT_PURGE_BATCH_SIZE}. */
         public Builder purgeBatchSize(int size) {
-            if (size < 1 || size > 100_000) {
-                throw IdempotencyConfigException.invalid("purgeBatchSize", size, "a number from 1 to 100000");
-            }
-            this.purgeBatchSize = size;
+            this.purgeBatchSize = BatchedPurge.requireBatchSize("purgeBatchSize", size);
             return this;
         }
 
