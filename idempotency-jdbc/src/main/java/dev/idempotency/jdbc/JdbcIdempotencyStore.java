@@ -414,9 +414,9 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
 
         /**
          * Connects, identifies the database, migrates the table unless told not to, and starts the purge of
-         * expired records. A failure never
-         * shows the password, of the URL or of {@link #password}: not in its message, nor in its cause chain
-         * (causes that quoted it are replaced by redacted copies with the same class names and stack traces).
+         * expired records. A failure never shows the password, of the URL or of {@link #password}: not in its
+         * message, nor in its cause chain (causes that quoted it are replaced by redacted copies with the same
+         * class names and stack traces).
          *
          * @throws IdempotencyConfigException if not exactly one of a DataSource, a JDBC URL and a JNDI name
          *     was given, if a driver class was named without a JDBC URL or does not accept it, or if the JNDI
