@@ -489,13 +489,16 @@ abstract class InboxScenarios {
         inbox.process(consumer, id, () -> null);
         clock.advance(JdbcInbox.DEFAULT_RETENTION);
         Set<Thread> before = purgeThreads();
-        try (JdbcInbox purging = JdbcInbox.builder().dataSource(database().dataSource()).clock(clock)
-                .purgeInterval(Duration.ofSeconds(1)).migrate(false).build()) {
+        JdbcInbox purging = JdbcInbox.builder().dataSource(database().dataSource()).clock(clock)
+                .purgeInterval(Duration.ofSeconds(1)).migrate(false).build();
+        try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (markers(id) > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
             assertEquals(before.size() + 1, purgeThreads().size(), "the inbox's purge thread");
+        } finally {
+            purging.close();
         }
         assertEquals(0, markers(id));
         assertEquals(before, purgeThreads(), "closing the inbox ends its purge thread");
