@@ -7,7 +7,8 @@ module dev.idempotency.testing {
     requires transitive dev.idempotency.core;
     requires transitive org.junit.jupiter.api;
     requires transitive java.sql;
-    requires com.zaxxer.hikari;
+    // The extensions hand out their pools as HikariDataSource.
+    requires transitive com.zaxxer.hikari;
     requires java.logging;
 
     exports dev.idempotency.testing;
