@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Applies the Idempotency-Key protocol to the requests it covers (POST and PATCH by default): the first
@@ -85,9 +86,14 @@ public final class IdempotencyFilter implements Filter {
      */
     public static final String CONTEXT_ATTRIBUTE = "dev.idempotency.context";
 
+    /** More engines than this are not kept: an EndpointSettings that makes a new config per request. */
+    private static final int MAX_ENDPOINT_ENGINES = 1024;
+
     private final IdempotencyStore explicitStore;
     private final IdempotencyConfig explicitConfig;
     private final ScopeResolver explicitScopeResolver;
+    private final EndpointSettings endpointSettings;
+    private final Map<IdempotencyConfig, Idempotency> endpointEngines = new ConcurrentHashMap<>();
 
     private volatile Idempotency idempotency;
     private volatile ScopeResolver scopeResolver;
@@ -98,18 +104,20 @@ public final class IdempotencyFilter implements Filter {
      * and settings from properties, when the container calls {@link #init}.
      */
     public IdempotencyFilter() {
-        this(null, null, null);
+        this(null, null, null, EndpointSettings.defaults());
     }
 
     /** A filter over {@code store}, with settings from properties read in {@link #init}. */
     public IdempotencyFilter(IdempotencyStore store) {
-        this(Objects.requireNonNull(store, "store"), null, null);
+        this(Objects.requireNonNull(store, "store"), null, null, EndpointSettings.defaults());
     }
 
-    private IdempotencyFilter(IdempotencyStore store, IdempotencyConfig config, ScopeResolver scopeResolver) {
+    private IdempotencyFilter(IdempotencyStore store, IdempotencyConfig config, ScopeResolver scopeResolver,
+            EndpointSettings endpointSettings) {
         this.explicitStore = store;
         this.explicitConfig = config;
         this.explicitScopeResolver = scopeResolver;
+        this.endpointSettings = endpointSettings;
     }
 
     /** A builder for a filter over {@code store}. */
@@ -189,7 +197,11 @@ public final class IdempotencyFilter implements Filter {
             chain.doFilter(req, res);
             return;
         }
-        Idempotency protocol = requireInitialised();
+        Idempotency protocol = engineFor(request);
+        if (protocol == null) {
+            chain.doFilter(request, response);
+            return;
+        }
         CapturingResponse[] capture = new CapturingResponse[1];
         Outcome outcome;
         try {
@@ -219,6 +231,23 @@ public final class IdempotencyFilter implements Filter {
         }
     }
 
+    /** The engine for the request's endpoint, or {@code null} when the protocol does not apply to it. */
+    private Idempotency engineFor(HttpServletRequest request) {
+        Idempotency defaults = requireInitialised();
+        IdempotencyConfig config = endpointSettings.forRequest(request, defaults.config());
+        if (config == null || config == defaults.config()) {
+            return config == null ? null : defaults;
+        }
+        Idempotency engine = endpointEngines.get(config);
+        if (engine == null) {
+            engine = Idempotency.create(defaults.store(), config);
+            if (endpointEngines.size() < MAX_ENDPOINT_ENGINES) {
+                endpointEngines.putIfAbsent(config, engine);
+            }
+        }
+        return engine;
+    }
+
     private Idempotency requireInitialised() {
         Idempotency protocol = idempotency;
         if (protocol == null) {
@@ -245,6 +274,7 @@ public final class IdempotencyFilter implements Filter {
         private final IdempotencyStore store;
         private IdempotencyConfig config;
         private ScopeResolver scopeResolver;
+        private EndpointSettings endpointSettings = EndpointSettings.defaults();
 
         private Builder(IdempotencyStore store) {
             this.store = store;
@@ -265,8 +295,17 @@ public final class IdempotencyFilter implements Filter {
             return this;
         }
 
+        /**
+         * Settings per endpoint (see {@link EndpointSettings}). Default: every request runs with the filter's
+         * settings.
+         */
+        public Builder endpointSettings(EndpointSettings endpointSettings) {
+            this.endpointSettings = Objects.requireNonNull(endpointSettings, "endpointSettings");
+            return this;
+        }
+
         public IdempotencyFilter build() {
-            return new IdempotencyFilter(store, config, scopeResolver);
+            return new IdempotencyFilter(store, config, scopeResolver, endpointSettings);
         }
     }
 }
