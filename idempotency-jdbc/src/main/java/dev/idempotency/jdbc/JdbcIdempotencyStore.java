@@ -64,15 +64,17 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     private final DatabaseEngine engine;
     private final SqlDialect dialect;
     private final boolean forceReadCommitted;
+    private final ClaimTransactions claimTransactions;
     private final TransactionJoiningDataSource transactionalDataSource;
 
     private JdbcIdempotencyStore(DataSource pool, OwnedPool ownedPool, DatabaseEngine engine,
-            boolean forceReadCommitted) {
+            boolean forceReadCommitted, ClaimTransactions claimTransactions) {
         this.pool = pool;
         this.ownedPool = ownedPool;
         this.engine = engine;
         this.dialect = SqlDialect.of(engine);
         this.forceReadCommitted = forceReadCommitted;
+        this.claimTransactions = claimTransactions;
         this.transactionalDataSource = new TransactionJoiningDataSource(pool);
     }
 
@@ -111,41 +113,33 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     @Override
     public ClaimResult claim(ClaimRequest request) {
         Objects.requireNonNull(request, "request");
-        Connection connection;
+        ClaimTransactions.ClaimTransaction transaction;
         try {
-            connection = pool.getConnection();
+            transaction = claimTransactions.begin(pool, forceReadCommitted);
         } catch (SQLException e) {
-            throw SqlErrors.translate("getting a connection to claim idempotency key " + request.key().key(), e);
+            throw SqlErrors.translate("beginning the transaction to claim idempotency key " + request.key().key(), e);
         }
         boolean handedOver = false;
-        boolean restoreAutoCommit = false;
         try {
-            if (connection.getAutoCommit()) {
-                connection.setAutoCommit(false);
-                restoreAutoCommit = true;
-            }
-            if (forceReadCommitted) {
-                connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-            }
-            SqlDialect.ClaimFound found = dialect.claim(connection, request);
+            SqlDialect.ClaimFound found = dialect.claim(transaction.connection(), request);
             if (found.state() == SqlDialect.ClaimState.ACQUIRED) {
                 if (request.mode() == ExecutionMode.LEASE) {
                     // The lease is committed at once; the handler runs outside any transaction of ours.
-                    connection.commit();
+                    handedOver = true;
+                    transaction.commit();
                     return new ClaimResult.Acquired(new JdbcLeaseClaim(pool, dialect, request, found.fencingToken()));
                 }
                 handedOver = true;
-                return new ClaimResult.Acquired(new JdbcClaim(pool, connection, restoreAutoCommit, dialect, request,
+                return new ClaimResult.Acquired(new JdbcClaim(pool, transaction, dialect, request,
                         found.fencingToken(), found.recordPending()));
             }
-            connection.rollback();
             return found.state() == SqlDialect.ClaimState.EXISTING ? new ClaimResult.Existing(found.record())
                     : found.busy();
         } catch (SQLException e) {
             throw SqlErrors.translate("claiming idempotency key " + request.key().key(), e);
         } finally {
             if (!handedOver) {
-                release(connection, restoreAutoCommit);
+                transaction.rollback();
             }
         }
     }
@@ -248,26 +242,6 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         }
     }
 
-    private static void release(Connection connection, boolean restoreAutoCommit) {
-        try {
-            connection.rollback();
-        } catch (SQLException ignored) {
-            // A broken connection has no transaction left to roll back.
-        }
-        try {
-            if (restoreAutoCommit) {
-                connection.setAutoCommit(true);
-            }
-        } catch (SQLException ignored) {
-            // Closing below discards the connection's state either way.
-        }
-        try {
-            connection.close();
-        } catch (SQLException ignored) {
-            // Nothing more to release.
-        }
-    }
-
     @Override
     public String toString() {
         return "JdbcIdempotencyStore[" + engine + ", " + Redaction.redact(String.valueOf(pool)) + "]";
@@ -294,8 +268,20 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         private int maximumPoolSize = DEFAULT_MAXIMUM_POOL_SIZE;
         private Duration connectionTimeout = DEFAULT_CONNECTION_TIMEOUT;
         private boolean migrate = true;
+        private ClaimTransactions claimTransactions = ClaimTransactions.pooled();
 
         private Builder() {
+        }
+
+        /**
+         * Where the claims' transactions come from. Default {@link ClaimTransactions#pooled()}: transactions of the
+         * store's own on connections of its pool, which handlers join through {@link #transactionalDataSource()}.
+         * A framework that manages transactions itself passes its own, so that the handlers' writes join the
+         * request's transaction through the framework.
+         */
+        public Builder claimTransactions(ClaimTransactions claimTransactions) {
+            this.claimTransactions = Objects.requireNonNull(claimTransactions, "claimTransactions");
+            return this;
         }
 
         /** An existing pool; the store does not close it. */
@@ -438,7 +424,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                 if (migrate) {
                     IdempotencySchema.migrate(probe.pool(), probe.engine());
                 }
-                return new JdbcIdempotencyStore(probe.pool(), owned, probe.engine(), probe.forceReadCommitted());
+                return new JdbcIdempotencyStore(probe.pool(), owned, probe.engine(), probe.forceReadCommitted(),
+                        claimTransactions);
             } catch (RuntimeException e) {
                 if (owned != null) {
                     owned.close();

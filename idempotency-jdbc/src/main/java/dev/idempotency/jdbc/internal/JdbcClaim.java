@@ -4,8 +4,8 @@ import dev.idempotency.StoredResponse;
 import dev.idempotency.spi.Claim;
 import dev.idempotency.spi.ClaimLifecycle;
 import dev.idempotency.spi.ClaimRequest;
+import dev.idempotency.jdbc.ClaimTransactions;
 import dev.idempotency.spi.StoreException;
-import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -19,22 +19,18 @@ import javax.sql.DataSource;
  */
 public final class JdbcClaim implements Claim {
 
-    private static final System.Logger LOG = System.getLogger(JdbcClaim.class.getName());
-
     private final DataSource pool;
-    private final Connection connection;
-    private final boolean restoreAutoCommit;
+    private final ClaimTransactions.ClaimTransaction transaction;
     private final SqlDialect dialect;
     private final ClaimRequest request;
     private final long fencingToken;
     private final boolean recordPending;
     private final ClaimLifecycle lifecycle;
 
-    public JdbcClaim(DataSource pool, Connection connection, boolean restoreAutoCommit, SqlDialect dialect,
+    public JdbcClaim(DataSource pool, ClaimTransactions.ClaimTransaction transaction, SqlDialect dialect,
             ClaimRequest request, long fencingToken, boolean recordPending) {
         this.pool = pool;
-        this.connection = connection;
-        this.restoreAutoCommit = restoreAutoCommit;
+        this.transaction = transaction;
         this.dialect = dialect;
         this.request = request;
         this.fencingToken = fencingToken;
@@ -50,7 +46,7 @@ public final class JdbcClaim implements Claim {
     @Override
     public <T> T execute(Work<T> work) throws Exception {
         lifecycle.requireOpen("execute");
-        TransactionBinding.bind(pool, connection);
+        TransactionBinding.bind(pool, transaction.connection());
         try {
             return work.run();
         } finally {
@@ -63,9 +59,14 @@ public final class JdbcClaim implements Claim {
         Objects.requireNonNull(response, "response");
         Objects.requireNonNull(expiresAt, "expiresAt");
         lifecycle.completed();
+        Connection connection = transaction.connection();
+        boolean committing = false;
         try {
             if (recordPending) {
-                if (!dialect.insertCompletedAndCommit(connection, request, response, expiresAt)) {
+                boolean inserted = transaction.maySendCommit()
+                        ? dialect.insertCompletedAndCommit(connection, request, response, expiresAt)
+                        : dialect.insertCompleted(connection, request, response, expiresAt);
+                if (!inserted) {
                     throw new StoreException("A record of " + request.key() + " was found where the claim's "
                             + "outcome was to be stored; was the table changed underneath?");
                 }
@@ -73,54 +74,30 @@ public final class JdbcClaim implements Claim {
                 throw new StoreException("The claim of " + request.key() + " was not found while storing its outcome; "
                         + "was the table changed underneath?");
             }
-            // After insertCompletedAndCommit the transaction has ended and this is a no-op for the driver; it
-            // keeps the pool's own bookkeeping of the connection's transaction state right.
-            connection.commit();
+            committing = true;
+            transaction.commit();
         } catch (SQLException e) {
-            rollbackQuietly();
+            if (!committing) {
+                transaction.rollback();
+            }
             throw SqlErrors.translate("storing the outcome of idempotency key " + request.key().key(), e);
         } catch (RuntimeException e) {
-            rollbackQuietly();
+            if (!committing) {
+                transaction.rollback();
+            }
             throw e;
-        } finally {
-            release();
         }
     }
 
     @Override
     public void abandon() {
         if (lifecycle.abandon()) {
-            rollbackQuietly();
-            release();
+            transaction.rollback();
         }
     }
 
     @Override
     public void close() {
         abandon();
-    }
-
-    private void rollbackQuietly() {
-        try {
-            connection.rollback();
-        } catch (SQLException e) {
-            // The database rolls back a transaction whose connection is gone; nothing else to do.
-            LOG.log(Level.DEBUG, "Rollback of an idempotency claim failed", e);
-        }
-    }
-
-    private void release() {
-        try {
-            if (restoreAutoCommit) {
-                connection.setAutoCommit(true);
-            }
-        } catch (SQLException e) {
-            LOG.log(Level.DEBUG, "Could not restore auto-commit on a released connection", e);
-        }
-        try {
-            connection.close();
-        } catch (SQLException e) {
-            LOG.log(Level.DEBUG, "Closing an idempotency claim's connection failed", e);
-        }
     }
 }

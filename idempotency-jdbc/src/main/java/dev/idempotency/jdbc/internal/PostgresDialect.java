@@ -65,8 +65,9 @@ final class PostgresDialect extends SqlDialect {
 
     private final String insertCompleted = "INSERT INTO " + TABLE + " (scope, idempotency_key, fingerprint_version, "
             + "fingerprint, state, response_status, response_headers, response_body, created_at, expires_at, "
-            + "lease_expires_at, fencing_token) VALUES (?, ?, ?, ?, 'COMPLETED', ?, ?, ?, ?, ?, NULL, 1) "
-            + "; COMMIT";
+            + "lease_expires_at, fencing_token) VALUES (?, ?, ?, ?, 'COMPLETED', ?, ?, ?, ?, ?, NULL, 1)";
+
+    private final String insertCompletedAndCommit = insertCompleted + "; COMMIT";
 
     private final String insert = "INSERT INTO " + TABLE + " " + INSERT_COLUMNS + " VALUES (" + insertValues()
             + ") ON CONFLICT (scope, idempotency_key) DO NOTHING";
@@ -136,7 +137,18 @@ final class PostgresDialect extends SqlDialect {
     @Override
     public boolean insertCompletedAndCommit(Connection connection, ClaimRequest request, StoredResponse response,
             Instant expiresAt) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(insertCompleted)) {
+        return insertCompleted(connection, insertCompletedAndCommit, request, response, expiresAt);
+    }
+
+    @Override
+    public boolean insertCompleted(Connection connection, ClaimRequest request, StoredResponse response,
+            Instant expiresAt) throws SQLException {
+        return insertCompleted(connection, insertCompleted, request, response, expiresAt);
+    }
+
+    private static boolean insertCompleted(Connection connection, String sql, ClaimRequest request,
+            StoredResponse response, Instant expiresAt) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
             ps.setString(1, request.key().scope());
             ps.setString(2, request.key().key().value());
             ps.setInt(3, request.fingerprint().version());

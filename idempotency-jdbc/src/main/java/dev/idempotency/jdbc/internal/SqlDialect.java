@@ -167,6 +167,15 @@ public abstract class SqlDialect {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " writes its record when it claims");
     }
 
+    /**
+     * As {@link #insertCompletedAndCommit}, leaving the commit to the caller: for transactions that something
+     * else ends (a framework that must flush its own writes first).
+     */
+    public boolean insertCompleted(Connection connection, ClaimRequest request, StoredResponse response,
+            Instant expiresAt) throws SQLException {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " writes its record when it claims");
+    }
+
     /** Extends a lease from now by the database clock; {@code false} if the fencing token moved on. */
     public boolean renew(Connection connection, RecordKey key, long fencingToken, Duration lease) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement(renew)) {
