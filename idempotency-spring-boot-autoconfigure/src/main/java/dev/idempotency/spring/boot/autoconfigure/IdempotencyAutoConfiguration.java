@@ -6,6 +6,7 @@ import dev.idempotency.servlet.EndpointSettings;
 import dev.idempotency.servlet.ScopeResolver;
 import dev.idempotency.spi.IdempotencyStore;
 import javax.sql.DataSource;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -15,6 +16,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
+import org.springframework.transaction.PlatformTransactionManager;
 
 /**
  * Makes every {@code POST} and {@code PATCH} of a Spring Boot web application idempotent: a
@@ -43,7 +45,8 @@ import org.springframework.core.env.Environment;
     "org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration",
     "org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration",
     "org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration"})
-@ConditionalOnClass({dev.idempotency.servlet.IdempotencyFilter.class, JdbcIdempotencyStore.class})
+@ConditionalOnClass(value = {dev.idempotency.servlet.IdempotencyFilter.class, JdbcIdempotencyStore.class},
+        name = "org.springframework.jdbc.datasource.DataSourceUtils")
 @ConditionalOnProperty(prefix = "idempotency", name = "enabled", havingValue = "true", matchIfMissing = true)
 @EnableConfigurationProperties(IdempotencyConfigurationProperties.class)
 public class IdempotencyAutoConfiguration {
@@ -67,13 +70,22 @@ public class IdempotencyAutoConfiguration {
     /**
      * The store, on the application's DataSource: it creates or upgrades its table (with its own Flyway history
      * table) after the application's own database initialisation, and closes what it started with the context.
+     * With the application's transaction manager, each idempotent request runs in a Spring transaction that the
+     * code behind the endpoint joins; without one, in a transaction of the store's own, which the handlers join
+     * through {@link JdbcIdempotencyStore#transactionalDataSource()}.
      */
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean(IdempotencyStore.class)
     @ConditionalOnSingleCandidate(DataSource.class)
     @DependsOnDatabaseInitialization
-    JdbcIdempotencyStore idempotencyStore(DataSource dataSource) {
-        return JdbcIdempotencyStore.create(dataSource);
+    JdbcIdempotencyStore idempotencyStore(DataSource dataSource,
+            ObjectProvider<PlatformTransactionManager> transactionManagers) {
+        JdbcIdempotencyStore.Builder store = JdbcIdempotencyStore.builder().dataSource(dataSource);
+        PlatformTransactionManager transactionManager = transactionManagers.getIfUnique();
+        if (transactionManager != null) {
+            store.claimTransactions(new SpringManagedClaimTransactions(transactionManager, dataSource));
+        }
+        return store.build();
     }
 
     /** Who the client is: {@code idempotency.scope}, the authenticated principal by default. */
