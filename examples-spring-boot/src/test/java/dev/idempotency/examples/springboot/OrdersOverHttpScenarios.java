@@ -89,6 +89,11 @@ abstract class OrdersOverHttpScenarios {
         return "{\"item\":\"" + item + "\"}";
     }
 
+    /** The running application, for scenarios of one database only. */
+    RunningApplication application() {
+        return app;
+    }
+
     private HttpResponse<String> place(String key, String item) throws Exception {
         return app.post("/orders", order(item), "Idempotency-Key", key, "X-Api-Key", CLIENT);
     }
