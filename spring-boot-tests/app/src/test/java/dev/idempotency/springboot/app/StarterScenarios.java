@@ -229,6 +229,30 @@ abstract class StarterScenarios {
         assertEquals(1, counts()[0]);
     }
 
+    /**
+     * An application that never used Flyway, on a database whose tables it made itself: the starter brings
+     * flyway-core, which on its own would switch on Boot's Flyway and fail the start on the non-empty schema.
+     * With no migrations for it, Boot's Flyway stays off.
+     */
+    @Test
+    void anExistingSchemaWithoutMigrationsKeepsBootsFlywayOutOfTheWay() throws Exception {
+        Map<String, String> database = database();
+        try (java.sql.Connection connection = java.sql.DriverManager.getConnection(
+                database.get("spring.datasource.url"), database.get("spring.datasource.username"),
+                database.get("spring.datasource.password"));
+                java.sql.Statement statement = connection.createStatement()) {
+            for (String sql : new String(StarterScenarios.class.getResourceAsStream("/db/migration/V1__orders.sql")
+                    .readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split(";")) {
+                if (!sql.isBlank()) {
+                    statement.execute(sql);
+                }
+            }
+        }
+        start(Map.of("spring.flyway.locations", "classpath:db/no-migrations-here"));
+        assertEquals(201, app.post("/orders", ORDER, "Idempotency-Key", key(), "X-Api-Key", "c").statusCode());
+        assertEquals(1, counts()[0]);
+    }
+
     @Test
     void startingAgainOnTheSameDatabaseKeepsBothFlywayHistories() throws Exception {
         start();
