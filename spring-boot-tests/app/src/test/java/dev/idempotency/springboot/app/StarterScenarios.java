@@ -179,6 +179,9 @@ abstract class StarterScenarios {
                 "X-Api-Key", "c").statusCode());
         assertEquals("true", app.send("PUT", "/orders/" + id, "{\"item\":\"lamp\"}", "Idempotency-Key", putKey,
                 "X-Api-Key", "c").headers().firstValue("Idempotent-Replayed").orElse(null));
+        assertEquals("lamp", app.jdbc().queryForObject("SELECT item FROM orders WHERE id = ?", String.class, id),
+                "the rename is a change JPA finds by dirty checking and writes only when the request's transaction "
+                        + "commits: it was flushed by that commit");
 
         assertEquals(200, app.post("/search", ORDER, "X-Api-Key", "c").statusCode(),
                 "@Idempotent(enabled = false) needs no key");
