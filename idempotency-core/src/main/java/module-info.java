@@ -5,8 +5,10 @@
  *
  * <p>Applications use {@code dev.idempotency} and {@code dev.idempotency.store}; framework adapters
  * {@code dev.idempotency.adapter}; store implementations {@code dev.idempotency.spi}. The
- * {@code dev.idempotency.internal} package is not exported.
+ * {@code dev.idempotency.internal} package is exported to this library's JDBC module alone, which runs its
+ * background work on the same scheduler and purge.
  */
+@SuppressWarnings("module") // the JDBC module is built after this one
 module dev.idempotency.core {
     requires com.fasterxml.jackson.core;
 
@@ -14,4 +16,5 @@ module dev.idempotency.core {
     exports dev.idempotency.adapter;
     exports dev.idempotency.spi;
     exports dev.idempotency.store;
+    exports dev.idempotency.internal to dev.idempotency.jdbc;
 }

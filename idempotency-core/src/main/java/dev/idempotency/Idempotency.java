@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The Idempotency-Key protocol, independent of any web framework: it decides, for one request, whether
@@ -49,9 +48,10 @@ import java.util.concurrent.TimeUnit;
  * claim and stores its outcome if its status is stored. A handler that throws, a status that is not
  * stored, and a response over the size limit all give the key back.
  *
- * <p>Thread-safe; one instance serves all requests.
+ * <p>Thread-safe; one instance serves all requests. It renews the leases of lease-mode requests on a thread of
+ * its own ({@code idempotency-lease-renewal}), started by the first such request; {@link #close()} stops it.
  */
-public final class Idempotency {
+public final class Idempotency implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Idempotency.class.getName());
     private static final long FIRST_BACKOFF_MILLIS = 5;
@@ -59,10 +59,22 @@ public final class Idempotency {
 
     private final IdempotencyStore store;
     private final IdempotencyConfig config;
+    private final Sleeper sleeper;
+    private final LeaseRenewals renewals = new LeaseRenewals();
 
-    private Idempotency(IdempotencyStore store, IdempotencyConfig config) {
+    /**
+     * How a request waiting for a busy key ({@link ConcurrentRequestPolicy#WAIT}) pauses between polls of the
+     * store: {@link Thread#sleep(long)}, except in tests that drive the wait with the configured clock.
+     */
+    @FunctionalInterface
+    interface Sleeper {
+        void sleep(long millis) throws InterruptedException;
+    }
+
+    private Idempotency(IdempotencyStore store, IdempotencyConfig config, Sleeper sleeper) {
         this.store = store;
         this.config = config;
+        this.sleeper = sleeper;
     }
 
     /** The protocol over {@code store} with default settings. */
@@ -72,13 +84,21 @@ public final class Idempotency {
 
     /** The protocol over {@code store} with {@code config}. */
     public static Idempotency create(IdempotencyStore store, IdempotencyConfig config) {
-        return new Idempotency(Objects.requireNonNull(store, "store"), Objects.requireNonNull(config, "config"));
+        return create(store, config, Thread::sleep);
     }
 
+    /** As {@link #create(IdempotencyStore, IdempotencyConfig)}, pausing a waiting request with {@code sleeper}. */
+    static Idempotency create(IdempotencyStore store, IdempotencyConfig config, Sleeper sleeper) {
+        return new Idempotency(Objects.requireNonNull(store, "store"), Objects.requireNonNull(config, "config"),
+                Objects.requireNonNull(sleeper, "sleeper"));
+    }
+
+    /** The settings this engine applies. */
     public IdempotencyConfig config() {
         return config;
     }
 
+    /** The store this engine claims keys in. */
     public IdempotencyStore store() {
         return store;
     }
@@ -124,7 +144,7 @@ public final class Idempotency {
         }
         FingerprintInput input = new FingerprintInput(method, request.path(), request.rawQuery(),
                 request.contentType(), request.contentEncoding(), request.fingerprintBody(body));
-        ExecutionMode mode = config.modeFor(request.routedPath());
+        ModeRules mode = ModeRules.of(config.modeFor(request.routedPath()));
         RequestFingerprint fingerprint;
         try {
             fingerprint = input.fingerprint(RequestFingerprint.CURRENT_VERSION);
@@ -143,19 +163,20 @@ public final class Idempotency {
         }
     }
 
-    private Outcome claimAndRun(RecordKey recordKey, ExecutionMode mode, RequestFingerprint fingerprint,
+    /**
+     * Claims the key and runs the handler under the claim, or answers from what the claim found. In
+     * {@link ConcurrentRequestPolicy#WAIT} mode a busy key is polled again with exponential backoff until the
+     * wait timeout, measured on the configured clock, runs out.
+     */
+    private Outcome claimAndRun(RecordKey recordKey, ModeRules mode, RequestFingerprint fingerprint,
             FingerprintInput input, byte[] body, RequestHandler handler) throws Exception {
         boolean waiting = config.concurrent() == ConcurrentRequestPolicy.WAIT;
-        long deadline = System.nanoTime() + config.waitTimeout().toNanos();
+        Instant deadline = config.clock().instant().plus(config.waitTimeout());
         long backoff = FIRST_BACKOFF_MILLIS;
         while (true) {
-            Instant now = config.clock().instant();
             ClaimResult result;
             try {
-                Instant expiresAt = now.plus(config.keyTtl());
-                result = store.claim(mode == ExecutionMode.LEASE
-                        ? ClaimRequest.lease(recordKey, fingerprint, now, expiresAt, config.leaseDuration())
-                        : new ClaimRequest(recordKey, fingerprint, now, expiresAt));
+                result = store.claim(mode.claimRequest(recordKey, fingerprint, config.clock().instant(), config));
             } catch (StoreUnavailableException e) {
                 LOG.log(Level.WARNING, "Idempotency store unavailable while claiming a key; answering 503", e);
                 return rejected(Problem.storeUnavailable(config.retryAfter()));
@@ -164,8 +185,9 @@ public final class Idempotency {
                 return rejected(Problem.storeFailure());
             }
             if (result instanceof ClaimResult.Acquired acquired) {
-                return run(acquired.claim(), new IdempotencyContext(recordKey, mode, acquired.claim().fencingToken()),
-                        body, handler);
+                Claim claim = acquired.claim();
+                return run(claim, mode, new IdempotencyContext(recordKey, mode.mode(), claim.fencingToken()), body,
+                        handler);
             }
             if (result instanceof ClaimResult.Existing existing) {
                 return replayOrRefuse(existing.record(), fingerprint, input);
@@ -177,12 +199,12 @@ public final class Idempotency {
             }
             Duration hint = busy.retryAfterHint().filter(d -> !d.isZero()).map(IdempotencyContext::atLeastOneSecond)
                     .orElse(config.retryAfter());
-            long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            long remaining = Duration.between(config.clock().instant(), deadline).toMillis();
             if (!waiting || remaining <= 0) {
                 return rejected(Problem.inProgress(hint));
             }
             try {
-                Thread.sleep(Math.min(backoff, remaining));
+                sleeper.sleep(Math.min(backoff, remaining));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return rejected(Problem.inProgress(hint));
@@ -191,21 +213,18 @@ public final class Idempotency {
         }
     }
 
-    private Outcome run(Claim claim, IdempotencyContext context, byte[] body, RequestHandler handler)
+    private Outcome run(Claim claim, ModeRules mode, IdempotencyContext context, byte[] body, RequestHandler handler)
             throws Exception {
         try (claim) {
             HandlerResponse response;
-            ScheduledFuture<?> renewal = context.mode() == ExecutionMode.LEASE
-                    ? LeaseRenewals.start(claim, config.leaseDuration()) : null;
+            KeepAlive keepAlive = mode.keepAlive(claim, config, renewals);
             try {
                 response = claim.execute(() -> context.runAsCurrent(() -> handler.handle(body)));
             } catch (Exception | Error e) {
                 claim.abandon();
                 throw e;
             } finally {
-                if (renewal != null) {
-                    renewal.cancel(false);
-                }
+                keepAlive.stop();
             }
             if (response.truncated() || response.body().length > config.maxResponseBytes()) {
                 claim.abandon();
@@ -227,24 +246,20 @@ public final class Idempotency {
                 LOG.log(Level.WARNING, e.getMessage());
                 return rejected(Problem.leaseLost(config.retryAfter()));
             } catch (StoreException e) {
-                if (context.mode() == ExecutionMode.LEASE) {
-                    // Nothing rolls back in lease mode: the key stays leased until the claim's release (attempted
-                    // by the store) or the lease's end, and the retry after it runs the handler again.
-                    LOG.log(Level.WARNING, "Idempotency store failed while storing a lease-mode outcome; answering 503",
-                            e);
-                    return rejected(Problem.leaseOutcomeNotStored(config.leaseDuration()));
-                }
-                if (e instanceof StoreUnavailableException) {
-                    LOG.log(Level.WARNING, "Idempotency store unavailable while storing an outcome; effects rolled "
-                            + "back, answering 503", e);
-                    return rejected(Problem.storeUnavailable(config.retryAfter()));
-                }
-                LOG.log(Level.ERROR, "Idempotency store failed while storing an outcome; effects rolled back, "
-                        + "answering 500", e);
-                return rejected(Problem.storeFailure());
+                return mode.outcomeNotStored(e, config);
             }
             return new Outcome.Executed(response, true);
         }
+    }
+
+    /**
+     * Stops renewing leases, and returns once the renewal thread has ended: the adapter that created the engine
+     * calls it when it stops. Lease-mode requests still running lose their leases when these run out; a
+     * lease-mode request started afterwards fails. The store stays open. Idempotent.
+     */
+    @Override
+    public void close() {
+        renewals.close();
     }
 
     private Outcome replayOrRefuse(StoredRecord record, RequestFingerprint fingerprint, FingerprintInput input) {
@@ -295,5 +310,94 @@ public final class Idempotency {
 
     private static Outcome rejected(Problem problem) {
         return new Outcome.Rejected(problem);
+    }
+
+    /** What keeps a claim alive while its handler runs. */
+    private interface KeepAlive {
+        /** Stops it; never throws. */
+        void stop();
+    }
+
+    /**
+     * What an {@link ExecutionMode} changes in the engine, in one place: the claim it asks the store for, what
+     * keeps the claim alive while the handler runs, and the answer when the outcome cannot be stored.
+     * {@link #process} picks the rules once per request, from the path the request is routed to.
+     */
+    private enum ModeRules {
+
+        TRANSACTION(ExecutionMode.TRANSACTION) {
+            @Override
+            ClaimRequest claimRequest(RecordKey key, RequestFingerprint fingerprint, Instant now,
+                    IdempotencyConfig config) {
+                return new ClaimRequest(key, fingerprint, now, now.plus(config.keyTtl()));
+            }
+
+            @Override
+            KeepAlive keepAlive(Claim claim, IdempotencyConfig config, LeaseRenewals renewals) {
+                return () -> { }; // the claim's open transaction holds the key for as long as it takes
+            }
+
+            @Override
+            Outcome outcomeNotStored(StoreException e, IdempotencyConfig config) {
+                if (e instanceof StoreUnavailableException) {
+                    LOG.log(Level.WARNING, "Idempotency store unavailable while storing an outcome; effects rolled "
+                            + "back, answering 503", e);
+                    return rejected(Problem.storeUnavailable(config.retryAfter()));
+                }
+                LOG.log(Level.ERROR, "Idempotency store failed while storing an outcome; effects rolled back, "
+                        + "answering 500", e);
+                return rejected(Problem.storeFailure());
+            }
+        },
+
+        LEASE(ExecutionMode.LEASE) {
+            @Override
+            ClaimRequest claimRequest(RecordKey key, RequestFingerprint fingerprint, Instant now,
+                    IdempotencyConfig config) {
+                return ClaimRequest.lease(key, fingerprint, now, now.plus(config.keyTtl()), config.leaseDuration());
+            }
+
+            @Override
+            KeepAlive keepAlive(Claim claim, IdempotencyConfig config, LeaseRenewals renewals) {
+                ScheduledFuture<?> renewal = renewals.start(claim, config.leaseDuration());
+                return () -> renewal.cancel(false);
+            }
+
+            @Override
+            Outcome outcomeNotStored(StoreException e, IdempotencyConfig config) {
+                // Nothing rolls back in lease mode: the key stays leased until the claim's release (attempted by
+                // the store) or the lease's end, and the retry after it runs the handler again.
+                LOG.log(Level.WARNING, "Idempotency store failed while storing a lease-mode outcome; answering 503",
+                        e);
+                return rejected(Problem.leaseOutcomeNotStored(config.leaseDuration()));
+            }
+        };
+
+        private final ExecutionMode mode;
+
+        ModeRules(ExecutionMode mode) {
+            this.mode = mode;
+        }
+
+        static ModeRules of(ExecutionMode mode) {
+            return switch (mode) {
+                case TRANSACTION -> TRANSACTION;
+                case LEASE -> LEASE;
+            };
+        }
+
+        ExecutionMode mode() {
+            return mode;
+        }
+
+        /** The claim of {@code key} made at {@code now}. */
+        abstract ClaimRequest claimRequest(RecordKey key, RequestFingerprint fingerprint, Instant now,
+                IdempotencyConfig config);
+
+        /** Starts keeping {@code claim} alive while the handler runs, until the result is stopped. */
+        abstract KeepAlive keepAlive(Claim claim, IdempotencyConfig config, LeaseRenewals renewals);
+
+        /** The answer when storing the outcome failed with {@code e} (other than a lost lease). */
+        abstract Outcome outcomeNotStored(StoreException e, IdempotencyConfig config);
     }
 }

@@ -1,7 +1,6 @@
 package dev.idempotency;
 
 import dev.idempotency.adapter.IncomingRequest;
-import dev.idempotency.internal.PropertyValues;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
@@ -12,59 +11,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
  * Immutable settings of the idempotency protocol. Build one with {@link #custom()}, start from
- * {@link #ofDefaults()}, or read one from properties with {@link #fromProperties(Map)}. Every setter
- * validates its argument at once and names the setting and the value when it refuses one.
- *
- * <table>
- * <caption>Properties</caption>
- * <tr><th>Property</th><th>Default</th><th>Meaning</th></tr>
- * <tr><td>{@value #KEY_TTL}</td><td>24h</td><td>how long a key and its stored outcome are kept</td></tr>
- * <tr><td>{@value #METHODS}</td><td>POST,PATCH</td><td>the methods the protocol covers</td></tr>
- * <tr><td>{@value #REQUIRED}</td><td>true</td><td>whether a covered request without a key is refused</td></tr>
- * <tr><td>{@value #CONCURRENT}</td><td>reject</td><td>{@code reject} or {@code wait}</td></tr>
- * <tr><td>{@value #WAIT_TIMEOUT}</td><td>10s</td><td>the longest a request waits in {@code wait} mode</td></tr>
- * <tr><td>{@value #RETRY_AFTER}</td><td>1s</td><td>{@code Retry-After} sent with 409</td></tr>
- * <tr><td>{@value #MAX_REQUEST_BYTES}</td><td>1MB</td><td>larger bodies get 413</td></tr>
- * <tr><td>{@value #MAX_RESPONSE_BYTES}</td><td>1MB</td><td>larger responses are rolled back</td></tr>
- * <tr><td>{@value #STORED_STATUSES}</td><td>{@value StoredStatuses#DEFAULT_SPEC}</td><td>see {@link StoredStatuses}</td></tr>
- * <tr><td>{@value #REPLAYED_HEADERS}</td><td>(none)</td><td>headers replayed besides the default list</td></tr>
- * <tr><td>{@value #PURGE_INTERVAL}</td><td>1m</td><td>how often expired records are purged; 0 turns it off</td></tr>
- * <tr><td>{@value #PURGE_BATCH_SIZE}</td><td>1000</td><td>records deleted per purge transaction</td></tr>
- * <tr><td>{@value #MODE}</td><td>transaction</td><td>{@code transaction} or {@code lease}, see {@link ExecutionMode}</td></tr>
- * <tr><td>{@value #LEASE_PATHS}</td><td>(none)</td><td>paths that run in lease mode whatever the mode</td></tr>
- * <tr><td>{@value #LEASE_DURATION}</td><td>30s</td><td>how long a lease lasts between renewals</td></tr>
- * </table>
+ * {@link #ofDefaults()} or from another with {@link #from(IdempotencyConfig)}; read one from
+ * {@code idempotency.*} properties with {@link IdempotencyProperties#parse(Map)}, whose Javadoc lists them.
+ * Every setter validates its argument at once and names the setting and the value when it refuses one.
  */
 public final class IdempotencyConfig {
-
-    public static final String KEY_TTL = "idempotency.key-ttl";
-    public static final String METHODS = "idempotency.methods";
-    public static final String REQUIRED = "idempotency.required";
-    public static final String CONCURRENT = "idempotency.concurrent";
-    public static final String WAIT_TIMEOUT = "idempotency.wait-timeout";
-    public static final String RETRY_AFTER = "idempotency.retry-after";
-    public static final String MAX_REQUEST_BYTES = "idempotency.max-request-bytes";
-    public static final String MAX_RESPONSE_BYTES = "idempotency.max-response-bytes";
-    public static final String STORED_STATUSES = "idempotency.stored-statuses";
-    public static final String REPLAYED_HEADERS = "idempotency.replayed-headers";
-    public static final String PURGE_INTERVAL = "idempotency.purge-interval";
-    public static final String PURGE_BATCH_SIZE = "idempotency.purge-batch-size";
-    public static final String MODE = "idempotency.mode";
-    public static final String LEASE_PATHS = "idempotency.lease-paths";
-    public static final String LEASE_DURATION = "idempotency.lease-duration";
-
-    /** Every property this class reads. */
-    public static final List<String> PROPERTY_NAMES = List.of(KEY_TTL, METHODS, REQUIRED, CONCURRENT,
-            WAIT_TIMEOUT, RETRY_AFTER, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, STORED_STATUSES, REPLAYED_HEADERS,
-            PURGE_INTERVAL, PURGE_BATCH_SIZE, MODE, LEASE_PATHS, LEASE_DURATION);
-
-    /** The prefix every property of this library starts with. */
-    public static final String PROPERTY_PREFIX = "idempotency.";
 
     public static final Duration DEFAULT_KEY_TTL = Duration.ofHours(24);
     public static final Set<String> DEFAULT_METHODS = Collections.unmodifiableSet(new LinkedHashSet<>(
@@ -160,119 +115,6 @@ public final class IdempotencyConfig {
         return new Builder(Objects.requireNonNull(base, "base"));
     }
 
-    /**
-     * Reads the {@code idempotency.*} entries of {@code properties} over the defaults.
-     *
-     * @throws IdempotencyConfigException naming the property and the value, for a value that cannot be
-     *     read and for an unknown {@code idempotency.*} property (usually a typo)
-     */
-    public static IdempotencyConfig fromProperties(Map<String, String> properties) {
-        return fromProperties(properties, Set.of());
-    }
-
-    /**
-     * As {@link #fromProperties(Map)}, ignoring {@code handledElsewhere}: properties that another part
-     * of the library reads (the servlet filter's {@code idempotency.scope}, say).
-     */
-    public static IdempotencyConfig fromProperties(Map<String, String> properties,
-            Collection<String> handledElsewhere) {
-        Objects.requireNonNull(properties, "properties");
-        Builder b = custom();
-        b.namesSettingsByProperty = true;
-        for (Map.Entry<String, String> e : new java.util.TreeMap<>(properties).entrySet()) {
-            String name = e.getKey();
-            String text = e.getValue() == null ? "" : e.getValue();
-            if (!name.startsWith(PROPERTY_PREFIX) || handledElsewhere.contains(name)) {
-                continue;
-            }
-            switch (name) {
-                case KEY_TTL -> b.keyTtl(parseDuration(name, text), name, text);
-                case METHODS -> b.methods(splitList(text), name, text);
-                case REQUIRED -> b.required(parseBoolean(name, text));
-                case CONCURRENT -> b.concurrent(parsePolicy(name, text));
-                case WAIT_TIMEOUT -> b.waitTimeout(parseDuration(name, text), name, text);
-                case RETRY_AFTER -> b.retryAfter(parseDuration(name, text), name, text);
-                case MAX_REQUEST_BYTES -> b.maxRequestBytes(parseBytes(name, text), name, text);
-                case MAX_RESPONSE_BYTES -> b.maxResponseBytes(parseBytes(name, text), name, text);
-                case STORED_STATUSES -> b.storedStatuses(parseStatuses(name, text));
-                case REPLAYED_HEADERS -> b.replayedHeaders(splitList(text), name, text);
-                case PURGE_INTERVAL -> b.purgeInterval(parseDuration(name, text), name, text);
-                case PURGE_BATCH_SIZE -> b.purgeBatchSize(parseInt(name, text), name, text);
-                case MODE -> b.mode(parseMode(name, text));
-                case LEASE_PATHS -> b.leasePaths(splitList(text), name, text);
-                case LEASE_DURATION -> b.leaseDuration(parseDuration(name, text), name, text);
-                default -> {
-                    TreeSet<String> known = new TreeSet<>(PROPERTY_NAMES);
-                    known.addAll(handledElsewhere);
-                    throw IdempotencyConfigException.unknownProperty(name, text, known);
-                }
-            }
-        }
-        return b.build();
-    }
-
-    private static Duration parseDuration(String name, String text) {
-        Duration d = PropertyValues.duration(text);
-        if (d == null) {
-            throw IdempotencyConfigException.invalid(name, text,
-                    "a duration such as 500ms, 30s, 10m, 24h, 7d or PT24H");
-        }
-        return d;
-    }
-
-    private static long parseBytes(String name, String text) {
-        Long bytes = PropertyValues.bytes(text);
-        if (bytes == null) {
-            throw IdempotencyConfigException.invalid(name, text, "a size in bytes such as 1048576, 512KB or 1MB");
-        }
-        return bytes;
-    }
-
-    private static boolean parseBoolean(String name, String text) {
-        Boolean b = PropertyValues.bool(text);
-        if (b == null) {
-            throw IdempotencyConfigException.invalid(name, text, "true or false");
-        }
-        return b;
-    }
-
-    private static int parseInt(String name, String text) {
-        try {
-            return Integer.parseInt(text.trim());
-        } catch (NumberFormatException e) {
-            throw IdempotencyConfigException.invalid(name, text, "a whole number");
-        }
-    }
-
-    private static ConcurrentRequestPolicy parsePolicy(String name, String text) {
-        return switch (text.trim().toLowerCase(Locale.ROOT)) {
-            case "reject" -> ConcurrentRequestPolicy.REJECT;
-            case "wait" -> ConcurrentRequestPolicy.WAIT;
-            default -> throw IdempotencyConfigException.invalid(name, text, "reject or wait");
-        };
-    }
-
-    private static ExecutionMode parseMode(String name, String text) {
-        return switch (text.trim().toLowerCase(Locale.ROOT)) {
-            case "transaction" -> ExecutionMode.TRANSACTION;
-            case "lease" -> ExecutionMode.LEASE;
-            default -> throw IdempotencyConfigException.invalid(name, text, "transaction or lease");
-        };
-    }
-
-    private static StoredStatuses parseStatuses(String name, String text) {
-        try {
-            return StoredStatuses.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw IdempotencyConfigException.invalid(name, text,
-                    "a list such as " + StoredStatuses.DEFAULT_SPEC + " (" + e.getMessage() + ")");
-        }
-    }
-
-    private static List<String> splitList(String text) {
-        return java.util.Arrays.stream(text.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-    }
-
     /** How long a key and its stored outcome are kept; a retry after that runs again. */
     public Duration keyTtl() {
         return keyTtl;
@@ -297,7 +139,10 @@ public final class IdempotencyConfig {
         return concurrent;
     }
 
-    /** The longest a request waits for a concurrent one in {@link ConcurrentRequestPolicy#WAIT} mode. */
+    /**
+     * The longest a request waits for a concurrent one in {@link ConcurrentRequestPolicy#WAIT} mode, measured
+     * on {@link #clock()}.
+     */
     public Duration waitTimeout() {
         return waitTimeout;
     }
@@ -377,7 +222,7 @@ public final class IdempotencyConfig {
         return leaseDuration;
     }
 
-    /** The clock that dates records and judges their expiry. */
+    /** The clock that dates records, judges their expiry and times a wait in {@code WAIT} mode. */
     public Clock clock() {
         return clock;
     }
@@ -419,6 +264,16 @@ public final class IdempotencyConfig {
         private Builder() {
         }
 
+        /**
+         * Names the settings by their {@code idempotency.*} property in the messages of {@link #build()}, for
+         * a builder that {@link IdempotencyProperties#parse(Map)} fills. (The setters that take the property's
+         * name and text do so for their own messages.)
+         */
+        Builder namingSettingsByProperty() {
+            namesSettingsByProperty = true;
+            return this;
+        }
+
         private Builder(IdempotencyConfig base) {
             keyTtl = base.keyTtl;
             methods = base.methods;
@@ -448,7 +303,7 @@ public final class IdempotencyConfig {
             return keyTtl(keyTtl, "keyTtl", keyTtl);
         }
 
-        private Builder keyTtl(Duration value, String setting, Object shown) {
+        Builder keyTtl(Duration value, String setting, Object shown) {
             requirePositive(setting, value, shown);
             if (value.compareTo(MIN_KEY_TTL) < 0 || value.compareTo(MAX_KEY_TTL) > 0) {
                 throw IdempotencyConfigException.invalid(setting, shown, "a duration from 1s to 365d: a key that "
@@ -464,7 +319,7 @@ public final class IdempotencyConfig {
             return methods(List.of(methods), "methods", String.join(",", methods));
         }
 
-        private Builder methods(Collection<String> values, String setting, String shown) {
+        Builder methods(Collection<String> values, String setting, String shown) {
             if (values.isEmpty()) {
                 throw IdempotencyConfigException.invalid(setting, shown, "at least one HTTP method, such as POST,PATCH");
             }
@@ -493,12 +348,15 @@ public final class IdempotencyConfig {
             return this;
         }
 
-        /** The longest wait in {@code WAIT} mode; positive and at most 10 minutes. Default 10s. */
+        /**
+         * The longest wait in {@code WAIT} mode, measured on the {@link #clock}; positive and at most 10
+         * minutes. Default 10s.
+         */
         public Builder waitTimeout(Duration waitTimeout) {
             return waitTimeout(waitTimeout, "waitTimeout", waitTimeout);
         }
 
-        private Builder waitTimeout(Duration value, String setting, Object shown) {
+        Builder waitTimeout(Duration value, String setting, Object shown) {
             requirePositive(setting, value, shown);
             if (value.compareTo(Duration.ofMinutes(10)) > 0) {
                 throw IdempotencyConfigException.invalid(setting, shown,
@@ -513,7 +371,7 @@ public final class IdempotencyConfig {
             return retryAfter(retryAfter, "retryAfter", retryAfter);
         }
 
-        private Builder retryAfter(Duration value, String setting, Object shown) {
+        Builder retryAfter(Duration value, String setting, Object shown) {
             if (value == null || value.compareTo(Duration.ofSeconds(1)) < 0) {
                 throw IdempotencyConfigException.invalid(setting, shown, "at least 1s: Retry-After counts whole seconds");
             }
@@ -530,7 +388,7 @@ public final class IdempotencyConfig {
             return maxRequestBytes(bytes, "maxRequestBytes", Long.toString(bytes));
         }
 
-        private Builder maxRequestBytes(long bytes, String setting, String shown) {
+        Builder maxRequestBytes(long bytes, String setting, String shown) {
             this.maxRequestBytes = requireBodyLimit(setting, bytes, shown);
             return this;
         }
@@ -540,7 +398,7 @@ public final class IdempotencyConfig {
             return maxResponseBytes(bytes, "maxResponseBytes", Long.toString(bytes));
         }
 
-        private Builder maxResponseBytes(long bytes, String setting, String shown) {
+        Builder maxResponseBytes(long bytes, String setting, String shown) {
             this.maxResponseBytes = requireBodyLimit(setting, bytes, shown);
             return this;
         }
@@ -559,7 +417,7 @@ public final class IdempotencyConfig {
             return replayedHeaders(List.of(headers), "replayedHeaders", String.join(",", headers));
         }
 
-        private Builder replayedHeaders(Collection<String> headers, String setting, String shown) {
+        Builder replayedHeaders(Collection<String> headers, String setting, String shown) {
             for (String header : headers) {
                 String h = Objects.requireNonNull(header, "header").trim();
                 if (h.isEmpty() || !isToken(h)) {
@@ -584,7 +442,7 @@ public final class IdempotencyConfig {
             return purgeInterval(interval, "purgeInterval", interval);
         }
 
-        private Builder purgeInterval(Duration value, String setting, Object shown) {
+        Builder purgeInterval(Duration value, String setting, Object shown) {
             if (value == null || value.isNegative() || (!value.isZero()
                     && (value.compareTo(Duration.ofMillis(1)) < 0 || value.compareTo(Duration.ofDays(1)) > 0))) {
                 throw IdempotencyConfigException.invalid(setting, shown,
@@ -599,7 +457,7 @@ public final class IdempotencyConfig {
             return purgeBatchSize(size, "purgeBatchSize", size);
         }
 
-        private Builder purgeBatchSize(int size, String setting, Object shown) {
+        Builder purgeBatchSize(int size, String setting, Object shown) {
             if (size < 1 || size > MAX_PURGE_BATCH_SIZE) {
                 throw IdempotencyConfigException.invalid(setting, shown, "a number from 1 to " + MAX_PURGE_BATCH_SIZE);
             }
@@ -621,7 +479,7 @@ public final class IdempotencyConfig {
             return leasePaths(List.of(patterns), "leasePaths", String.join(",", patterns));
         }
 
-        private Builder leasePaths(Collection<String> patterns, String setting, String shown) {
+        Builder leasePaths(Collection<String> patterns, String setting, String shown) {
             for (String pattern : patterns) {
                 String p = Objects.requireNonNull(pattern, "pattern").trim();
                 if (!p.startsWith("/") || p.indexOf('*') >= 0 && (!p.endsWith("/*") || p.indexOf('*') != p.length() - 1)) {
@@ -641,7 +499,7 @@ public final class IdempotencyConfig {
             return leaseDuration(duration, "leaseDuration", duration);
         }
 
-        private Builder leaseDuration(Duration value, String setting, Object shown) {
+        Builder leaseDuration(Duration value, String setting, Object shown) {
             if (value == null || value.compareTo(Duration.ofSeconds(1)) < 0 || value.compareTo(Duration.ofHours(1)) > 0) {
                 throw IdempotencyConfigException.invalid(setting, shown, "a duration from 1s to 1h");
             }
@@ -650,7 +508,11 @@ public final class IdempotencyConfig {
             return this;
         }
 
-        /** The clock for record dates and expiry. Default {@link Clock#systemUTC()}; tests pass their own. */
+        /**
+         * The clock for record dates and expiry, and for the deadline of a wait in {@code WAIT} mode (a step of
+         * the system clock during a wait lengthens or shortens it). Default {@link Clock#systemUTC()}; tests
+         * pass their own.
+         */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
@@ -665,8 +527,8 @@ public final class IdempotencyConfig {
         public IdempotencyConfig build() {
             boolean leasesInUse = mode == ExecutionMode.LEASE || !leasePaths.isEmpty();
             if (leasesInUse && keyTtl.compareTo(leaseDuration) < 0) {
-                String ttlSetting = namesSettingsByProperty ? KEY_TTL : "keyTtl";
-                String leaseSetting = namesSettingsByProperty ? LEASE_DURATION : "leaseDuration";
+                String ttlSetting = namesSettingsByProperty ? IdempotencyProperties.KEY_TTL : "keyTtl";
+                String leaseSetting = namesSettingsByProperty ? IdempotencyProperties.LEASE_DURATION : "leaseDuration";
                 String lease = leaseDurationShown != null ? "'" + leaseDurationShown + "'"
                         : "'" + leaseDuration + "', the default";
                 throw IdempotencyConfigException.inconsistent(ttlSetting, keyTtlShown != null ? keyTtlShown : keyTtl,

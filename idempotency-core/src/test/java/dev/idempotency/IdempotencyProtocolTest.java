@@ -27,16 +27,22 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.IntConsumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -113,6 +119,7 @@ class IdempotencyProtocolTest {
         volatile RuntimeException failCompleteWith;
         final List<ClaimRequest> claims = new CopyOnWriteArrayList<>();
         final CountDownLatch busySeen = new CountDownLatch(1);
+        private final Set<Thread> busyThreads = new HashSet<>();
 
         @Override
         public ClaimResult claim(ClaimRequest request) {
@@ -123,6 +130,10 @@ class IdempotencyProtocolTest {
             ClaimResult result = memory.claim(request);
             if (result instanceof ClaimResult.Busy) {
                 busySeen.countDown();
+                synchronized (busyThreads) {
+                    busyThreads.add(Thread.currentThread());
+                    busyThreads.notifyAll();
+                }
             }
             if (result instanceof ClaimResult.Acquired acquired && failCompleteWith != null) {
                 return new ClaimResult.Acquired(new FailingCompleteClaim(acquired.claim(), failCompleteWith));
@@ -133,6 +144,45 @@ class IdempotencyProtocolTest {
         @Override
         public int purgeExpired(Instant now, int limit) {
             return memory.purgeExpired(now, limit);
+        }
+
+        /** Waits until {@code count} threads (each one request) have found a key busy. */
+        void awaitBusyThreads(int count) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            synchronized (busyThreads) {
+                while (busyThreads.size() < count) {
+                    long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                    if (left <= 0) {
+                        throw new AssertionError("only " + busyThreads.size() + " of " + count
+                                + " requests found the key busy");
+                    }
+                    busyThreads.wait(left);
+                }
+            }
+        }
+    }
+
+    /**
+     * Pauses a waiting request on the test's clock: records each pause and moves {@link #clock} by it at once,
+     * then runs {@code onPause} with the pause's number (from 1). Nothing sleeps in real time.
+     */
+    private final class ClockSleeper implements Idempotency.Sleeper {
+        final List<Long> pauses = new CopyOnWriteArrayList<>();
+        private final IntConsumer onPause;
+
+        ClockSleeper() {
+            this(n -> { });
+        }
+
+        ClockSleeper(IntConsumer onPause) {
+            this.onPause = onPause;
+        }
+
+        @Override
+        public void sleep(long millis) {
+            pauses.add(millis);
+            clock.advance(Duration.ofMillis(millis));
+            onPause.accept(pauses.size());
         }
     }
 
@@ -786,23 +836,107 @@ class IdempotencyProtocolTest {
         assertEquals(1, secondHandler.calls());
     }
 
+    /**
+     * The wait is timed by the configured clock and paused by the engine's sleeper: the backoff doubles from 5 ms
+     * to 200 ms, the last pause is what is left of the timeout, and the request gives up exactly when the
+     * clock reaches the deadline. An engine that timed the wait by anything else would poll on and on here,
+     * with the clock never moving but by the pauses.
+     */
     @Test
-    void waitModeGivesUpWith409AfterTheWaitTimeout() throws Exception {
-        Duration timeout = Duration.ofMillis(300);
-        Idempotency idempotency = engine(config().concurrent(ConcurrentRequestPolicy.WAIT).waitTimeout(timeout));
+    void waitModeGivesUpWith409WhenTheWaitTimeoutHasPassedOnTheClock() throws Exception {
+        HookedStore store = new HookedStore();
+        ClockSleeper sleeper = new ClockSleeper();
+        Idempotency idempotency = Idempotency.create(store,
+                config().concurrent(ConcurrentRequestPolicy.WAIT).waitTimeout(Duration.ofSeconds(1)).build(), sleeper);
         BlockingHandler first = new BlockingHandler();
         Future<Outcome> firstOutcome = startFirst(idempotency, first);
+        Instant waitStarted = clock.instant();
+        int claimsBefore = store.claims.size();
 
-        long started = System.nanoTime();
         Problem problem = rejected(idempotency.process(FakeRequest.post(), MUST_NOT_RUN), 409, "in-progress");
-        long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
 
-        assertTrue(waitedMillis >= timeout.toMillis() - 5, "gave up after " + waitedMillis + " ms");
-        assertTrue(waitedMillis < 5_000, "waited " + waitedMillis + " ms");
+        assertEquals(waitStarted.plus(Duration.ofSeconds(1)), clock.instant(), "it gave up at the deadline");
+        assertEquals(List.of(5L, 10L, 20L, 40L, 80L, 160L, 200L, 200L, 200L, 85L), sleeper.pauses);
+        assertEquals(sleeper.pauses.size() + 1, store.claims.size() - claimsBefore, "one poll per pause, and one more");
         assertEquals(Optional.of("1"), problem.retryAfterHeader());
         first.release.countDown();
         executed(firstOutcome.get(10, TimeUnit.SECONDS), true);
         assertEquals(1, first.calls.get());
+    }
+
+    @Test
+    void waitingRequestIsReplayedAtItsFirstPollAfterTheFirstRequestStoredItsOutcome() throws Exception {
+        HookedStore store = new HookedStore();
+        BlockingHandler first = new BlockingHandler();
+        AtomicReference<Future<Outcome>> firstOutcome = new AtomicReference<>();
+        ClockSleeper sleeper = new ClockSleeper(pause -> {
+            if (pause == 3) {
+                first.release.countDown();
+                awaitQuietly(firstOutcome.get());
+            }
+        });
+        Idempotency idempotency = Idempotency.create(store,
+                config().concurrent(ConcurrentRequestPolicy.WAIT).waitTimeout(Duration.ofSeconds(10)).build(), sleeper);
+        firstOutcome.set(startFirst(idempotency, first));
+
+        StoredResponse replay = replayed(idempotency.process(FakeRequest.post(), MUST_NOT_RUN));
+
+        assertEquals(List.of(5L, 10L, 20L), sleeper.pauses);
+        assertArrayEquals(executed(firstOutcome.get().get(10, TimeUnit.SECONDS), true).body(), replay.body());
+        assertEquals(1, first.calls.get());
+    }
+
+    @Test
+    void waitingRequestRunsAtItsFirstPollAfterTheFirstRequestFreedTheKey() throws Exception {
+        HookedStore store = new HookedStore();
+        BlockingHandler first = new BlockingHandler(new IllegalStateException("first failed"));
+        AtomicReference<Future<Outcome>> firstOutcome = new AtomicReference<>();
+        ClockSleeper sleeper = new ClockSleeper(pause -> {
+            if (pause == 2) {
+                first.release.countDown();
+                awaitQuietly(firstOutcome.get());
+            }
+        });
+        Idempotency idempotency = Idempotency.create(store,
+                config().concurrent(ConcurrentRequestPolicy.WAIT).waitTimeout(Duration.ofSeconds(10)).build(), sleeper);
+        firstOutcome.set(startFirst(idempotency, first));
+        CountingHandler second = CountingHandler.created();
+
+        executed(idempotency.process(FakeRequest.post(), second), true);
+
+        assertEquals(List.of(5L, 10L), sleeper.pauses);
+        assertEquals(1, second.calls());
+    }
+
+    @Test
+    void waitInterruptedIsAnsweredInProgressAndKeepsTheInterrupt() throws Exception {
+        Idempotency idempotency = Idempotency.create(memory,
+                config().concurrent(ConcurrentRequestPolicy.WAIT).waitTimeout(Duration.ofSeconds(10)).build(),
+                millis -> {
+                    throw new InterruptedException("shutting down");
+                });
+        BlockingHandler first = new BlockingHandler();
+        Future<Outcome> firstOutcome = startFirst(idempotency, first);
+
+        try {
+            rejected(idempotency.process(FakeRequest.post(), MUST_NOT_RUN), 409, "in-progress");
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is kept for the caller");
+        } finally {
+            Thread.interrupted();
+        }
+        first.release.countDown();
+        executed(firstOutcome.get(10, TimeUnit.SECONDS), true);
+    }
+
+    /** Waits for the first request's outcome, whatever it is, from inside a sleeper. */
+    private static void awaitQuietly(Future<Outcome> outcome) {
+        try {
+            outcome.get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            // A first request that failed has freed its key: what the test wants.
+        } catch (InterruptedException | TimeoutException e) {
+            throw new AssertionError("the first request did not finish", e);
+        }
     }
 
     @Test
@@ -819,15 +953,17 @@ class IdempotencyProtocolTest {
         firstOutcome.get(10, TimeUnit.SECONDS);
     }
 
+    /** The handler returns only once every duplicate has found the key busy, so each of them waited. */
     @Test
     void manyConcurrentDuplicatesRunTheHandlerOnce() throws Exception {
-        Idempotency idempotency = engine(config().concurrent(ConcurrentRequestPolicy.WAIT)
-                .waitTimeout(Duration.ofSeconds(10)));
+        HookedStore store = new HookedStore();
+        Idempotency idempotency = Idempotency.create(store, config().concurrent(ConcurrentRequestPolicy.WAIT)
+                .waitTimeout(Duration.ofSeconds(10)).build());
         AtomicInteger calls = new AtomicInteger();
         CountDownLatch go = new CountDownLatch(1);
         RequestHandler slow = body -> {
             calls.incrementAndGet();
-            Thread.sleep(50);
+            store.awaitBusyThreads(15);
             return json(201, "{}");
         };
         List<Future<Outcome>> outcomes = new ArrayList<>();
@@ -857,7 +993,7 @@ class IdempotencyProtocolTest {
     @Test
     void hugeRetryAfterIsRefusedAtStartUpNotWhileServing() {
         IdempotencyConfigException e = assertThrows(IdempotencyConfigException.class,
-                () -> IdempotencyConfig.fromProperties(java.util.Map.of("idempotency.retry-after", "1000000000000d")));
+                () -> IdempotencyProperties.parse(java.util.Map.of("idempotency.retry-after", "1000000000000d")));
         assertTrue(e.getMessage().contains("idempotency.retry-after") && e.getMessage().contains("1000000000000d"),
                 e.getMessage());
     }
@@ -884,9 +1020,13 @@ class IdempotencyProtocolTest {
     void recordExpiresExactlyAtItsTtl() throws Exception {
         Idempotency idempotency = engine(config().keyTtl(Duration.ofHours(1)));
         CountingHandler handler = CountingHandler.created();
-        idempotency.process(FakeRequest.post(), handler);
+        executed(idempotency.process(FakeRequest.post(), handler), true);
 
-        clock.advance(Duration.ofHours(1));
+        clock.advance(Duration.ofHours(1).minusNanos(1));
+        replayed(idempotency.process(FakeRequest.post(), handler));
+        assertEquals(1, handler.calls(), "a nanosecond before its time to live the record still counts");
+
+        clock.advance(Duration.ofNanos(1));
         executed(idempotency.process(FakeRequest.post(), handler), true);
         assertEquals(2, handler.calls());
     }
@@ -913,7 +1053,8 @@ class IdempotencyProtocolTest {
     @Test
     void expiredKeyMayBeReusedForADifferentRequest() throws Exception {
         Idempotency idempotency = engine(config().keyTtl(Duration.ofHours(1)));
-        idempotency.process(FakeRequest.post(), CountingHandler.created());
+        executed(idempotency.process(FakeRequest.post(), CountingHandler.created()), true);
+        rejected(idempotency.process(FakeRequest.post().body("{\"amount\":77}"), MUST_NOT_RUN), 422, "key-reused");
 
         clock.advance(Duration.ofHours(2));
         executed(idempotency.process(FakeRequest.post().body("{\"amount\":77}"), CountingHandler.created()), true);

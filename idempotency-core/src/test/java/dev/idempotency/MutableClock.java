@@ -7,7 +7,13 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** A clock that stands still until a test moves it. Thread-safe. */
+/**
+ * A clock that stands still until a test moves it. Thread-safe.
+ *
+ * <p>Every other module's tests use the published {@code dev.idempotency.testing.MutableClock}. Core's tests
+ * cannot: idempotency-testing depends on core, so core depending on it, even for tests, would be a cycle in
+ * the build. This copy serves core's tests alone, and keeps the published one's behaviour.
+ */
 public final class MutableClock extends Clock {
 
     private final AtomicReference<Instant> now;

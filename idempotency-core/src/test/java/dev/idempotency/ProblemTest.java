@@ -3,6 +3,7 @@ package dev.idempotency;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -217,5 +218,43 @@ class ProblemTest {
     void toStringShowsStatusTypeAndDetail() {
         String s = Problem.invalidKey("why").toString();
         assertEquals("400 urn:idempotency:problem:invalid-key: why", s);
+    }
+
+    @Test
+    void aProblemOfAnotherPartOfTheLibraryKeepsTheTypeSchemeAndTheDocument() throws IOException {
+        Problem problem = Problem.of(422, "webhook-id-reused", "webhook-id reused", "why", null);
+
+        assertEquals("urn:idempotency:problem:webhook-id-reused", problem.type());
+        assertEquals(422, problem.status());
+        assertEquals(Optional.empty(), problem.retryAfterHeader());
+        Map<String, Object> json = parse(problem.toJson("/webhooks/orders"));
+        assertEquals(List.of("type", "title", "status", "detail", "instance"), List.copyOf(json.keySet()));
+        assertEquals("webhook-id reused", json.get("title"));
+        assertEquals("why", json.get("detail"));
+        assertEquals(Optional.of("5"),
+                Problem.of(503, "webhook-inbox-unavailable", "t", "d", Duration.ofSeconds(5)).retryAfterHeader());
+    }
+
+    @Test
+    void aProblemOfAnotherPartIsTheSameDocumentAsTheProtocolsOwnOfThatName() {
+        Problem own = Problem.keyReused();
+        Problem same = Problem.of(own.status(), "key-reused", own.title(), own.detail(), null);
+
+        assertEquals(own, same);
+        assertEquals(new String(own.toJson("/orders"), StandardCharsets.UTF_8),
+                new String(same.toJson("/orders"), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aProblemOfAnotherPartRefusesAStatusThatIsNotAnErrorAndANameOutsideTheScheme() {
+        IllegalArgumentException status = assertThrows(IllegalArgumentException.class,
+                () -> Problem.of(200, "fine", "t", "d", null));
+        assertTrue(status.getMessage().contains("400 to 599") && status.getMessage().contains("200"),
+                status.getMessage());
+        for (String name : List.of("", "Upper", "two--hyphens", "-leading", "trailing-", "space d", "a:b")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Problem.of(400, name, "t", "d", null), name);
+            assertTrue(e.getMessage().contains("'" + name + "'"), e.getMessage());
+        }
     }
 }

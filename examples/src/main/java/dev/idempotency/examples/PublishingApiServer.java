@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.IdempotencyConfigException;
+import dev.idempotency.IdempotencyProperties;
 import dev.idempotency.jdbc.IdempotencySchema;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
 import dev.idempotency.jdbc.inbox.JdbcInbox;
@@ -530,11 +531,11 @@ public final class PublishingApiServer implements AutoCloseable {
         // Read with the library's own parser, as properties, so --key-ttl accepts exactly what
         // idempotency.key-ttl accepts, and the settings that depend on each other are checked together.
         Map<String, String> properties = new LinkedHashMap<>();
-        properties.put(IdempotencyConfig.LEASE_PATHS, PAYMENTS_PATH);
-        options.keyTtl().ifPresent(value -> properties.put(IdempotencyConfig.KEY_TTL, value));
-        options.leaseDuration().ifPresent(value -> properties.put(IdempotencyConfig.LEASE_DURATION, value));
+        properties.put(IdempotencyProperties.LEASE_PATHS, PAYMENTS_PATH);
+        options.keyTtl().ifPresent(value -> properties.put(IdempotencyProperties.KEY_TTL, value));
+        options.leaseDuration().ifPresent(value -> properties.put(IdempotencyProperties.LEASE_DURATION, value));
         try {
-            return IdempotencyConfig.fromProperties(properties);
+            return IdempotencyProperties.parse(properties);
         } catch (IdempotencyConfigException e) {
             // The user typed the option, not the property: name both, and keep the library's explanation
             // ("expected a positive duration", "at most 365d", "shorter than idempotency.lease-duration").
@@ -544,8 +545,8 @@ public final class PublishingApiServer implements AutoCloseable {
     }
 
     /** The command-line option behind each property the demo sets from one. */
-    private static final Map<String, String> OPTIONS_BY_PROPERTY = Map.of(IdempotencyConfig.KEY_TTL, "--key-ttl",
-            IdempotencyConfig.LEASE_DURATION, "--lease-duration");
+    private static final Map<String, String> OPTIONS_BY_PROPERTY = Map.of(IdempotencyProperties.KEY_TTL, "--key-ttl",
+            IdempotencyProperties.LEASE_DURATION, "--lease-duration");
 
     private static JdbcIdempotencyStore openStore(Options options) throws IOException {
         JdbcIdempotencyStore.Builder builder = JdbcIdempotencyStore.builder();

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.idempotency.testing.EffectLedger;
+import dev.idempotency.testing.FaultSettings;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -145,7 +147,7 @@ abstract class CrashRecoveryScenarios {
 
     @Test
     void everyActionTakesEffectOnceAfterSigkillMidHandlerInTransactionAndLeaseMode() throws Exception {
-        Duration runFor = FaultDuration.fromSystemProperty(Duration.ZERO);
+        Duration runFor = FaultSettings.duration(Duration.ZERO);
         long until = System.nanoTime() + runFor.toNanos();
         List<Action> actions = new ArrayList<>();
         Map<Kind, Map<String, Long>> notes = new java.util.EnumMap<>(Kind.class);
@@ -169,24 +171,23 @@ abstract class CrashRecoveryScenarios {
         process.destroy();
         assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the demo stops on SIGTERM");
 
-        Ledger posts = new Ledger("crash mid-handler (SIGKILL), restart, retry | " + databaseName()
-                + " | transaction mode, POST /posts: effect = rows in posts");
-        Ledger charges = new Ledger("crash mid-handler (SIGKILL), restart, retry | " + databaseName()
+        String fault = "crash mid-handler (SIGKILL), restart, retry | " + databaseName();
+        EffectLedger posts = new EffectLedger(fault + " | transaction mode, POST /posts: effect = rows in posts");
+        EffectLedger charges = new EffectLedger(fault
                 + " | lease mode, POST /payments: effect = charges at the downstream service");
-        Ledger paymentRows = new Ledger("crash mid-handler (SIGKILL), restart, retry | " + databaseName()
-                + " | lease mode, POST /payments: effect = rows in payments");
+        EffectLedger paymentRows = new EffectLedger(fault + " | lease mode, POST /payments: effect = rows in payments");
         try (Connection db = openDatabase()) {
             for (Action action : actions) {
                 if (action.kind == Kind.POST) {
                     posts.action(action.account);
-                    posts.status(action.answer.statusCode());
+                    posts.answer(action.answer.statusCode());
                     posts.effects(action.account, count(db, "posts", action.account));
                 } else {
                     charges.action(action.account);
-                    charges.status(action.answer.statusCode());
+                    charges.answer(action.answer.statusCode());
                     charges.effects(action.account, (int) paymentService.chargesFor(action.account));
                     paymentRows.action(action.account);
-                    paymentRows.status(action.answer.statusCode());
+                    paymentRows.answer(action.answer.statusCode());
                     paymentRows.effects(action.account, count(db, "payments", action.account));
                 }
             }

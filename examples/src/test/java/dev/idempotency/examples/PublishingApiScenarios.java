@@ -293,8 +293,8 @@ abstract class PublishingApiScenarios {
         String key = newKey();
         CompletableFuture<HttpResponse<byte[]>> slow = HTTP.sendAsync(createPost(key, account, "slow")
                 .header(PostsServlet.DELAY_HEADER, "4000").build(), HttpResponse.BodyHandlers.ofByteArray());
-        // The slow request holds its key for 4 s after its insert; one second is ample for it to get there.
-        Thread.sleep(1000);
+        // The slow request holds its key for 4 s after its insert.
+        awaitAPostHandlerInItsDelay();
         HttpResponse<byte[]> duplicate = send(createPost(key, account, "slow"));
 
         assertProblem(duplicate, 409, "urn:idempotency:problem:in-progress");
@@ -859,7 +859,7 @@ abstract class PublishingApiScenarios {
         String key = newKey();
         CompletableFuture<HttpResponse<byte[]>> slow = HTTP.sendAsync(createPost(key, account, "slow")
                 .header(PostsServlet.DELAY_HEADER, "1500").build(), HttpResponse.BodyHandlers.ofByteArray());
-        Thread.sleep(300);
+        awaitAPostHandlerInItsDelay();
         long postId = ThreadLocalRandom.current().nextLong(1_000_000_000L, Long.MAX_VALUE);
         String webhookId = PostEvents.ID_PREFIX + UUID.randomUUID().toString().replace("-", "");
         byte[] payload = eventJson(postId, account, "received while a post is in progress");
@@ -912,6 +912,29 @@ abstract class PublishingApiScenarios {
         List<JsonNode> receipts = new ArrayList<>();
         json(response).forEach(receipts::add);
         return receipts;
+    }
+
+    /**
+     * Waits until a thread of the server, which runs in this JVM, stands in the {@value PostsServlet#DELAY_HEADER}
+     * delay of {@code POST /posts}: past its insert, holding its key and its transaction. A fixed sleep would
+     * only hope it had got there.
+     */
+    static void awaitAPostHandlerInItsDelay() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (Thread.getAllStackTraces().values().stream().noneMatch(PublishingApiScenarios::inPostDelay)) {
+            assertTrue(System.nanoTime() < deadline, "no POST /posts reached its delay within 10 s");
+            Thread.sleep(10);
+        }
+    }
+
+    private static boolean inPostDelay(StackTraceElement[] stack) {
+        for (int i = 0; i + 1 < stack.length; i++) {
+            if (stack[i].getClassName().equals(PostsServlet.class.getName()) && stack[i].getMethodName().equals("sleep")
+                    && stack[i + 1].getClassName().equals(PostsServlet.class.getName())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The receipts of {@code postId} once there is one. */

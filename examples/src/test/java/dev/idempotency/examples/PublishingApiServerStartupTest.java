@@ -1,5 +1,6 @@
 package dev.idempotency.examples;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -27,12 +28,19 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -180,12 +188,40 @@ class PublishingApiServerStartupTest {
         }
     }
 
+    /** Each form starts the server, and the record of a request lives that long (counted from its outcome). */
     @Test
     void acceptsTheKeyTtlSyntaxOfTheProperty() throws Exception {
-        for (String ttl : new String[] {"24h", "30m", "PT1H"}) {
+        Map<String, Duration> forms = Map.of("24h", Duration.ofHours(24), "30m", Duration.ofMinutes(30),
+                "PT1H", Duration.ofHours(1));
+        for (Map.Entry<String, Duration> form : forms.entrySet()) {
             try (PublishingApiServer server = PublishingApiServer.start(
-                    Options.defaults().withPort(0).withDataDir(tmp).withKeyTtl(ttl))) {
-                assertTrue(server.port() > 0, ttl);
+                    Options.defaults().withPort(0).withDataDir(tmp).withKeyTtl(form.getKey()))) {
+                String key = "ttl-" + form.getKey();
+                HttpResponse<String> created = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        server.baseUri().resolve("/posts"))
+                        .header("Content-Type", "application/json")
+                        .header("Idempotency-Key", key)
+                        .header(PublishingApiServer.CLIENT_HEADER, "startup-test-client")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"account_id\": \"acct-1\", \"content\": \"hi\"}"))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(201, created.statusCode(), created.body());
+
+                Duration lives = recordLifetime(server, key);
+                assertTrue(lives.compareTo(form.getValue()) >= 0
+                        && lives.compareTo(form.getValue().plusMinutes(1)) < 0, form.getKey() + ": " + lives);
+            }
+        }
+    }
+
+    /** From the claim of {@code key}'s record to its expiry: the time to live, plus the time the request took. */
+    private static Duration recordLifetime(PublishingApiServer server, String key) throws SQLException {
+        try (Connection connection = server.dataSource().getConnection();
+                PreparedStatement query = connection.prepareStatement(
+                        "SELECT created_at, expires_at FROM idempotency_record WHERE idempotency_key = ?")) {
+            query.setString(1, key);
+            try (ResultSet row = query.executeQuery()) {
+                assertTrue(row.next(), "no record of " + key);
+                return Duration.between(row.getObject(1, OffsetDateTime.class), row.getObject(2, OffsetDateTime.class));
             }
         }
     }
@@ -292,11 +328,27 @@ class PublishingApiServerStartupTest {
         }
     }
 
+    /** The first stop closes the port and the database's pool; the second finds nothing to do and says nothing. */
     @Test
     void stopIsIdempotent() throws Exception {
         PublishingApiServer server = PublishingApiServer.start(Options.defaults().withPort(0).withDataDir(tmp));
+        assertEquals(200, health(server));
+        DataSource database = server.dataSource();
+
         server.stop();
-        server.stop();
+        assertStopped(server, database);
+
+        assertDoesNotThrow(server::stop);
+        assertStopped(server, database);
+    }
+
+    private static void assertStopped(PublishingApiServer server, DataSource database) throws Exception {
+        try (Socket socket = new Socket()) {
+            assertThrows(ConnectException.class, () -> socket.connect(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()), 5_000),
+                    "the port is closed");
+        }
+        assertThrows(SQLException.class, database::getConnection, "the pool is closed");
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * An RFC 9457 problem detail that the library answers with instead of running the handler. Served as
@@ -25,6 +26,7 @@ public final class Problem {
 
     private static final String TYPE_PREFIX = "urn:idempotency:problem:";
     private static final JsonFactory JSON = JsonFactory.builder().build();
+    private static final Pattern NAME = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
 
     private final int status;
     private final String type;
@@ -38,6 +40,35 @@ public final class Problem {
         this.title = title;
         this.detail = detail;
         this.retryAfter = retryAfter;
+    }
+
+    /**
+     * A problem of a part of the library other than the Idempotency-Key protocol, such as the webhook
+     * receiver's {@code webhook-*} problems, in the same {@code type} scheme and served by the same writer as
+     * the protocol's own.
+     *
+     * @param status the HTTP status, 400 to 599
+     * @param name the end of the {@code type}, {@code urn:idempotency:problem:<name>}: lower-case letters and
+     *     digits in words joined by single hyphens, such as {@code webhook-id-reused}
+     * @param title a short summary, the same for every problem of this name
+     * @param detail what happened and what to do, for a person
+     * @param retryAfter how long the client should wait before retrying, sent as {@code Retry-After}; or
+     *     {@code null} when a retry is not what helps
+     * @throws IllegalArgumentException if the status is not 400 to 599 or the name is not of that form
+     */
+    public static Problem of(int status, String name, String title, String detail, Duration retryAfter) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(title, "title");
+        Objects.requireNonNull(detail, "detail");
+        if (status < 400 || status > 599) {
+            throw new IllegalArgumentException("A problem's status is a client or server error, 400 to 599; got "
+                    + status + " for " + name);
+        }
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("A problem's name is lower-case letters and digits in words joined by "
+                    + "single hyphens, such as webhook-id-reused; got '" + name + "'");
+        }
+        return new Problem(status, name, title, detail, retryAfter);
     }
 
     /** 400: a covered request without an {@code Idempotency-Key} while keys are required. */

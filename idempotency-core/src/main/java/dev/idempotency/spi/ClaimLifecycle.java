@@ -2,7 +2,9 @@ package dev.idempotency.spi;
 
 /**
  * The state machine every {@link dev.idempotency.spi.Claim} follows: open, then completed or
- * abandoned, never both, never twice.
+ * abandoned, never both, never twice. A store's claim moves it with {@link #complete()} and
+ * {@link #abandon()} before it does the work, so a second call is refused before it touches the store.
+ * Not thread-safe: a claim belongs to the thread that obtained it.
  */
 public final class ClaimLifecycle {
 
@@ -16,7 +18,12 @@ public final class ClaimLifecycle {
         this.description = description;
     }
 
-    /** Throws unless the claim is open. */
+    /**
+     * Throws unless the claim is open.
+     *
+     * @param operation what the caller is about to do, such as {@code "execute"}, for the message
+     * @throws IllegalStateException if the claim was already completed or abandoned
+     */
     public void requireOpen(String operation) {
         if (state != State.OPEN) {
             throw new IllegalStateException("Cannot " + operation + " the claim of " + description
@@ -24,7 +31,12 @@ public final class ClaimLifecycle {
         }
     }
 
-    public void completed() {
+    /**
+     * Marks the claim completed.
+     *
+     * @throws IllegalStateException if the claim was already completed or abandoned
+     */
+    public void complete() {
         requireOpen("complete");
         state = State.COMPLETED;
     }
@@ -38,6 +50,7 @@ public final class ClaimLifecycle {
         return true;
     }
 
+    /** Whether the claim is neither completed nor abandoned. */
     public boolean isOpen() {
         return state == State.OPEN;
     }

@@ -1,5 +1,6 @@
 package dev.idempotency.spi;
 
+import dev.idempotency.IdempotencyConfig;
 import java.time.Instant;
 
 /**
@@ -32,6 +33,20 @@ public interface IdempotencyStore extends AutoCloseable {
      * @return how many records were deleted; fewer than {@code limit} means none are left for now
      */
     int purgeExpired(Instant now, int limit);
+
+    /**
+     * Hands the store the purge settings of an adapter that serves it: the purge interval, batch size and
+     * clock of {@code config} ({@code idempotency.purge-interval}, {@code idempotency.purge-batch-size}). A
+     * store that deletes its own expired records, on a thread it owns from its creation to {@link #close()},
+     * takes each of these settings that its builder was not given, and returns {@code true}. The default
+     * returns {@code false}: the store leaves its purge to the adapter, which then runs an
+     * {@link dev.idempotency.store.ExpiredRecordPurger} for as long as it runs.
+     *
+     * @return whether the store purges its expired records itself
+     */
+    default boolean adoptPurgeSettings(IdempotencyConfig config) {
+        return false;
+    }
 
     /** Releases what the store owns (a connection pool it created, say). The default does nothing. */
     @Override

@@ -151,7 +151,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         public void complete(StoredResponse response, Instant expiresAt) {
             Objects.requireNonNull(response, "response");
             Objects.requireNonNull(expiresAt, "expiresAt");
-            lifecycle.completed();
+            lifecycle.complete();
             StoredRecord record = new StoredRecord(request.key(), request.fingerprint(), response, request.now(),
                     expiresAt);
             if (!entries.replace(request.key(), this, record)) {

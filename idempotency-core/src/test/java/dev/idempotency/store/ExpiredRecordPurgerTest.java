@@ -1,6 +1,7 @@
 package dev.idempotency.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.idempotency.IdempotencyConfig;
@@ -13,8 +14,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 class ExpiredRecordPurgerTest {
@@ -81,32 +84,56 @@ class ExpiredRecordPurgerTest {
         assertEquals(3, store.limits.size());
     }
 
+    /** No purge thread is started at all, so none can ever purge. */
     @Test
-    void zeroIntervalNeverStartsABackgroundPurge() throws Exception {
+    void zeroIntervalNeverStartsABackgroundPurge() {
         ScriptedStore store = new ScriptedStore(5);
+        Set<Thread> before = purgeThreads();
         try (ExpiredRecordPurger purger = ExpiredRecordPurger.create(store, config(10, Duration.ZERO))) {
             purger.start();
-            Thread.sleep(100);
+            assertEquals(Set.of(), newPurgeThreads(before), "a purge thread was started");
         }
         assertTrue(store.limits.isEmpty());
     }
 
+    /** Closing ends the purge thread, so no purge can follow. */
     @Test
     void startedPurgerRunsInTheBackgroundUntilClosed() throws Exception {
         ScriptedStore store = new ScriptedStore(5);
+        Set<Thread> before = purgeThreads();
+        Set<Thread> started;
         try (ExpiredRecordPurger purger = ExpiredRecordPurger.create(store, config(10, Duration.ofMillis(20)))) {
             purger.start();
             purger.start();
+            started = newPurgeThreads(before);
+            assertEquals(1, started.size(), "one purge thread, however often start() is called: " + started);
             assertTrue(store.called.await(10, TimeUnit.SECONDS), "the background purge never ran");
         }
         int callsAtClose;
         synchronized (store) {
             callsAtClose = store.limits.size();
         }
-        Thread.sleep(100);
+        for (Thread thread : started) {
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+            assertFalse(thread.isAlive(), "the purge thread outlived close()");
+        }
         synchronized (store) {
             assertEquals(callsAtClose, store.limits.size(), "no purge after close");
         }
+    }
+
+    /** The live purge threads, of any purger. */
+    private static Set<Thread> purgeThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().equals("idempotency-purge") && thread.isAlive())
+                .collect(Collectors.toSet());
+    }
+
+    /** The live purge threads that were not among {@code before}: the ones a purger under test started. */
+    private static Set<Thread> newPurgeThreads(Set<Thread> before) {
+        Set<Thread> now = purgeThreads();
+        now.removeAll(before);
+        return now;
     }
 
     @Test

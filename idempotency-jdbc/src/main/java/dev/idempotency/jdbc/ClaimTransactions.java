@@ -5,9 +5,9 @@ import java.sql.SQLException;
 import javax.sql.DataSource;
 
 /**
- * Where the transaction of a claim comes from: the transaction in which a key is claimed, the handler's writes
- * are made (in transaction mode) and the outcome is stored. By default ({@link #pooled}) it is a transaction of
- * the store's own, on a connection of its pool. A framework that manages transactions itself supplies another,
+ * Where the transaction of a transaction-mode claim comes from: the transaction in which a key is claimed, the
+ * handler's writes are made and the outcome is stored. By default it is a transaction of the store's own, on a
+ * connection of its pool. A framework that manages transactions itself supplies another,
  * so that the code behind an idempotent endpoint joins the request's transaction through the framework's own
  * means: the Spring Boot integration begins, commits and rolls back through Spring's transaction manager.
  *
@@ -25,14 +25,6 @@ public interface ClaimTransactions {
      * @throws SQLException if no transaction could be begun; nothing is left open
      */
     ClaimTransaction begin(DataSource pool, boolean readCommitted) throws SQLException;
-
-    /**
-     * Transactions of the store's own: a connection of its pool with auto-commit off and, if asked, READ
-     * COMMITTED; every setting changed is restored before the connection goes back to the pool.
-     */
-    static ClaimTransactions pooled() {
-        return PooledClaimTransaction::begin;
-    }
 
     /** One claim's transaction. */
     interface ClaimTransaction {

@@ -3,32 +3,37 @@ package dev.idempotency.jdbc;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.SQLExceptionOverride;
-import dev.idempotency.ExecutionMode;
+import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.IdempotencyConfigException;
+import dev.idempotency.internal.BatchedPurge;
+import dev.idempotency.internal.DaemonThreads;
+import dev.idempotency.jdbc.internal.ClaimFound;
 import dev.idempotency.jdbc.internal.DatabaseProbe;
 import dev.idempotency.jdbc.internal.DriverLocator;
 import dev.idempotency.jdbc.internal.JdbcClaim;
 import dev.idempotency.jdbc.internal.JdbcLeaseClaim;
+import dev.idempotency.jdbc.internal.LocalTransactions;
+import dev.idempotency.jdbc.internal.RecordPurge;
 import dev.idempotency.jdbc.internal.RedactedThrowable;
 import dev.idempotency.jdbc.internal.SqlDialect;
 import dev.idempotency.jdbc.internal.SqlErrors;
+import dev.idempotency.jdbc.internal.Transaction;
+import dev.idempotency.jdbc.internal.Transactions;
 import dev.idempotency.spi.ClaimRequest;
 import dev.idempotency.spi.ClaimResult;
 import dev.idempotency.spi.IdempotencyStore;
 import dev.idempotency.spi.StoreException;
 import dev.idempotency.spi.StoreUnavailableException;
-import java.sql.Connection;
+import dev.idempotency.store.ExpiredRecordPurger;
 import java.sql.Driver;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import javax.naming.InitialContext;
 import javax.naming.NamingException;
 import javax.sql.DataSource;
@@ -46,7 +51,14 @@ import javax.sql.DataSource;
  *
  * <p>Each open claim holds one pooled connection from the claim until the response is stored, so size
  * the pool for the number of covered requests you serve at once. The store expects the pool's default
- * isolation level, READ COMMITTED, and sets it on its own transactions if the pool uses another.
+ * isolation level, READ COMMITTED, and sets it on its own transactions if the pool uses another (and sets the
+ * pool's level back when it returns the connection).
+ *
+ * <p>The store deletes its expired records in the background, every {@link Builder#purgeInterval purge
+ * interval}, on a daemon thread ({@code idempotency-purge}) it runs from {@link Builder#build()} to
+ * {@link #close()}: close the store when the application stops, or its thread outlives it. Settings the
+ * builder was not given come from the adapter that serves the store, when it passes its own
+ * ({@link #adoptPurgeSettings}).
  */
 public final class JdbcIdempotencyStore implements IdempotencyStore {
 
@@ -59,23 +71,34 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
      */
     public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(5);
 
+    /** How often expired records are deleted unless configured: every minute, as the filter's default. */
+    public static final Duration DEFAULT_PURGE_INTERVAL = IdempotencyConfig.DEFAULT_PURGE_INTERVAL;
+
+    /** Records deleted per purge transaction unless configured, as the filter's default. */
+    public static final int DEFAULT_PURGE_BATCH_SIZE = IdempotencyConfig.DEFAULT_PURGE_BATCH_SIZE;
+
     private final DataSource pool;
     private final OwnedPool ownedPool;
     private final DatabaseEngine engine;
     private final SqlDialect dialect;
-    private final boolean forceReadCommitted;
-    private final ClaimTransactions claimTransactions;
+    /** The store's own transactions: lease-mode claims and the purge. */
+    private final LocalTransactions transactions;
+    /** Where transaction-mode claims take their transactions (the claim, the handler's writes, the outcome). */
+    private final Transactions claimTransactions;
     private final TransactionJoiningDataSource transactionalDataSource;
+    private final RecordPurge purge;
 
-    private JdbcIdempotencyStore(DataSource pool, OwnedPool ownedPool, DatabaseEngine engine,
-            boolean forceReadCommitted, ClaimTransactions claimTransactions) {
-        this.pool = pool;
+    private JdbcIdempotencyStore(DatabaseProbe probe, OwnedPool ownedPool, Builder builder) {
+        this.pool = probe.pool();
         this.ownedPool = ownedPool;
-        this.engine = engine;
-        this.dialect = SqlDialect.of(engine);
-        this.forceReadCommitted = forceReadCommitted;
-        this.claimTransactions = claimTransactions;
+        this.engine = probe.engine();
+        this.dialect = probe.dialect();
+        this.transactions = probe.transactions();
+        this.claimTransactions = builder.claimTransactions == null ? transactions
+                : ManagedTransaction.source(builder.claimTransactions, pool, probe.forceReadCommitted());
         this.transactionalDataSource = new TransactionJoiningDataSource(pool);
+        this.purge = new RecordPurge(this, builder.purgeInterval, builder.purgeBatchSize, builder.clock)
+                .start(IdempotencyConfig.ofDefaults());
     }
 
     /**
@@ -110,38 +133,59 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         return engine;
     }
 
+    /**
+     * Claims the key, in transaction mode as a transaction that stays open for the handler's writes and the
+     * outcome, in lease mode as an in-progress record with a lease, committed at once.
+     */
     @Override
     public ClaimResult claim(ClaimRequest request) {
         Objects.requireNonNull(request, "request");
-        ClaimTransactions.ClaimTransaction transaction;
         try {
-            transaction = claimTransactions.begin(pool, forceReadCommitted);
-        } catch (SQLException e) {
-            throw SqlErrors.translate("beginning the transaction to claim idempotency key " + request.key().key(), e);
-        }
-        boolean handedOver = false;
-        try {
-            SqlDialect.ClaimFound found = dialect.claim(transaction.connection(), request);
-            if (found.state() == SqlDialect.ClaimState.ACQUIRED) {
-                if (request.mode() == ExecutionMode.LEASE) {
-                    // The lease is committed at once; the handler runs outside any transaction of ours.
-                    handedOver = true;
-                    transaction.commit();
-                    return new ClaimResult.Acquired(new JdbcLeaseClaim(pool, dialect, request, found.fencingToken()));
-                }
-                handedOver = true;
-                return new ClaimResult.Acquired(new JdbcClaim(pool, transaction, dialect, request,
-                        found.fencingToken(), found.recordPending()));
-            }
-            return found.state() == SqlDialect.ClaimState.EXISTING ? new ClaimResult.Existing(found.record())
-                    : found.busy();
+            return switch (request.mode()) {
+                case TRANSACTION -> claimInTransaction(request);
+                case LEASE -> claimLease(request);
+            };
         } catch (SQLException e) {
             throw SqlErrors.translate("claiming idempotency key " + request.key().key(), e);
+        }
+    }
+
+    private ClaimResult claimInTransaction(ClaimRequest request) throws SQLException {
+        Transaction transaction = claimTransactions.begin();
+        boolean handedOver = false;
+        try {
+            ClaimFound found = dialect.claimInTransaction(transaction, request);
+            if (found instanceof ClaimFound.Acquired acquired) {
+                handedOver = true;
+                return new ClaimResult.Acquired(new JdbcClaim(transaction, dialect, request, acquired));
+            }
+            return answer(found);
         } finally {
             if (!handedOver) {
-                transaction.rollback();
+                transaction.close();
             }
         }
+    }
+
+    private ClaimResult claimLease(ClaimRequest request) throws SQLException {
+        try (Transaction transaction = transactions.begin()) {
+            ClaimFound found = dialect.claimLease(transaction, request);
+            if (found instanceof ClaimFound.Acquired acquired) {
+                // The lease is committed at once; the handler runs outside any transaction of ours.
+                transaction.commit();
+                return new ClaimResult.Acquired(new JdbcLeaseClaim(transactions, dialect, request,
+                        acquired.fencingToken()));
+            }
+            return answer(found);
+        }
+    }
+
+    /** What a claim that did not acquire the key answers. */
+    private static ClaimResult answer(ClaimFound found) {
+        if (found instanceof ClaimFound.Existing existing) {
+            return new ClaimResult.Existing(existing.record());
+        }
+        return ((ClaimFound.Busy) found).answer();
     }
 
     @Override
@@ -150,31 +194,36 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be positive, not " + limit);
         }
-        try (Connection connection = pool.getConnection()) {
-            boolean autoCommit = connection.getAutoCommit();
-            connection.setAutoCommit(false);
-            try {
-                int deleted = dialect.purge(connection, now, limit);
-                connection.commit();
-                return deleted;
-            } catch (SQLException e) {
-                connection.rollback();
-                throw e;
-            } finally {
-                connection.setAutoCommit(autoCommit);
-            }
+        try {
+            return transactions.inTransaction(connection -> dialect.purge(connection, now, limit));
         } catch (SQLException e) {
             throw SqlErrors.translate("purging expired idempotency records", e);
         }
     }
 
     /**
-     * Closes the pool the store built from a JDBC URL, and deregisters from {@code DriverManager} the drivers
-     * that building it registered: a web application's driver, which its container would otherwise remove
-     * itself and report as a memory leak. A pool passed in, or found in JNDI, stays open.
+     * Takes the purge interval, batch size and clock of {@code config} for each of them that the builder was not
+     * given, and purges on that schedule from now on (an interval of zero stops the purge). The filter calls it
+     * with its settings ({@code idempotency.purge-interval}, {@code idempotency.purge-batch-size}), so that
+     * these keep working where they are set.
+     *
+     * @return {@code true}: this store purges its expired records itself
+     */
+    @Override
+    public boolean adoptPurgeSettings(IdempotencyConfig config) {
+        purge.adopt(Objects.requireNonNull(config, "config"));
+        return true;
+    }
+
+    /**
+     * Stops the purge of expired records and returns once its thread has ended; closes the pool the store built
+     * from a JDBC URL, and deregisters from {@code DriverManager} the drivers that building it registered: a web
+     * application's driver, which its container would otherwise remove itself and report as a memory leak. A
+     * pool passed in, or found in JNDI, stays open. Idempotent.
      */
     @Override
     public void close() {
+        purge.close();
         if (ownedPool != null) {
             ownedPool.close();
         }
@@ -183,9 +232,12 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     /**
      * A pool the store built from a JDBC URL, the threads it started, and the drivers that building it
      * registered with DriverManager (loading a driver registers it): closing it undoes all three, and returns
-     * once the pool's threads have ended.
+     * once the pool's threads have ended. HikariCP stops some of its threads without waiting for them (its
+     * housekeeper, and its connection adder whenever the login timeout is zero, the default), so a servlet
+     * container that looks for the application's threads right after undeploy would find them still running and
+     * report a leak.
      */
-    private record OwnedPool(HikariDataSource dataSource, PoolThreads threads, List<Driver> registeredDrivers) {
+    private record OwnedPool(HikariDataSource dataSource, DaemonThreads threads, List<Driver> registeredDrivers) {
 
         void close() {
             try {
@@ -193,51 +245,6 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             } finally {
                 threads.awaitEnd(Duration.ofSeconds(10));
                 DriverLocator.deregister(registeredDrivers);
-            }
-        }
-    }
-
-    /**
-     * Makes the threads of a pool the store built, and remembers them. HikariCP stops some of its threads
-     * without waiting for them (its housekeeper, and its connection adder whenever the login timeout is zero,
-     * the default), so a servlet container that looks for the application's threads right after undeploy finds
-     * them still running and reports a leak; closing the store waits for them instead.
-     */
-    private static final class PoolThreads implements ThreadFactory {
-
-        private final String poolName;
-        private final List<Thread> started = new ArrayList<>();
-        private int count;
-
-        PoolThreads(String poolName) {
-            this.poolName = poolName;
-        }
-
-        @Override
-        public synchronized Thread newThread(Runnable runnable) {
-            // The pool starts a thread now and then for the whole time it runs; only live ones are kept.
-            started.removeIf(thread -> !thread.isAlive());
-            Thread thread = new Thread(runnable, poolName + "-pool-" + ++count);
-            thread.setDaemon(true);
-            started.add(thread);
-            return thread;
-        }
-
-        void awaitEnd(Duration limit) {
-            List<Thread> threads;
-            synchronized (this) {
-                threads = new ArrayList<>(started);
-            }
-            long deadline = System.nanoTime() + limit.toNanos();
-            try {
-                for (Thread thread : threads) {
-                    long left = deadline - System.nanoTime();
-                    if (left > 0) {
-                        thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             }
         }
     }
@@ -253,7 +260,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
      */
     public static final class Builder {
 
-        /** The name of the pool built for a JDBC URL, which its threads' names begin with. */
+        /** The name of the pool built for a JDBC URL; its threads are {@code idempotency-pool-1}, {@code -2}... */
         private static final String POOL_NAME = "idempotency";
 
         /** The JNDI context a short name such as {@code jdbc/orders} is looked up in. */
@@ -268,16 +275,19 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         private int maximumPoolSize = DEFAULT_MAXIMUM_POOL_SIZE;
         private Duration connectionTimeout = DEFAULT_CONNECTION_TIMEOUT;
         private boolean migrate = true;
-        private ClaimTransactions claimTransactions = ClaimTransactions.pooled();
+        private Duration purgeInterval;
+        private Integer purgeBatchSize;
+        private Clock clock;
 
+        private ClaimTransactions claimTransactions;
         private Builder() {
         }
 
         /**
-         * Where the claims' transactions come from. Default {@link ClaimTransactions#pooled()}: transactions of the
-         * store's own on connections of its pool, which handlers join through {@link #transactionalDataSource()}.
-         * A framework that manages transactions itself passes its own, so that the handlers' writes join the
-         * request's transaction through the framework.
+         * Where transaction-mode claims take their transactions: by default the store's own, on connections of
+         * its pool, which handlers join through {@link JdbcIdempotencyStore#transactionalDataSource()}. A framework
+         * that manages transactions itself passes its own, so that the code behind an idempotent endpoint joins
+         * the request's transaction by the framework's means (the Spring Boot starter passes Spring's).
          */
         public Builder claimTransactions(ClaimTransactions claimTransactions) {
             this.claimTransactions = Objects.requireNonNull(claimTransactions, "claimTransactions");
@@ -374,6 +384,39 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         }
 
         /**
+         * How often expired records are deleted in the background, 1 millisecond to 1 day, or
+         * {@link Duration#ZERO} for never (call {@link JdbcIdempotencyStore#purgeExpired} yourself, or with an
+         * {@link ExpiredRecordPurger}). Default {@link #DEFAULT_PURGE_INTERVAL}, or the filter's
+         * {@code idempotency.purge-interval} when the store serves a filter. Given here, it is kept whatever
+         * the filter says.
+         */
+        public Builder purgeInterval(Duration interval) {
+            this.purgeInterval = BatchedPurge.requireInterval("purgeInterval", interval, Duration.ofMillis(1));
+            return this;
+        }
+
+        /**
+         * Records deleted per purge transaction, 1 to 100000; a run stops after
+         * {@value ExpiredRecordPurger#MAX_BATCHES_PER_RUN} full batches. Default
+         * {@value #DEFAULT_PURGE_BATCH_SIZE}, or the filter's {@code idempotency.purge-batch-size} when the store
+         * serves a filter. Given here, it is kept whatever the filter says.
+         */
+        public Builder purgeBatchSize(int size) {
+            this.purgeBatchSize = BatchedPurge.requireBatchSize("purgeBatchSize", size);
+            return this;
+        }
+
+        /**
+         * The clock that decides which records have expired, for the purge: it should be the clock of the
+         * engine that stores the records. Default the system clock in UTC, or the filter's clock when the store
+         * serves a filter. Given here, it is kept whatever the filter says.
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
          * Whether to create or upgrade the table when the store is built. Default {@code true}; turn it
          * off when the schema is managed elsewhere (the SQL files are in this jar).
          */
@@ -383,9 +426,10 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         }
 
         /**
-         * Connects, identifies the database, and migrates the table unless told not to. A failure never
-         * shows the password, of the URL or of {@link #password}: not in its message, nor in its cause chain
-         * (causes that quoted it are replaced by redacted copies with the same class names and stack traces).
+         * Connects, identifies the database, migrates the table unless told not to, and starts the purge of
+         * expired records. A failure never shows the password, of the URL or of {@link #password}: not in its
+         * message, nor in its cause chain (causes that quoted it are replaced by redacted copies with the same
+         * class names and stack traces).
          *
          * @throws IdempotencyConfigException if not exactly one of a DataSource, a JDBC URL and a JNDI name
          *     was given, if a driver class was named without a JDBC URL or does not accept it, or if the JNDI
@@ -419,13 +463,10 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             OwnedPool owned = jdbcUrl == null ? null : newPool();
             DataSource pool = owned != null ? owned.dataSource() : jndiName != null ? lookUp(jndiName) : dataSource;
             try {
-                DatabaseProbe probe = DatabaseProbe.of(pool, "the idempotency store" + (jdbcUrl != null
-                        ? " (" + Redaction.redact(jdbcUrl) + ")" : jndiName != null ? " (" + jndiName + ")" : ""));
-                if (migrate) {
-                    IdempotencySchema.migrate(probe.pool(), probe.engine());
-                }
-                return new JdbcIdempotencyStore(probe.pool(), owned, probe.engine(), probe.forceReadCommitted(),
-                        claimTransactions);
+                DatabaseProbe probe = DatabaseProbe.prepare(pool, "the idempotency store" + (jdbcUrl != null
+                        ? " (" + Redaction.redact(jdbcUrl) + ")" : jndiName != null ? " (" + jndiName + ")" : ""),
+                        migrate);
+                return new JdbcIdempotencyStore(probe, owned, this);
             } catch (RuntimeException e) {
                 if (owned != null) {
                     owned.close();
@@ -462,7 +503,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
 
         private OwnedPool newPool() {
             Set<Driver> registeredBefore = DriverLocator.registeredDrivers();
-            PoolThreads threads = new PoolThreads(POOL_NAME);
+            DaemonThreads threads = DaemonThreads.numbered("pool");
             try {
                 return new OwnedPool(newHikariPool(threads), threads, DriverLocator.registeredSince(registeredBefore));
             } catch (RuntimeException e) {
@@ -472,7 +513,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             }
         }
 
-        private HikariDataSource newHikariPool(ThreadFactory threads) {
+        private HikariDataSource newHikariPool(DaemonThreads threads) {
             HikariConfig config = new HikariConfig();
             config.setPoolName(POOL_NAME);
             config.setThreadFactory(threads);

@@ -5,12 +5,7 @@ import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.IdempotencyConfigException;
 import dev.idempotency.IdempotencyContext;
 import dev.idempotency.IdempotencyProperties;
-import dev.idempotency.StoredResponse;
-import dev.idempotency.adapter.HandlerResponse;
 import dev.idempotency.adapter.Outcome;
-import dev.idempotency.servlet.internal.CachedBodyRequest;
-import dev.idempotency.servlet.internal.CapturingResponse;
-import dev.idempotency.servlet.internal.OutcomeWriter;
 import dev.idempotency.servlet.internal.ServletIncomingRequest;
 import dev.idempotency.spi.IdempotencyStore;
 import dev.idempotency.store.ExpiredRecordPurger;
@@ -23,12 +18,12 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -86,7 +81,7 @@ public final class IdempotencyFilter implements Filter {
      */
     public static final String CONTEXT_ATTRIBUTE = "dev.idempotency.context";
 
-    /** More engines than this are not kept: an EndpointSettings that makes a new config per request. */
+    /** More distinct endpoint settings than this are refused: an EndpointSettings that makes a config per request. */
     private static final int MAX_ENDPOINT_ENGINES = 1024;
 
     private final IdempotencyStore explicitStore;
@@ -126,8 +121,10 @@ public final class IdempotencyFilter implements Filter {
     }
 
     /**
-     * Resolves the store, the settings and the scope resolver, and starts the background purge of
-     * expired records.
+     * Resolves the store, the settings and the scope resolver, and sees to the purge of expired records: a
+     * store that purges itself ({@code JdbcIdempotencyStore}) is handed the purge settings its builder was not
+     * given (see {@link IdempotencyStore#adoptPurgeSettings}); for any other store (the in-memory one) the
+     * filter runs the purge itself until {@link #destroy()}.
      *
      * @throws IdempotencyConfigException for invalid settings or a missing store, naming what is wrong
      */
@@ -139,7 +136,7 @@ public final class IdempotencyFilter implements Filter {
         ScopeResolver resolver = explicitScopeResolver;
         if (config == null) {
             Map<String, String> properties = IdempotencyProperties.load(classLoader(), initParameters(filterConfig));
-            config = IdempotencyConfig.fromProperties(properties, READ_ELSEWHERE);
+            config = IdempotencyProperties.parse(properties, READ_ELSEWHERE);
             if (resolver == null && properties.containsKey(SCOPE_PROPERTY)) {
                 resolver = ScopeResolver.fromSpec(SCOPE_PROPERTY, properties.get(SCOPE_PROPERTY));
             }
@@ -147,7 +144,7 @@ public final class IdempotencyFilter implements Filter {
         this.scopeResolver = resolver != null ? resolver : ScopeResolver.principal();
         this.idempotency = Idempotency.create(store, config);
         synchronized (this) {
-            if (purger == null) {
+            if (purger == null && !store.adoptPurgeSettings(config)) {
                 purger = ExpiredRecordPurger.create(store, config).start();
             }
         }
@@ -189,28 +186,33 @@ public final class IdempotencyFilter implements Filter {
         return requireInitialised().config();
     }
 
+    /**
+     * Applies the protocol to an HTTP {@link DispatcherType#REQUEST} dispatch, through one
+     * {@link CapturedExchange}: the body is read, the handler runs with its response held in memory, and the
+     * outcome decided (the handler's response with its cookies, a replay, or a problem) is sent only after it
+     * was stored. Other requests, and those the protocol does not cover, pass through unchanged.
+     *
+     * @throws IllegalStateException if the filter has not been initialised
+     */
     @Override
     public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
             throws IOException, ServletException {
-        if (!(req instanceof HttpServletRequest request) || !(res instanceof HttpServletResponse response)
-                || request.getDispatcherType() != DispatcherType.REQUEST) {
+        Optional<CapturedExchange> covered = CapturedExchange.ofRequestDispatch(req, res);
+        if (covered.isEmpty()) {
             chain.doFilter(req, res);
             return;
         }
-        Idempotency protocol = engineFor(request);
+        CapturedExchange exchange = covered.get();
+        Idempotency protocol = engineFor(exchange.request());
         if (protocol == null) {
-            chain.doFilter(request, response);
+            chain.doFilter(req, res);
             return;
         }
-        CapturingResponse[] capture = new CapturingResponse[1];
         Outcome outcome;
         try {
-            outcome = protocol.process(new ServletIncomingRequest(request, scopeResolver), body -> {
-                capture[0] = new CapturingResponse(response, protocol.config().maxResponseBytes());
-                CachedBodyRequest handlerRequest = new CachedBodyRequest(request, body);
-                handlerRequest.setAttribute(CONTEXT_ATTRIBUTE, IdempotencyContext.current().orElse(null));
-                chain.doFilter(handlerRequest, capture[0]);
-                return capture[0].toHandlerResponse();
+            outcome = protocol.process(new ServletIncomingRequest(exchange, scopeResolver), body -> {
+                exchange.request().setAttribute(CONTEXT_ATTRIBUTE, IdempotencyContext.current().orElse(null));
+                return exchange.runHandler(chain, body, protocol.config().maxResponseBytes());
             });
         } catch (IOException | ServletException | RuntimeException | Error e) {
             throw e;
@@ -218,16 +220,13 @@ public final class IdempotencyFilter implements Filter {
             throw new ServletException(e);
         }
         if (outcome instanceof Outcome.PassThrough) {
-            chain.doFilter(request, response);
+            chain.doFilter(req, res);
         } else if (outcome instanceof Outcome.Executed executed) {
-            HandlerResponse handled = executed.response();
-            OutcomeWriter.writeExecuted(response, handled.status(), handled.headers(), capture[0].cookies(),
-                    handled.body());
+            exchange.sendHandlerResponse(executed.response());
         } else if (outcome instanceof Outcome.Replayed replayed) {
-            StoredResponse stored = replayed.response();
-            OutcomeWriter.writeReplayed(response, stored.status(), stored.headers(), stored.body());
+            exchange.sendReplay(replayed.response());
         } else {
-            OutcomeWriter.writeProblem(response, ((Outcome.Rejected) outcome).problem(), request.getRequestURI());
+            exchange.sendProblem(((Outcome.Rejected) outcome).problem());
         }
     }
 
@@ -239,13 +238,16 @@ public final class IdempotencyFilter implements Filter {
             return config == null ? null : defaults;
         }
         Idempotency engine = endpointEngines.get(config);
-        if (engine == null) {
-            engine = Idempotency.create(defaults.store(), config);
-            if (endpointEngines.size() < MAX_ENDPOINT_ENGINES) {
-                endpointEngines.putIfAbsent(config, engine);
-            }
+        if (engine != null) {
+            return engine;
         }
-        return engine;
+        if (endpointEngines.size() >= MAX_ENDPOINT_ENGINES) {
+            // Each engine may own a thread (lease renewals) until the filter is destroyed: a settings source
+            // that makes a new config per request would leak them.
+            throw new IllegalStateException("The EndpointSettings of this IdempotencyFilter returned more than "
+                    + MAX_ENDPOINT_ENGINES + " distinct IdempotencyConfig instances; return one instance per endpoint");
+        }
+        return endpointEngines.computeIfAbsent(config, c -> Idempotency.create(defaults.store(), c));
     }
 
     private Idempotency requireInitialised() {
@@ -257,7 +259,11 @@ public final class IdempotencyFilter implements Filter {
         return protocol;
     }
 
-    /** Stops the background purge. The store is left open: the application owns it. */
+    /**
+     * Stops the threads the filter started: the purge it runs for a store that does not purge itself, and the
+     * engine's lease renewals. The store is left open, with its own purge if it has one: the application owns
+     * it, and closes it.
+     */
     @Override
     public void destroy() {
         synchronized (this) {
@@ -266,6 +272,12 @@ public final class IdempotencyFilter implements Filter {
                 purger = null;
             }
         }
+        Idempotency protocol = idempotency;
+        if (protocol != null) {
+            protocol.close();
+        }
+        endpointEngines.values().forEach(Idempotency::close);
+        endpointEngines.clear();
     }
 
     /** Builds an {@link IdempotencyFilter}. */
@@ -304,6 +316,7 @@ public final class IdempotencyFilter implements Filter {
             return this;
         }
 
+        /** The filter. */
         public IdempotencyFilter build() {
             return new IdempotencyFilter(store, config, scopeResolver, endpointSettings);
         }

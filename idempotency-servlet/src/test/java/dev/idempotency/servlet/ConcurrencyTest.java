@@ -21,7 +21,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * A request whose key is held by a running request: refused with 409 (the default) or, in wait mode,
  * answered with the running request's outcome once it is stored. Running requests are held at a
- * {@link Gate} so the overlap is certain, not a matter of timing.
+ * {@link Gate} so the overlap is certain, not a matter of timing, and in wait mode the test sees through
+ * the store ({@link BusyWatch}) that a request found the key busy before it lets the first one go.
  */
 class ConcurrencyTest {
 
@@ -90,15 +91,16 @@ class ConcurrencyTest {
         assertEquals(1, app.orderInvocations());
     }
 
+    /** The second request is answered busy twice (it polled again instead of answering), then replayed. */
     @Test
     void inWaitModeTheConcurrentRequestGetsTheFirstOutcomeReplayed() throws Exception {
-        try (JettyApp app = JettyApp.builder().config(waitMode(Duration.ofSeconds(5))).start()) {
+        try (JettyApp app = JettyApp.builder().config(waitMode(Duration.ofSeconds(10))).watchingBusyClaims().start()) {
             CompletableFuture<Reply> first = app.post("/orders").key("order-1").header("X-Test-Gate", "first")
                     .json("{}").sendAsync();
             app.gate("first").awaitArrival();
 
             CompletableFuture<Reply> waiting = app.post("/orders").key("order-1").json("{}").sendAsync();
-            Thread.sleep(300);
+            app.busyWatch().awaitBusyAnswers(2);
             assertFalse(waiting.isDone(), "the second request waits while the first runs");
 
             app.gate("first").open();
@@ -111,16 +113,17 @@ class ConcurrencyTest {
         }
     }
 
+    /** The second request finds the key busy before the first frees it (a 503 is not stored), then runs. */
     @Test
     void inWaitModeTheConcurrentRequestRunsItselfWhenTheFirstFreesTheKey() throws Exception {
-        try (JettyApp app = JettyApp.builder().config(waitMode(Duration.ofSeconds(5))).start()) {
+        try (JettyApp app = JettyApp.builder().config(waitMode(Duration.ofSeconds(10))).watchingBusyClaims().start()) {
             CompletableFuture<Reply> first = app.post("/orders").key("order-1").header("X-Test-Gate", "first")
                     .header("X-Test-Status", "503").json("{}").sendAsync();
             app.gate("first").awaitArrival();
 
             CompletableFuture<Reply> waiting = app.post("/orders").key("order-1").header("X-Test-Status", "503")
                     .json("{}").sendAsync();
-            Thread.sleep(100);
+            app.busyWatch().awaitBusyAnswers(1);
             app.gate("first").open();
 
             assertExecuted(first.get(20, TimeUnit.SECONDS), 503);
@@ -171,14 +174,18 @@ class ConcurrencyTest {
         assertEquals(1, app.orderInvocations());
     }
 
+    /** Every copy but the one that runs finds the key busy while it runs, waits, and gets the replay. */
     @Test
     void duplicateStormInWaitModeRunsTheHandlerOnceAndReplaysItToTheRest() throws Exception {
-        try (JettyApp app = JettyApp.builder().config(waitMode(Duration.ofSeconds(10))).start()) {
+        try (JettyApp app = JettyApp.builder().config(waitMode(Duration.ofSeconds(10))).watchingBusyClaims().start()) {
             List<CompletableFuture<Reply>> replies = new ArrayList<>();
             for (int i = 0; i < STORM; i++) {
-                replies.add(app.post("/orders").key("storm").header("X-Test-Sleep-Ms", "300").json("{\"n\":1}")
+                replies.add(app.post("/orders").key("storm").header("X-Test-Gate", "storm").json("{\"n\":1}")
                         .sendAsync());
             }
+            app.gate("storm").awaitArrival();
+            app.busyWatch().awaitRequestsFoundBusy(STORM - 1);
+            app.gate("storm").open();
             List<Reply> all = join(replies);
 
             List<Reply> executed = all.stream().filter(r -> !r.replayed()).toList();

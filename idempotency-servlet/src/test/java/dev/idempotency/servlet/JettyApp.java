@@ -47,15 +47,17 @@ final class JettyApp implements AutoCloseable {
     private final OrdersServlet orders;
     private final FormServlet form;
     private final Map<String, Gate> gates;
+    private final BusyWatch busyWatch;
 
     private JettyApp(Server server, ServletContextHandler context, StoreUnderTest store,
-            OrdersServlet orders, FormServlet form, Map<String, Gate> gates) {
+            OrdersServlet orders, FormServlet form, Map<String, Gate> gates, BusyWatch busyWatch) {
         this.server = server;
         this.context = context;
         this.store = store;
         this.orders = orders;
         this.form = form;
         this.gates = gates;
+        this.busyWatch = busyWatch;
     }
 
     static Builder builder() {
@@ -100,6 +102,14 @@ final class JettyApp implements AutoCloseable {
     /** How many times {@link OrdersServlet} ran. */
     int orderInvocations() {
         return orders.invocations();
+    }
+
+    /** What the filter's store answered "busy"; for an app started {@link Builder#watchingBusyClaims()}. */
+    BusyWatch busyWatch() {
+        if (busyWatch == null) {
+            throw new IllegalStateException("Start the app with watchingBusyClaims() to watch its store");
+        }
+        return busyWatch;
     }
 
     /** How many times {@link FormServlet} ran. */
@@ -156,6 +166,7 @@ final class JettyApp implements AutoCloseable {
         private int port;
         private final Map<String, String> initParameters = new LinkedHashMap<>();
         private Consumer<ServletContextHandler> customizer = context -> { };
+        private boolean watchBusy;
 
         private Builder() {
         }
@@ -202,6 +213,15 @@ final class JettyApp implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Puts a {@link BusyWatch} between the filter and the store (for the builder-made filter or the
+         * {@link #filter} factory's), so a test can wait until requests are waiting for a key.
+         */
+        Builder watchingBusyClaims() {
+            this.watchBusy = true;
+            return this;
+        }
+
         /** Runs against the context before the server starts (to add listeners, say). */
         Builder customize(Consumer<ServletContextHandler> customizer) {
             this.customizer = Objects.requireNonNull(customizer, "customizer");
@@ -235,9 +255,10 @@ final class JettyApp implements AutoCloseable {
             authentication.setAsyncSupported(true);
             context.addFilter(authentication, "/*", EnumSet.of(DispatcherType.REQUEST));
 
+            BusyWatch busyWatch = watchBusy ? new BusyWatch(store.store()) : null;
+            IdempotencyStore filtered = busyWatch != null ? busyWatch : store.store();
             FilterHolder idempotency = filterClass != null ? new FilterHolder(filterClass)
-                    : new FilterHolder(filterFactory != null ? filterFactory.apply(store.store())
-                            : defaultFilter(store.store()));
+                    : new FilterHolder(filterFactory != null ? filterFactory.apply(filtered) : defaultFilter(filtered));
             idempotency.setName("idempotency");
             idempotency.setAsyncSupported(true);
             idempotency.setInitParameters(initParameters);
@@ -257,7 +278,7 @@ final class JettyApp implements AutoCloseable {
                 server.stop();
                 throw e;
             }
-            return new JettyApp(server, context, store, orders, form, gates);
+            return new JettyApp(server, context, store, orders, form, gates, busyWatch);
         }
 
         private IdempotencyFilter defaultFilter(IdempotencyStore store) {

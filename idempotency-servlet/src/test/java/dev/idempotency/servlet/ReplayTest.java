@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.idempotency.IdempotencyConfig;
+import dev.idempotency.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -222,7 +223,7 @@ class ReplayTest {
 
     @Test
     void retryAfterTheKeyExpiredRunsAsANewRequest() throws Exception {
-        MovableClock clock = new MovableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        MutableClock clock = MutableClock.at(Instant.parse("2026-01-01T00:00:00Z"));
         IdempotencyConfig config = IdempotencyConfig.custom().clock(clock).keyTtl(Duration.ofHours(1)).build();
         try (JettyApp app = JettyApp.builder().config(config).start()) {
             Reply first = app.post("/orders").key("order-1").json("{}").send();

@@ -1,6 +1,5 @@
 package dev.idempotency.testing;
 
-import com.zaxxer.hikari.HikariDataSource;
 import java.lang.reflect.InvocationTargetException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -15,14 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.AfterEachCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A fresh PostgreSQL schema for a test class or a single test, with a connection pool whose connections
@@ -49,11 +42,13 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *       a server. It never skips: a test that cannot reach its database has not passed.</li>
  * </ol>
  *
+ * <p>{@link #jdbcUrl()} is the server's URL with {@code currentSchema} set to {@link #schema()}; the user and
+ * password are those of the URL or the environment, or the container's ({@code null} when none is given).
+ *
  * <p>Needs the PostgreSQL JDBC driver ({@code org.postgresql:postgresql}) on the test class path, and
  * Testcontainers ({@code org.testcontainers:testcontainers-postgresql}) only for the container fallback.
  */
-public final class PostgresDatabaseExtension implements TestDatabase, AutoCloseable, BeforeAllCallback, AfterAllCallback,
-        BeforeEachCallback, AfterEachCallback {
+public final class PostgresDatabaseExtension extends DatabaseExtension<PostgresDatabaseExtension.Schema> {
 
     /** The environment variable holding the JDBC URL of the server to test against. */
     public static final String ENV_JDBC_URL = "IDEMPOTENCY_TEST_JDBC_URL";
@@ -83,16 +78,10 @@ public final class PostgresDatabaseExtension implements TestDatabase, AutoClosea
     private static final SecureRandom RANDOM = new SecureRandom();
     private static Server sharedServer;
 
-    private final int maxPoolSize;
     private final Supplier<Server> serverSource;
-    private final ExtensionLifecycle lifecycle = new ExtensionLifecycle();
-    private final Pools pools = new Pools();
-    private final AtomicInteger extraPools = new AtomicInteger();
-    private volatile Running running;
 
     PostgresDatabaseExtension(int maxPoolSize, Supplier<Server> serverSource) {
-        Pools.requireValidPoolSize(maxPoolSize);
-        this.maxPoolSize = maxPoolSize;
+        super(maxPoolSize, "schema");
         this.serverSource = Objects.requireNonNull(serverSource, "serverSource");
     }
 
@@ -122,73 +111,8 @@ public final class PostgresDatabaseExtension implements TestDatabase, AutoClosea
      * @throws IllegalStateException if it is running already
      */
     public synchronized PostgresDatabaseExtension open() {
-        if (running != null) {
-            throw new IllegalStateException("PostgresDatabaseExtension is running already");
-        }
-        start();
+        startOutsideJUnit();
         return this;
-    }
-
-    /** Closes the pools and drops the schema of an extension started with {@link #open()}. */
-    @Override
-    public synchronized void close() {
-        stop();
-    }
-
-    /** Starts the schema for the whole class when the extension is registered in a static field. */
-    @Override
-    public void beforeAll(ExtensionContext context) {
-        if (lifecycle.beforeAll()) {
-            start();
-        }
-    }
-
-    /** Drops the schema of a class-wide extension after the last test of its class. */
-    @Override
-    public void afterAll(ExtensionContext context) {
-        if (lifecycle.afterAll()) {
-            stop();
-        }
-    }
-
-    /** Starts a schema for this test when the extension is registered in an instance field. */
-    @Override
-    public void beforeEach(ExtensionContext context) {
-        if (lifecycle.beforeEach()) {
-            start();
-        }
-    }
-
-    /** Drops the schema of a per-test extension after its test. */
-    @Override
-    public void afterEach(ExtensionContext context) {
-        if (lifecycle.afterEach()) {
-            stop();
-        }
-    }
-
-    /** The pool of connections whose current schema is {@link #schema()}. */
-    @Override
-    public HikariDataSource dataSource() {
-        return running().dataSource();
-    }
-
-    /** The server's JDBC URL with {@code currentSchema} set to {@link #schema()}. */
-    @Override
-    public String jdbcUrl() {
-        return running().jdbcUrl();
-    }
-
-    /** The user from the URL or {@value #ENV_JDBC_USER}, or the container's user; {@code null} if none. */
-    @Override
-    public String user() {
-        return running().server().user();
-    }
-
-    /** The password from the URL or {@value #ENV_JDBC_PASSWORD}, or the container's; {@code null} if none. */
-    @Override
-    public String password() {
-        return running().server().password();
     }
 
     /**
@@ -197,72 +121,35 @@ public final class PostgresDatabaseExtension implements TestDatabase, AutoClosea
      * @throws IllegalStateException if the extension has not started or has ended
      */
     public String schema() {
-        return running().schema();
+        return database().name();
     }
 
-    /** A new pool on {@link #jdbcUrl()}, closed by the extension before it drops the schema. */
     @Override
-    public HikariDataSource newDataSource(int maxPoolSize) {
-        Pools.requireValidPoolSize(maxPoolSize);
-        Running current = running();
-        return pools.open(current.schema() + "-pool-" + extraPools.incrementAndGet(), current.jdbcUrl(),
-                current.server().user(), current.server().password(), maxPoolSize);
-    }
-
-    private Running running() {
-        Running current = running;
-        if (current == null) {
-            throw new IllegalStateException("PostgresDatabaseExtension is not running: register it with"
-                    + " @RegisterExtension in a static field (one schema per test class) or an instance field"
-                    + " (one schema per test), and use it only while its tests run.");
-        }
-        return current;
-    }
-
-    private void start() {
+    Schema createDatabase() {
         requireDriver();
         Server server = serverSource.get();
         String schema = "it_" + randomHex();
         execute(server, "create schema " + schema);
-        try {
-            String url = withCurrentSchema(server.jdbcUrl(), schema);
-            HikariDataSource dataSource = pools.open(schema + "-pool", url, server.user(), server.password(),
-                    maxPoolSize);
-            running = new Running(server, schema, url, dataSource);
-        } catch (RuntimeException e) {
-            try {
-                pools.closeAll();
-                execute(server, "drop schema if exists " + schema + " cascade");
-            } catch (RuntimeException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            throw e;
-        }
+        return new Schema(server, schema, withCurrentSchema(server.jdbcUrl(), schema));
     }
 
-    private void stop() {
-        Running current = running;
-        running = null;
-        // Pools close first: a connection left in a transaction would hold locks the drop waits for.
-        RuntimeException failure = null;
-        try {
-            pools.closeAll();
-        } catch (RuntimeException e) {
-            failure = e;
+    /** A schema this extension created, and the URL whose connections use it as their current schema. */
+    record Schema(Server server, String name, String jdbcUrl) implements DatabaseExtension.Database {
+
+        @Override
+        public String user() {
+            return server.user();
         }
-        if (current != null) {
-            try {
-                execute(current.server(), "drop schema if exists " + current.schema() + " cascade");
-            } catch (RuntimeException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
+
+        @Override
+        public String password() {
+            return server.password();
         }
-        if (failure != null) {
-            throw failure;
+
+        /** Drops the schema with everything in it. */
+        @Override
+        public void discard() {
+            execute(server, "drop schema if exists " + name + " cascade");
         }
     }
 
@@ -395,9 +282,6 @@ public final class PostgresDatabaseExtension implements TestDatabase, AutoClosea
         public String toString() {
             return "Server[" + describe() + ", user=" + user + "]";
         }
-    }
-
-    private record Running(Server server, String schema, String jdbcUrl, HikariDataSource dataSource) {
     }
 
     /** Where a server comes from when no URL is configured. */

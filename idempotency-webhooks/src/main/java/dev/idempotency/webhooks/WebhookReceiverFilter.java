@@ -2,31 +2,28 @@ package dev.idempotency.webhooks;
 
 import dev.idempotency.IdempotencyConfigException;
 import dev.idempotency.adapter.HandlerResponse;
+import dev.idempotency.adapter.RequestBodyTooLargeException;
 import dev.idempotency.jdbc.inbox.InboxResult;
 import dev.idempotency.jdbc.inbox.JdbcInbox;
-import dev.idempotency.servlet.internal.CachedBodyRequest;
-import dev.idempotency.servlet.internal.CapturingResponse;
-import dev.idempotency.servlet.internal.OutcomeWriter;
+import dev.idempotency.servlet.CapturedExchange;
 import dev.idempotency.spi.StoreException;
 import dev.idempotency.spi.StoreUnavailableException;
-import dev.idempotency.webhooks.internal.WebhookProblem;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
-import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Receives Standard Webhooks: verifies each request's signature and timestamp, then runs the handler at most
@@ -42,10 +39,11 @@ import java.util.Objects;
  * or a timestamp beyond the tolerance is answered 401 with an {@code application/problem+json} body that says
  * what to check. The handler does not run.</li>
  * <li>The handler runs inside {@link JdbcInbox#process}, for the filter's consumer name and the webhook id, with
- * its response held in memory. Its writes through {@link JdbcInbox#transactionalDataSource()} join the
- * inbox's transaction. If it answers 2xx, the marker and its writes commit together and then its response is
- * sent. If it answers anything else, or throws, the transaction rolls back (no marker, no writes) and the
- * response or exception goes to the sender, whose retry runs the handler again.</li>
+ * its response held in memory by a {@link CapturedExchange}, as {@code IdempotencyFilter} holds it. Its writes
+ * through {@link JdbcInbox#transactionalDataSource()} join the inbox's transaction. If it answers 2xx, the
+ * marker and its writes commit together and then its response is sent, with its cookies. If it answers
+ * anything else, or throws, the transaction rolls back (no marker, no writes) and the response or exception
+ * goes to the sender, whose retry runs the handler again.</li>
  * <li>A webhook id already processed for this consumer with the same body is answered
  * {@value #DUPLICATE_STATUS} (No Content) with {@code Webhook-Duplicate: true}, without running the handler.
  * With a different body (the inbox's marker keeps the SHA-256 of the body it was processed with) it is
@@ -91,6 +89,13 @@ public final class WebhookReceiverFilter implements Filter {
 
     private static final System.Logger LOG = System.getLogger(WebhookReceiverFilter.class.getName());
 
+    /**
+     * The class of idempotency-servlet the filter runs its handler with. That artifact is an optional dependency
+     * of this one, so it is looked for by name: naming the class in code would fail with a bare
+     * {@link NoClassDefFoundError} at the first request instead.
+     */
+    static final String CAPTURE_CLASS = "dev.idempotency.servlet.CapturedExchange";
+
     private final JdbcInbox inbox;
     private final String consumer;
     private final WebhookVerifier verifier;
@@ -110,9 +115,11 @@ public final class WebhookReceiverFilter implements Filter {
      * this endpoint's markers apart from other consumers of the same ids.
      *
      * @throws IdempotencyConfigException if the consumer name is blank or longer than
-     *     {@value JdbcInbox#MAX_CONSUMER_LENGTH} characters
+     *     {@value JdbcInbox#MAX_CONSUMER_LENGTH} characters, or if the application lacks idempotency-servlet,
+     *     which the filter needs and this artifact does not bring
      */
     public static Builder builder(JdbcInbox inbox, String consumer) {
+        requireServletModule();
         Objects.requireNonNull(inbox, "inbox");
         Objects.requireNonNull(consumer, "consumer");
         if (consumer.isBlank() || consumer.length() > JdbcInbox.MAX_CONSUMER_LENGTH) {
@@ -121,6 +128,18 @@ public final class WebhookReceiverFilter implements Filter {
                             + "billing-events");
         }
         return new Builder(inbox, consumer);
+    }
+
+    private static void requireServletModule() {
+        try {
+            Class.forName(CAPTURE_CLASS, false, WebhookReceiverFilter.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw IdempotencyConfigException.missing("dependency dev.idempotency:idempotency-servlet",
+                    "WebhookReceiverFilter holds its handler's response in memory until the inbox has committed, "
+                            + "with that module's CapturedExchange (" + CAPTURE_CLASS + "), and idempotency-webhooks "
+                            + "does not bring it: add it to the application beside idempotency-webhooks and "
+                            + "idempotency-jdbc, in the same version");
+        }
     }
 
     /** The consumer name this filter deduplicates under. */
@@ -142,25 +161,20 @@ public final class WebhookReceiverFilter implements Filter {
     @Override
     public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
             throws IOException, ServletException {
-        if (!(req instanceof HttpServletRequest request) || !(res instanceof HttpServletResponse response)
-                || request.getDispatcherType() != DispatcherType.REQUEST) {
+        Optional<CapturedExchange> covered = CapturedExchange.ofRequestDispatch(req, res);
+        if (covered.isEmpty()) {
             chain.doFilter(req, res);
             return;
         }
-        String instance = request.getRequestURI();
+        CapturedExchange exchange = covered.get();
+        HttpServletRequest request = exchange.request();
 
-        long declared = request.getContentLengthLong();
-        if (declared > maxBodyBytes) {
-            WebhookProblem.bodyTooLarge(maxBodyBytes, declared).write(response, instance);
-            return;
-        }
         byte[] body;
-        try (InputStream in = request.getInputStream()) {
-            body = in.readNBytes(maxBodyBytes);
-            if (body.length == maxBodyBytes && in.read() != -1) {
-                WebhookProblem.bodyTooLarge(maxBodyBytes, -1).write(response, instance);
-                return;
-            }
+        try {
+            body = exchange.readBody(maxBodyBytes);
+        } catch (RequestBodyTooLargeException e) {
+            exchange.sendProblem(WebhookProblems.bodyTooLarge(e));
+            return;
         }
 
         VerifiedWebhook webhook;
@@ -168,28 +182,25 @@ public final class WebhookReceiverFilter implements Filter {
             webhook = verifier.verifyAll(values(request, WebhookHeaders.ID), values(request, WebhookHeaders.TIMESTAMP),
                     values(request, WebhookHeaders.SIGNATURE), body);
         } catch (WebhookVerificationException e) {
-            WebhookProblem.unverified(e).write(response, instance);
+            exchange.sendProblem(WebhookProblems.unverified(e));
             return;
         }
 
-        CachedBodyRequest handlerRequest = new CachedBodyRequest(request, body);
-        handlerRequest.setAttribute(WEBHOOK_ATTRIBUTE, webhook);
-        InboxResult<Captured> result;
+        request.setAttribute(WEBHOOK_ATTRIBUTE, webhook);
+        InboxResult<HandlerResponse> result;
         try {
             result = inbox.process(consumer, webhook.id(), body, () -> {
-                CapturingResponse capture = new CapturingResponse(response, maxResponseBytes);
+                HandlerResponse handled;
                 try {
-                    chain.doFilter(handlerRequest, capture);
+                    handled = exchange.runHandler(chain, body, maxResponseBytes);
                 } catch (Throwable t) {
                     throw new HandlerFailed(t);
                 }
-                Captured captured = new Captured(capture.toHandlerResponse(), capture.cookies());
-                int status = captured.response().status();
-                if (captured.response().truncated() || status < 200 || status > 299) {
+                if (handled.truncated() || handled.status() < 200 || handled.status() > 299) {
                     // Thrown, not returned, so the inbox rolls back: no marker, none of the handler's writes.
-                    throw new NotCommitted(captured);
+                    throw new NotCommitted(handled);
                 }
-                return captured;
+                return handled;
             });
         } catch (HandlerFailed e) {
             Throwable cause = e.getCause();
@@ -207,17 +218,17 @@ public final class WebhookReceiverFilter implements Filter {
             }
             throw new ServletException(cause);
         } catch (NotCommitted e) {
-            send(response, e.captured, instance);
+            send(exchange, e.handled);
             return;
         } catch (StoreUnavailableException e) {
             LOG.log(Level.WARNING, "Could not record webhook " + webhook.id() + " for consumer " + consumer
                     + "; answered 503 so the sender delivers it again", e);
-            WebhookProblem.inboxUnavailable(UNAVAILABLE_RETRY_AFTER_SECONDS).write(response, instance);
+            exchange.sendProblem(WebhookProblems.inboxUnavailable(UNAVAILABLE_RETRY_AFTER_SECONDS));
             return;
         } catch (StoreException e) {
             LOG.log(Level.ERROR, "Could not record webhook " + webhook.id() + " for consumer " + consumer
                     + "; its effects were rolled back and it was answered 500", e);
-            WebhookProblem.inboxFailure().write(response, instance);
+            exchange.sendProblem(WebhookProblems.inboxFailure());
             return;
         } catch (IOException | ServletException | RuntimeException e) {
             throw e;
@@ -225,32 +236,28 @@ public final class WebhookReceiverFilter implements Filter {
             // process() declares Exception for the work's sake; the work here throws only the two above.
             throw new ServletException(e);
         }
-        if (result instanceof InboxResult.Applied<Captured> applied) {
-            send(response, applied.value(), instance);
+        if (result instanceof InboxResult.Applied<HandlerResponse> applied) {
+            send(exchange, applied.value());
         } else if (result instanceof InboxResult.Reused) {
-            WebhookProblem.idReused(webhook.id()).write(response, instance);
+            exchange.sendProblem(WebhookProblems.idReused(webhook.id()));
         } else {
+            HttpServletResponse response = exchange.response();
             response.setStatus(DUPLICATE_STATUS);
             response.setHeader(DUPLICATE_HEADER, "true");
         }
     }
 
-    private void send(HttpServletResponse response, Captured captured, String instance) throws IOException {
-        HandlerResponse handled = captured.response();
+    /** The handler's answer, with its cookies; a problem if it outgrew the limit and lost its body. */
+    private void send(CapturedExchange exchange, HandlerResponse handled) throws IOException {
         if (handled.truncated()) {
-            WebhookProblem.responseTooLarge(maxResponseBytes).write(response, instance);
+            exchange.sendProblem(WebhookProblems.responseTooLarge(maxResponseBytes));
             return;
         }
-        OutcomeWriter.writeExecuted(response, handled.status(), handled.headers(), captured.cookies(),
-                handled.body());
+        exchange.sendHandlerResponse(handled);
     }
 
     private static List<String> values(HttpServletRequest request, String name) {
         return Collections.list(request.getHeaders(name));
-    }
-
-    /** What the handler produced, kept until the transaction's outcome is known. */
-    private record Captured(HandlerResponse response, List<Cookie> cookies) {
     }
 
     /** Carries a handler's exception through the inbox, which rolls back, to be rethrown unchanged. */
@@ -268,11 +275,11 @@ public final class WebhookReceiverFilter implements Filter {
 
         private static final long serialVersionUID = 1L;
 
-        private final transient Captured captured;
+        private final transient HandlerResponse handled;
 
-        NotCommitted(Captured captured) {
+        NotCommitted(HandlerResponse handled) {
             super(null, null, false, false);
-            this.captured = captured;
+            this.handled = handled;
         }
     }
 

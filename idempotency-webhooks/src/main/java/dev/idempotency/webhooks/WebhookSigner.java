@@ -3,7 +3,6 @@ package dev.idempotency.webhooks;
 import dev.idempotency.IdempotencyConfigException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
@@ -101,7 +100,7 @@ public final class WebhookSigner {
     /** Builds a {@link WebhookSigner}. */
     public static final class Builder {
 
-        private final List<WebhookSecret> secrets = new ArrayList<>();
+        private final SecretList secrets = new SecretList();
         private Clock clock = Clock.systemUTC();
 
         private Builder() {
@@ -109,17 +108,13 @@ public final class WebhookSigner {
 
         /** The secrets to sign with, replacing any given before: the current one first. At least one. */
         public Builder secrets(WebhookSecret... secrets) {
-            Objects.requireNonNull(secrets, "secrets");
-            return secrets(List.of(secrets));
+            this.secrets.replace(secrets);
+            return this;
         }
 
         /** The secrets to sign with, replacing any given before: the current one first. At least one. */
         public Builder secrets(List<WebhookSecret> secrets) {
-            Objects.requireNonNull(secrets, "secrets");
-            this.secrets.clear();
-            for (WebhookSecret secret : secrets) {
-                this.secrets.add(Objects.requireNonNull(secret, "secrets contains null"));
-            }
+            this.secrets.replace(secrets);
             return this;
         }
 
@@ -135,11 +130,8 @@ public final class WebhookSigner {
          * @throws IdempotencyConfigException if no secret was given
          */
         public WebhookSigner build() {
-            if (secrets.isEmpty()) {
-                throw IdempotencyConfigException.missing("secrets",
-                        "a webhook signer needs at least one WebhookSecret to sign with");
-            }
-            return new WebhookSigner(List.copyOf(secrets), clock);
+            return new WebhookSigner(secrets.required("a webhook signer needs at least one WebhookSecret to sign with"),
+                    clock);
         }
     }
 }

@@ -223,7 +223,7 @@ public final class WebhookVerifier {
     /** Builds a {@link WebhookVerifier}. */
     public static final class Builder {
 
-        private final List<WebhookSecret> secrets = new ArrayList<>();
+        private final SecretList secrets = new SecretList();
         private Duration tolerance = DEFAULT_TOLERANCE;
         private Clock clock = Clock.systemUTC();
 
@@ -232,17 +232,13 @@ public final class WebhookVerifier {
 
         /** The secrets a signature may be made with, replacing any given before. At least one. */
         public Builder secrets(WebhookSecret... secrets) {
-            Objects.requireNonNull(secrets, "secrets");
-            return secrets(List.of(secrets));
+            this.secrets.replace(secrets);
+            return this;
         }
 
         /** The secrets a signature may be made with, replacing any given before. At least one. */
         public Builder secrets(List<WebhookSecret> secrets) {
-            Objects.requireNonNull(secrets, "secrets");
-            this.secrets.clear();
-            for (WebhookSecret secret : secrets) {
-                this.secrets.add(Objects.requireNonNull(secret, "secrets contains null"));
-            }
+            this.secrets.replace(secrets);
             return this;
         }
 
@@ -275,11 +271,8 @@ public final class WebhookVerifier {
          * @throws IdempotencyConfigException if no secret was given
          */
         public WebhookVerifier build() {
-            if (secrets.isEmpty()) {
-                throw IdempotencyConfigException.missing("secrets",
-                        "a webhook verifier needs at least one WebhookSecret that signatures may be made with");
-            }
-            return new WebhookVerifier(List.copyOf(secrets), tolerance, clock);
+            return new WebhookVerifier(secrets.required("a webhook verifier needs at least one WebhookSecret that "
+                    + "signatures may be made with"), tolerance, clock);
         }
     }
 }

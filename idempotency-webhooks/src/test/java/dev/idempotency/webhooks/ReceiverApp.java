@@ -2,6 +2,7 @@ package dev.idempotency.webhooks;
 
 import dev.idempotency.jdbc.inbox.JdbcInbox;
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -37,7 +38,9 @@ import org.eclipse.jetty.server.ServerConnector;
  *
  * <p>Unsigned test-only request headers make the handler misbehave after its insert: {@code X-Test-Throw}
  * (throws), {@code X-Test-Status} (answers that status), {@code X-Test-Sleep-Ms} (sleeps before answering),
- * {@code X-Test-Deferred-Violation} (PostgreSQL: breaks a deferred constraint, so the commit fails).
+ * {@code X-Test-Deferred-Violation} (PostgreSQL: breaks a deferred constraint, so the commit fails),
+ * {@code X-Test-Body-Bytes} (answers 200 with a body of that many bytes), {@code X-Test-Cookie} (adds a cookie
+ * {@code delivery} with that value).
  */
 final class ReceiverApp implements AutoCloseable {
 
@@ -221,6 +224,16 @@ final class ReceiverApp implements AutoCloseable {
             }
             if (request.getHeader("X-Test-Throw") != null) {
                 throw new IllegalStateException("the handler failed after its insert");
+            }
+            String cookie = request.getHeader("X-Test-Cookie");
+            if (cookie != null) {
+                response.addCookie(new Cookie("delivery", cookie));
+            }
+            String bodyBytes = request.getHeader("X-Test-Body-Bytes");
+            if (bodyBytes != null) {
+                response.setContentType("application/octet-stream");
+                response.getOutputStream().write(new byte[Integer.parseInt(bodyBytes)]);
+                response.flushBuffer();
             }
             String status = request.getHeader("X-Test-Status");
             if (status != null) {

@@ -252,6 +252,40 @@ abstract class WebhookReceiverScenarios {
     }
 
     @Test
+    void aHandlerAnswerOverTheResponseLimitIsAnswered500AndRolledBack() throws Exception {
+        String id = newId();
+        byte[] body = event(id);
+        HttpResponse<String> failed = app.deliver("/webhooks/orders", sign(id, body), body, "X-Test-Body-Bytes",
+                Integer.toString(WebhookReceiverFilter.DEFAULT_MAX_RESPONSE_BYTES + 1));
+        assertEquals(500, failed.statusCode(), failed.body());
+        assertEquals("application/problem+json", failed.headers().firstValue("Content-Type").orElse(null));
+        assertTrue(failed.body().contains("\"type\":\"urn:idempotency:problem:webhook-response-too-large\""),
+                failed.body());
+        assertEquals(0, app.deliveries(id), "the handler's insert was rolled back");
+        assertEquals(0, app.markers(id));
+
+        HttpResponse<String> exactly = app.deliver("/webhooks/orders", sign(id, body), body, "X-Test-Body-Bytes",
+                Integer.toString(WebhookReceiverFilter.DEFAULT_MAX_RESPONSE_BYTES));
+        assertEquals(200, exactly.statusCode());
+        assertEquals(WebhookReceiverFilter.DEFAULT_MAX_RESPONSE_BYTES, exactly.body().length());
+        assertEquals(1, app.deliveries(id));
+    }
+
+    @Test
+    void theHandlersCookiesGoOutWithItsAnswerAfterTheCommit() throws Exception {
+        String id = newId();
+        byte[] body = event(id);
+        HttpResponse<String> response = app.deliver("/webhooks/orders", sign(id, body), body, "X-Test-Cookie", "first");
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals(List.of("delivery=first"), response.headers().allValues("Set-Cookie").stream()
+                .map(cookie -> cookie.split(";")[0]).toList());
+
+        HttpResponse<String> duplicate = app.deliver("/webhooks/orders", sign(id, body), body, "X-Test-Cookie", "again");
+        assertEquals(WebhookReceiverFilter.DUPLICATE_STATUS, duplicate.statusCode());
+        assertEquals(List.of(), duplicate.headers().allValues("Set-Cookie"), "the handler did not run");
+    }
+
+    @Test
     void concurrentRedeliveriesOfOneIdTakeEffectOnce() throws Exception {
         String id = newId();
         byte[] body = event(id);

@@ -12,6 +12,7 @@ import dev.idempotency.webhooks.WebhookVerificationException.Reason;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -281,6 +282,31 @@ class WebhookVerifierTest {
         assertEquals("secrets", assertThrows(IdempotencyConfigException.class,
                 () -> WebhookVerifier.builder().build()).setting());
         assertEquals("secrets", assertThrows(IdempotencyConfigException.class, WebhookSigner::create).setting());
+    }
+
+    @Test
+    void theSignersAndTheVerifiersBuildersTakeSecretsAlike() {
+        List<WebhookSecret> withNull = new ArrayList<>(List.of(current));
+        withNull.add(null);
+        assertEquals("secrets contains null", assertThrows(NullPointerException.class,
+                () -> WebhookSigner.builder().secrets(withNull)).getMessage());
+        assertEquals("secrets contains null", assertThrows(NullPointerException.class,
+                () -> WebhookVerifier.builder().secrets(withNull)).getMessage());
+
+        // A later call replaces the secrets an earlier one gave.
+        WebhookSigner signer = WebhookSigner.builder().secrets(current, previous).secrets(List.of(previous))
+                .clock(clock).build();
+        WebhookVerifier verifier = WebhookVerifier.builder().secrets(current, previous).secrets(List.of(current))
+                .clock(clock).build();
+        assertEquals(1, signer.secretCount());
+        assertEquals(1, verifier.secretCount());
+        SignedWebhook signed = signer.sign(ID, BODY);
+        rejected(Reason.SIGNATURE_MISMATCH, () -> verifier.verify(ID, ts(signed), signed.signature(), BODY));
+
+        assertTrue(assertThrows(IdempotencyConfigException.class, () -> WebhookSigner.builder().secrets().build())
+                .getMessage().contains("a webhook signer needs at least one WebhookSecret to sign with"));
+        assertTrue(assertThrows(IdempotencyConfigException.class, () -> WebhookVerifier.builder().secrets(List.of())
+                .build()).getMessage().contains("a webhook verifier needs at least one WebhookSecret"));
     }
 
     // ---- helpers ------------------------------------------------------------------------------

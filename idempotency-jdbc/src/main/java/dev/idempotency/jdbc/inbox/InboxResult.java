@@ -40,7 +40,7 @@ public sealed interface InboxResult<T> {
      * The message id had already been applied by the same consumer with a <em>different</em> payload (the
      * digest its marker keeps differs from this payload's): the sender reused the id for another message. The
      * work did not run and nothing was written. Only
-     * {@link JdbcInbox#process(String, String, byte[], dev.idempotency.spi.Claim.Work) process with a payload}
+     * {@link JdbcInbox#process(String, String, byte[], InboxWork) process with a payload}
      * returns it. Refuse the message rather than acknowledge it as applied: its payload never took effect, and
      * no redelivery of it will. This is not a {@linkplain #duplicate() duplicate}.
      *

@@ -1,36 +1,28 @@
 package dev.idempotency.jdbc.inbox;
 
 import dev.idempotency.IdempotencyConfigException;
+import dev.idempotency.internal.BatchedPurge;
 import dev.idempotency.jdbc.DatabaseEngine;
 import dev.idempotency.jdbc.IdempotencySchema;
 import dev.idempotency.jdbc.Redaction;
 import dev.idempotency.jdbc.TransactionJoiningDataSource;
 import dev.idempotency.jdbc.internal.DatabaseProbe;
+import dev.idempotency.jdbc.internal.InboxSql;
 import dev.idempotency.jdbc.internal.LocalTransaction;
+import dev.idempotency.jdbc.internal.LocalTransactions;
 import dev.idempotency.jdbc.internal.SqlErrors;
 import dev.idempotency.jdbc.internal.TransactionBinding;
-import dev.idempotency.spi.Claim;
 import dev.idempotency.spi.StoreException;
 import dev.idempotency.spi.StoreUnavailableException;
-import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.HexFormat;
-import java.util.Locale;
 import java.util.Objects;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 
 /**
@@ -61,7 +53,7 @@ import javax.sql.DataSource;
  *       Choose a retention longer than the sender's whole retry horizon plus your longest downtime.</li>
  * </ul>
  *
- * <p>Given the message's payload ({@link #process(String, String, byte[], Claim.Work)}), the marker also keeps
+ * <p>Given the message's payload ({@link #process(String, String, byte[], InboxWork)}), the marker also keeps
  * the payload's SHA-256, and a later delivery of the same id with a different payload is refused as
  * {@link InboxResult.Reused} instead of being taken for a duplicate.
  *
@@ -70,7 +62,8 @@ import javax.sql.DataSource;
  * outside the database (an e-mail, an HTTP call) are not part of the transaction: see {@code docs/inbox.md}.
  *
  * <p>An inbox built with a non-zero {@link Builder#purgeInterval purge interval} (the default) deletes
- * expired markers on a daemon thread; {@link #close()} stops it. The pool stays open.
+ * expired markers on a daemon thread of its own ({@code idempotency-inbox-purge}), from {@link Builder#build()}
+ * to {@link #close()}: close the inbox when the application stops. The pool stays open.
  */
 public final class JdbcInbox implements AutoCloseable {
 
@@ -84,7 +77,7 @@ public final class JdbcInbox implements AutoCloseable {
     public static final int DEFAULT_PURGE_BATCH_SIZE = 1000;
 
     /** A background purge run stops after this many full batches, leaving the rest to the next run. */
-    public static final int MAX_BATCHES_PER_PURGE_RUN = 100;
+    public static final int MAX_BATCHES_PER_PURGE_RUN = BatchedPurge.MAX_BATCHES_PER_RUN;
 
     /** The longest consumer name. */
     public static final int MAX_CONSUMER_LENGTH = 200;
@@ -93,45 +86,27 @@ public final class JdbcInbox implements AutoCloseable {
     public static final int MAX_STORED_MESSAGE_ID_LENGTH = 255;
 
     /** The table holding the markers. */
-    public static final String TABLE = "idempotency_inbox";
-
-    private static final System.Logger LOG = System.getLogger(JdbcInbox.class.getName());
-    private static final String PRIMARY_KEY = "idempotency_inbox_pk";
-    private static final String DUPLICATE_KEY = "23505";
-    private static final int H2_LOCK_TIMEOUT = 50200;
+    public static final String TABLE = InboxSql.TABLE;
 
     private final DataSource pool;
     private final DatabaseEngine engine;
-    private final boolean forceReadCommitted;
+    private final LocalTransactions transactions;
+    private final InboxSql sql;
     private final Duration retention;
     private final Clock clock;
-    private final int purgeBatchSize;
     private final TransactionJoiningDataSource transactionalDataSource;
-    private final String insertMarker;
-    private final String selectDigest;
-    private final String purge;
-    private final ScheduledExecutorService purger;
+    private final BatchedPurge purge;
 
     private JdbcInbox(DatabaseProbe probe, Builder builder) {
         this.pool = probe.pool();
         this.engine = probe.engine();
-        this.forceReadCommitted = probe.forceReadCommitted();
+        this.transactions = probe.transactions();
+        this.sql = probe.dialect().inbox();
         this.retention = builder.retention;
         this.clock = builder.clock;
-        this.purgeBatchSize = builder.purgeBatchSize;
         this.transactionalDataSource = TransactionJoiningDataSource.over(pool);
-        String insert = "INSERT INTO " + TABLE + " (consumer, message_id, processed_at, expires_at, payload_sha256) "
-                + "VALUES (?, ?, ?, ?, ?)";
-        // PostgreSQL: a conflicting uncommitted marker makes the insert wait for its transaction, then do
-        // nothing if it committed. H2 waits the same way and then fails with a duplicate key.
-        this.insertMarker = engine == DatabaseEngine.POSTGRESQL
-                ? insert + " ON CONFLICT (consumer, message_id) DO NOTHING" : insert;
-        this.selectDigest = "SELECT payload_sha256 FROM " + TABLE + " WHERE consumer = ? AND message_id = ?";
-        // Markers of transactions in progress are locked; SKIP LOCKED leaves them and lets several
-        // instances purge at once.
-        this.purge = "DELETE FROM " + TABLE + " WHERE (consumer, message_id) IN (SELECT consumer, message_id FROM "
-                + TABLE + " WHERE expires_at <= ? FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED)";
-        this.purger = builder.purgeInterval.isZero() ? null : startPurging(builder.purgeInterval);
+        this.purge = new BatchedPurge("inbox-purge", "expired inbox markers", this::purgeExpired,
+                builder.purgeBatchSize, builder.purgeInterval, clock).start();
     }
 
     /**
@@ -164,7 +139,7 @@ public final class JdbcInbox implements AutoCloseable {
      * itself if this one rolled back).
      *
      * <p>This method takes every later delivery of the id for a duplicate, whatever it carries. To refuse an id
-     * that a sender reused for another payload, use {@link #process(String, String, byte[], Claim.Work)}.
+     * that a sender reused for another payload, use {@link #process(String, String, byte[], InboxWork)}.
      *
      * @param consumer who applies the message, 1 to {@value #MAX_CONSUMER_LENGTH} characters: each consumer
      *     keeps its own markers, so two consumers of one stream each apply every message once
@@ -183,7 +158,7 @@ public final class JdbcInbox implements AutoCloseable {
      * @throws IllegalStateException if this thread is already inside a transaction bound on this pool (an
      *     idempotent request, or another {@code process}): the inbox needs a transaction of its own
      */
-    public <T> InboxResult<T> process(String consumer, String messageId, Claim.Work<T> work) throws Exception {
+    public <T> InboxResult<T> process(String consumer, String messageId, InboxWork<T> work) throws Exception {
         requireConsumer(consumer);
         String storedId = storedMessageId(messageId);
         Objects.requireNonNull(work, "work");
@@ -192,7 +167,7 @@ public final class JdbcInbox implements AutoCloseable {
 
     /**
      * Applies the message {@code messageId} of {@code consumer} once, as {@link #process(String, String,
-     * Claim.Work)} does, and also refuses the id when it comes back with another payload: the marker keeps the
+     * InboxWork)} does, and also refuses the id when it comes back with another payload: the marker keeps the
      * SHA-256 of {@code payload}, and a later delivery of the same id is {@link InboxResult.Duplicate} if its
      * payload is the same bytes, or {@link InboxResult.Reused} if not. In both cases the work does not run.
      *
@@ -210,9 +185,9 @@ public final class JdbcInbox implements AutoCloseable {
      * @throws StoreException if the database failed otherwise; nothing was committed
      * @throws IllegalArgumentException if the consumer or message id is empty or the consumer too long
      * @throws IllegalStateException if this thread is already inside a transaction bound on this pool
-     * @see #process(String, String, Claim.Work) the other parameters and the transaction
+     * @see #process(String, String, InboxWork) the other parameters and the transaction
      */
-    public <T> InboxResult<T> process(String consumer, String messageId, byte[] payload, Claim.Work<T> work)
+    public <T> InboxResult<T> process(String consumer, String messageId, byte[] payload, InboxWork<T> work)
             throws Exception {
         requireConsumer(consumer);
         String storedId = storedMessageId(messageId);
@@ -223,7 +198,7 @@ public final class JdbcInbox implements AutoCloseable {
 
     /** Runs the work with the marker in one transaction; {@code digest} is the payload's, or {@code null}. */
     private <T> InboxResult<T> apply(String consumer, String messageId, String storedId, byte[] digest,
-            Claim.Work<T> work) throws Exception {
+            InboxWork<T> work) throws Exception {
         if (TransactionBinding.current(pool) != null) {
             throw new IllegalStateException("JdbcInbox.process(" + consumer + ", " + messageId + ") was called inside "
                     + "another transaction bound to this thread on the same pool (an idempotent request, inbox work, "
@@ -233,7 +208,7 @@ public final class JdbcInbox implements AutoCloseable {
         Instant now = clock.instant();
         LocalTransaction transaction;
         try {
-            transaction = LocalTransaction.begin(pool, forceReadCommitted);
+            transaction = transactions.begin();
         } catch (SQLException e) {
             throw SqlErrors.translate("getting a connection to process message " + messageId + " of consumer "
                     + consumer, e);
@@ -241,25 +216,19 @@ public final class JdbcInbox implements AutoCloseable {
         try (transaction) {
             boolean first;
             try {
-                first = insertMarker(transaction.connection(), consumer, storedId, now, digest);
+                first = sql.insertMarker(transaction, consumer, storedId, now, now.plus(retention), digest);
             } catch (SQLException e) {
                 throw SqlErrors.translate("recording message " + messageId + " of consumer " + consumer, e);
             }
             if (!first) {
-                return alreadyApplied(transaction.connection(), consumer, messageId, storedId, digest);
+                return alreadyApplied(transaction, consumer, messageId, storedId, digest);
             }
-            T value;
-            TransactionBinding.bind(pool, transaction.connection());
-            try {
-                value = work.run();
-            } finally {
-                TransactionBinding.unbind(pool);
-            }
+            T value = transaction.bind(work::run);
             try {
                 transaction.commit();
             } catch (SQLException e) {
-                if (isMarkerConflict(e)) {
-                    return alreadyApplied(transaction.connection(), consumer, messageId, storedId, digest);
+                if (sql.isMarkerConflict(e)) {
+                    return alreadyApplied(transaction, consumer, messageId, storedId, digest);
                 }
                 throw SqlErrors.translate("committing message " + messageId + " of consumer " + consumer, e);
             }
@@ -291,13 +260,8 @@ public final class JdbcInbox implements AutoCloseable {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be positive, not " + limit);
         }
-        try (LocalTransaction transaction = LocalTransaction.begin(pool, forceReadCommitted);
-                PreparedStatement ps = transaction.connection().prepareStatement(purge)) {
-            ps.setObject(1, timestamp(now));
-            ps.setInt(2, limit);
-            int deleted = ps.executeUpdate();
-            transaction.commit();
-            return deleted;
+        try {
+            return transactions.inTransaction(connection -> sql.purge(connection, now, limit));
         } catch (SQLException e) {
             throw SqlErrors.translate("purging expired inbox markers", e);
         }
@@ -313,17 +277,13 @@ public final class JdbcInbox implements AutoCloseable {
         return engine;
     }
 
-    /** Stops the background purge, waiting briefly for a run in progress; the pool stays open. Idempotent. */
+    /**
+     * Stops the background purge, interrupting a run in progress, and returns once its thread has ended; the
+     * pool stays open. Idempotent.
+     */
     @Override
     public void close() {
-        if (purger != null) {
-            purger.shutdownNow();
-            try {
-                purger.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        purge.close();
     }
 
     @Override
@@ -331,52 +291,21 @@ public final class JdbcInbox implements AutoCloseable {
         return "JdbcInbox[" + engine + ", retention " + retention + ", " + Redaction.redact(String.valueOf(pool)) + "]";
     }
 
-    private boolean insertMarker(Connection connection, String consumer, String messageId, Instant now,
-            byte[] digest) throws SQLException {
-        while (true) {
-            try (PreparedStatement ps = connection.prepareStatement(insertMarker)) {
-                ps.setString(1, consumer);
-                ps.setString(2, messageId);
-                ps.setObject(3, timestamp(now));
-                ps.setObject(4, timestamp(now.plus(retention)));
-                ps.setBytes(5, digest);
-                return ps.executeUpdate() == 1;
-            } catch (SQLException e) {
-                if (engine != DatabaseEngine.H2) {
-                    throw e;
-                }
-                if (DUPLICATE_KEY.equals(e.getSQLState())) {
-                    return false;
-                }
-                if (e.getErrorCode() != H2_LOCK_TIMEOUT) {
-                    throw e;
-                }
-                // The first delivery's transaction is still running after H2's lock timeout: keep waiting, as
-                // PostgreSQL does, in a fresh transaction (nothing else happened in this one yet).
-                connection.rollback();
-            }
-        }
-    }
-
     /**
      * What a delivery whose marker was already committed is: a {@code Duplicate}, or {@code Reused} when both
      * this delivery and the marker have a payload digest and they differ. Read in the delivery's own
      * transaction, which found the committed marker, so it reads that marker's digest.
      */
-    private <T> InboxResult<T> alreadyApplied(Connection connection, String consumer, String messageId,
+    private <T> InboxResult<T> alreadyApplied(LocalTransaction transaction, String consumer, String messageId,
             String storedId, byte[] digest) {
         if (digest == null) {
             return new InboxResult.Duplicate<>();
         }
         byte[] recorded;
-        try (PreparedStatement ps = connection.prepareStatement(selectDigest)) {
-            ps.setString(1, consumer);
-            ps.setString(2, storedId);
-            try (ResultSet rs = ps.executeQuery()) {
-                // No row: an expired marker was purged in the meantime. Its message was applied all the same,
-                // and an expired marker that is still there is a duplicate too.
-                recorded = rs.next() ? rs.getBytes(1) : null;
-            }
+        try {
+            // No marker: an expired one was purged in the meantime. Its message was applied all the same, and an
+            // expired marker that is still there is a duplicate too.
+            recorded = sql.recordedDigest(transaction.connection(), consumer, storedId);
         } catch (SQLException e) {
             throw SqlErrors.translate("reading the marker of message " + messageId + " of consumer " + consumer, e);
         }
@@ -384,47 +313,6 @@ public final class JdbcInbox implements AutoCloseable {
             return new InboxResult.Duplicate<>();
         }
         return new InboxResult.Reused<>();
-    }
-
-    /** Whether a failed commit was our marker's primary key: the unique constraint's last word. */
-    private static boolean isMarkerConflict(SQLException e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof SQLException sql && DUPLICATE_KEY.equals(sql.getSQLState()) && sql.getMessage() != null
-                    && sql.getMessage().toLowerCase(Locale.ROOT).contains(PRIMARY_KEY)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private ScheduledExecutorService startPurging(Duration interval) {
-        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "idempotency-inbox-purge");
-            thread.setDaemon(true);
-            return thread;
-        });
-        long millis = interval.toMillis();
-        executor.scheduleWithFixedDelay(this::purgeInBackground, millis, millis, TimeUnit.MILLISECONDS);
-        return executor;
-    }
-
-    private void purgeInBackground() {
-        try {
-            long total = 0;
-            for (int batch = 0; batch < MAX_BATCHES_PER_PURGE_RUN; batch++) {
-                int deleted = purgeExpired(clock.instant(), purgeBatchSize);
-                total += deleted;
-                if (deleted < purgeBatchSize) {
-                    break;
-                }
-            }
-            if (total > 0) {
-                LOG.log(Level.DEBUG, "Purged {0} expired inbox markers", total);
-            }
-        } catch (RuntimeException e) {
-            // The next run tries again; an expired marker that stays a little longer only deduplicates longer.
-            LOG.log(Level.WARNING, "Purging expired inbox markers failed; the next run retries", e);
-        }
     }
 
     private static void requireConsumer(String consumer) {
@@ -453,10 +341,6 @@ public final class JdbcInbox implements AutoCloseable {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("Every Java platform provides SHA-256", e);
         }
-    }
-
-    private static OffsetDateTime timestamp(Instant instant) {
-        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
     }
 
     /** Builds a {@link JdbcInbox}; a DataSource is required, everything else has a default. */
@@ -510,20 +394,13 @@ public final class JdbcInbox implements AutoCloseable {
          * {@link Duration#ZERO} for never (call {@link JdbcInbox#purgeExpired} yourself); default 1 minute.
          */
         public Builder purgeInterval(Duration interval) {
-            if (interval == null || interval.isNegative() || (!interval.isZero()
-                    && (interval.compareTo(Duration.ofSeconds(1)) < 0 || interval.compareTo(Duration.ofDays(1)) > 0))) {
-                throw IdempotencyConfigException.invalid("purgeInterval", interval, "0 (off) or a duration from 1s to 1d");
-            }
-            this.purgeInterval = interval;
+            this.purgeInterval = BatchedPurge.requireInterval("purgeInterval", interval, Duration.ofSeconds(1));
             return this;
         }
 
         /** Markers deleted per background purge transaction, 1 to 100000; default {@value #DEFAULT_PURGE_BATCH_SIZE}. */
         public Builder purgeBatchSize(int size) {
-            if (size < 1 || size > 100_000) {
-                throw IdempotencyConfigException.invalid("purgeBatchSize", size, "a number from 1 to 100000");
-            }
-            this.purgeBatchSize = size;
+            this.purgeBatchSize = BatchedPurge.requireBatchSize("purgeBatchSize", size);
             return this;
         }
 
@@ -547,11 +424,7 @@ public final class JdbcInbox implements AutoCloseable {
             if (dataSource == null) {
                 throw IdempotencyConfigException.missing("dataSource", "give JdbcInbox.builder() the pool to use");
             }
-            DatabaseProbe probe = DatabaseProbe.of(dataSource, "JdbcInbox");
-            if (migrate) {
-                IdempotencySchema.migrate(probe.pool(), probe.engine());
-            }
-            return new JdbcInbox(probe, this);
+            return new JdbcInbox(DatabaseProbe.prepare(dataSource, "JdbcInbox", migrate), this);
         }
     }
 }

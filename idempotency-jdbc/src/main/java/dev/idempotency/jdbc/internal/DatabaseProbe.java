@@ -1,6 +1,7 @@
 package dev.idempotency.jdbc.internal;
 
 import dev.idempotency.jdbc.DatabaseEngine;
+import dev.idempotency.jdbc.IdempotencySchema;
 import dev.idempotency.jdbc.Redaction;
 import dev.idempotency.jdbc.TransactionJoiningDataSource;
 import dev.idempotency.spi.StoreException;
@@ -15,7 +16,8 @@ import javax.sql.DataSource;
 
 /**
  * What a component of this library needs to know about the pool it is given, learnt from one connection:
- * the engine, and whether the pool's default isolation level is something else than READ COMMITTED.
+ * the engine, and whether the pool's default isolation level is something else than READ COMMITTED; and
+ * from it, the component's {@linkplain #dialect() SQL} and {@linkplain #transactions() transactions}.
  *
  * @param pool the pool itself: a {@link TransactionJoiningDataSource} passed in is replaced by its pool, so
  *     the component joins the same transactions as the idempotency store on that pool
@@ -23,6 +25,32 @@ import javax.sql.DataSource;
  * @param forceReadCommitted whether the component must set READ COMMITTED on its own transactions
  */
 public record DatabaseProbe(DataSource pool, DatabaseEngine engine, boolean forceReadCommitted) {
+
+    /**
+     * What every component's builder does: probes {@code dataSource} and, if {@code migrate}, creates or
+     * upgrades the library's tables.
+     *
+     * @param component who asks, for messages, such as {@code "JdbcOutbox"}; passwords in it are redacted
+     * @throws StoreUnavailableException if the database cannot be reached
+     * @throws StoreException if the database is not PostgreSQL or H2, or the migration fails
+     */
+    public static DatabaseProbe prepare(DataSource dataSource, String component, boolean migrate) {
+        DatabaseProbe probe = of(dataSource, component);
+        if (migrate) {
+            IdempotencySchema.migrate(probe.pool(), probe.engine());
+        }
+        return probe;
+    }
+
+    /** The SQL of the engine. */
+    public SqlDialect dialect() {
+        return SqlDialect.of(engine);
+    }
+
+    /** The transactions a component opens for itself on the pool, at READ COMMITTED. */
+    public LocalTransactions transactions() {
+        return new LocalTransactions(pool, forceReadCommitted);
+    }
 
     /**
      * Probes {@code dataSource}.

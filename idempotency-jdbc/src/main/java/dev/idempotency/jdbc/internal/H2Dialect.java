@@ -7,17 +7,18 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 
 /**
  * H2: the in-progress row is inserted at once; a concurrent claimer's insert meets the uncommitted row,
  * and with the session's lock timeout at a millisecond for the claim it fails at once (lock timeout)
  * instead of waiting, which reads as "busy". The timeout is restored before the handler runs.
+ *
+ * <p>The inbox's marker insert is H2's own too ({@link #inbox()}).
  */
 final class H2Dialect extends SqlDialect {
 
     private final String insert = "INSERT INTO " + TABLE + " " + INSERT_COLUMNS + " VALUES (" + insertValues() + ")";
-    private static final String DUPLICATE_KEY = "23505";
-    private static final int LOCK_TIMEOUT = 50200;
     /**
      * A claim should not wait for another transaction's lock: meeting one means "busy". One millisecond,
      * because H2 2.x treats a zero timeout on an UPDATE's row lock as "the default" (2 s).
@@ -35,20 +36,36 @@ final class H2Dialect extends SqlDialect {
     }
 
     @Override
-    public ClaimFound claim(Connection connection, ClaimRequest request) throws SQLException {
+    public InboxSql inbox() {
+        return INBOX;
+    }
+
+    /** Transaction mode and lease mode claim alike here: the in-progress row, with a lease or without. */
+    @Override
+    public ClaimFound claimInTransaction(Transaction transaction, ClaimRequest request) throws SQLException {
+        return claim(transaction, request, 0);
+    }
+
+    @Override
+    public ClaimFound claimLease(Transaction transaction, ClaimRequest request) throws SQLException {
+        return claim(transaction, request, leaseMillis(request));
+    }
+
+    private ClaimFound claim(Transaction transaction, ClaimRequest request, long leaseMillis) throws SQLException {
+        Connection connection = transaction.connection();
         int previousTimeout = lockTimeout(connection);
         setLockTimeout(connection, CLAIM_LOCK_TIMEOUT_MILLIS);
         ClaimFound found;
         try {
-            found = claimWithoutWaiting(connection, request);
+            found = claimWithoutWaiting(transaction, request, leaseMillis);
         } finally {
             setLockTimeout(connection, previousTimeout);
         }
-        return found == BUSY_HOLDER_UNSEEN ? busyWithTheHoldersFingerprint(connection, request) : found;
+        return found == BUSY_HOLDER_UNSEEN ? busyWithTheHoldersFingerprint(transaction, request) : found;
     }
 
     /** Busy because another transaction holds the key's row; its in-progress row is not committed. */
-    private static final ClaimFound BUSY_HOLDER_UNSEEN = ClaimFound.busy(ClaimResult.Busy.unknown());
+    private static final ClaimFound BUSY_HOLDER_UNSEEN = busy(ClaimResult.Busy.unknown());
 
     /**
      * The holder of a key in transaction mode has not committed its in-progress row, so a committed read
@@ -56,61 +73,84 @@ final class H2Dialect extends SqlDialect {
      * and never changes, so it tells a retry of the holder's request (409) from another request under the
      * key (422). Nothing else is decided on what is read this way.
      */
-    private ClaimFound busyWithTheHoldersFingerprint(Connection connection, ClaimRequest request)
+    private ClaimFound busyWithTheHoldersFingerprint(Transaction transaction, ClaimRequest request)
             throws SQLException {
-        connection.rollback();
-        int isolation = connection.getTransactionIsolation();
-        connection.setTransactionIsolation(Connection.TRANSACTION_READ_UNCOMMITTED);
-        try {
-            Row row = read(connection, request.key());
-            if (row == null || !"IN_PROGRESS".equals(row.state())) {
-                return BUSY_HOLDER_UNSEEN;
-            }
-            return ClaimFound.busy(ClaimResult.Busy.heldFor(row.fingerprint()));
-        } finally {
-            connection.rollback();
-            connection.setTransactionIsolation(isolation);
+        Row row = transaction.readUncommitted(connection -> read(connection, request.key()));
+        if (row == null || !"IN_PROGRESS".equals(row.state())) {
+            return BUSY_HOLDER_UNSEEN;
         }
+        return busy(ClaimResult.Busy.heldFor(row.fingerprint()));
     }
 
-    private ClaimFound claimWithoutWaiting(Connection connection, ClaimRequest request) throws SQLException {
+    private ClaimFound claimWithoutWaiting(Transaction transaction, ClaimRequest request, long leaseMillis)
+            throws SQLException {
+        Connection connection = transaction.connection();
         for (int attempt = 0; attempt < 3; attempt++) {
             try (PreparedStatement ps = connection.prepareStatement(insert)) {
-                bindInsert(ps, 1, request);
+                bindInsert(ps, 1, request, leaseMillis);
                 ps.executeUpdate();
-                return ClaimFound.acquired(1);
+                return ClaimFound.Acquired.withRecord(1);
             } catch (SQLException e) {
-                if (e.getErrorCode() == LOCK_TIMEOUT) {
+                if (e.getErrorCode() == SqlErrors.H2_LOCK_TIMEOUT) {
                     return BUSY_HOLDER_UNSEEN;
                 }
-                if (!DUPLICATE_KEY.equals(e.getSQLState())) {
+                if (!SqlErrors.isUniqueViolation(e)) {
                     throw e;
                 }
             }
             // Nothing else happened in this transaction yet, so start afresh: after a failed insert, H2
             // 2.x ignores the lock timeout for the rest of the transaction, and the reclaim below would
             // wait for a concurrent reclaimer instead of reporting it busy.
-            connection.rollback();
+            transaction.restart();
             Row row = read(connection, request.key());
             if (row == null) {
                 continue; // purged between the insert and the read: try the insert again
             }
             if (!reclaimable(row, request)) {
-                return judge(row);
+                return occupied(row);
             }
             try {
-                long token = reclaim(connection, request, row);
-                if (token > 0) {
-                    return ClaimFound.acquired(token);
+                ClaimFound reclaimed = reclaim(connection, request, row, leaseMillis);
+                if (reclaimed instanceof ClaimFound.Acquired) {
+                    return reclaimed;
                 }
             } catch (SQLException e) {
-                if (e.getErrorCode() == LOCK_TIMEOUT) {
+                if (e.getErrorCode() == SqlErrors.H2_LOCK_TIMEOUT) {
                     return BUSY_HOLDER_UNSEEN;
                 }
                 throw e;
             }
         }
         return BUSY_HOLDER_UNSEEN;
+    }
+
+    private static final InboxSql INBOX = new Inbox();
+
+    /** The inbox's marker insert on H2. */
+    private static final class Inbox extends InboxSql {
+
+        @Override
+        public boolean insertMarker(Transaction transaction, String consumer, String messageId, Instant appliedAt,
+                Instant expiresAt, byte[] digest) throws SQLException {
+            // H2 waits for a conflicting uncommitted marker's transaction as PostgreSQL does, then fails with a
+            // duplicate key if it committed.
+            while (true) {
+                try (PreparedStatement ps = transaction.connection().prepareStatement(INSERT)) {
+                    bindMarker(ps, consumer, messageId, appliedAt, expiresAt, digest);
+                    return ps.executeUpdate() == 1;
+                } catch (SQLException e) {
+                    if (SqlErrors.isUniqueViolation(e)) {
+                        return false;
+                    }
+                    if (e.getErrorCode() != SqlErrors.H2_LOCK_TIMEOUT) {
+                        throw e;
+                    }
+                    // The first delivery's transaction is still running after H2's lock timeout: keep waiting, as
+                    // PostgreSQL does, in a fresh transaction (nothing else happened in this one yet).
+                    transaction.restart();
+                }
+            }
+        }
     }
 
     private static int lockTimeout(Connection connection) throws SQLException {

@@ -6,68 +6,84 @@ import java.sql.SQLException;
 import javax.sql.DataSource;
 
 /**
- * One transaction on a connection of a pool, opened by a component of this library for itself (the inbox,
- * the outbox relay): auto-commit off and, when the pool's default is another level, READ COMMITTED.
- * {@link #close()} rolls back whatever was not committed, restores the connection's settings and returns
- * it to the pool; it never throws.
+ * A transaction of this library's own on a connection of a pool, from {@link LocalTransactions#begin()}.
+ * {@link #close()} rolls back whatever was not committed, restores the auto-commit and the isolation it
+ * changed and returns the connection to the pool; it never throws.
  */
-public final class LocalTransaction implements AutoCloseable {
+public final class LocalTransaction implements Transaction {
+
+    /** The isolation a transaction did not change, and need not restore. */
+    static final int UNCHANGED = -1;
 
     private static final System.Logger LOG = System.getLogger(LocalTransaction.class.getName());
 
+    private final DataSource pool;
     private final Connection connection;
     private final boolean restoreAutoCommit;
     private final int restoreIsolation;
     private boolean open = true;
 
-    private LocalTransaction(Connection connection, boolean restoreAutoCommit, int restoreIsolation) {
+    LocalTransaction(DataSource pool, Connection connection, boolean restoreAutoCommit, int restoreIsolation) {
+        this.pool = pool;
         this.connection = connection;
         this.restoreAutoCommit = restoreAutoCommit;
         this.restoreIsolation = restoreIsolation;
     }
 
-    /**
-     * Takes a connection from {@code pool} and starts a transaction on it.
-     *
-     * @param readCommitted whether to set READ COMMITTED (pass {@code true} when the pool's default differs)
-     * @throws SQLException if no connection could be had or set up; nothing is left open
-     */
-    public static LocalTransaction begin(DataSource pool, boolean readCommitted) throws SQLException {
-        Connection connection = pool.getConnection();
-        try {
-            boolean autoCommit = connection.getAutoCommit();
-            if (autoCommit) {
-                connection.setAutoCommit(false);
-            }
-            int isolation = -1;
-            if (readCommitted) {
-                isolation = connection.getTransactionIsolation();
-                connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-            }
-            return new LocalTransaction(connection, autoCommit, isolation);
-        } catch (SQLException | RuntimeException e) {
-            try {
-                connection.close();
-            } catch (SQLException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
-    }
-
-    /** The transaction's connection; do not commit, roll back or close it directly. */
+    @Override
     public Connection connection() {
         return connection;
     }
 
-    /** Commits; the transaction is over either way. */
+    @Override
+    public <T> T bind(Work<T> work) throws Exception {
+        TransactionBinding.bind(pool, connection);
+        try {
+            return work.run();
+        } finally {
+            TransactionBinding.unbind(pool);
+        }
+    }
+
+    @Override
+    public void restart() throws SQLException {
+        connection.rollback();
+    }
+
+    @Override
+    public <T> T readUncommitted(SqlWork<T> read) throws SQLException {
+        return readUncommitted(connection, read);
+    }
+
+    /**
+     * {@link Transaction#readUncommitted} on {@code connection}: rolls back, reads at READ UNCOMMITTED, rolls
+     * back again and puts the isolation back, for every kind of transaction.
+     */
+    public static <T> T readUncommitted(Connection connection, SqlWork<T> read) throws SQLException {
+        connection.rollback();
+        int isolation = connection.getTransactionIsolation();
+        connection.setTransactionIsolation(Connection.TRANSACTION_READ_UNCOMMITTED);
+        try {
+            return read.run(connection);
+        } finally {
+            connection.rollback();
+            connection.setTransactionIsolation(isolation);
+        }
+    }
+
+    @Override
+    public boolean commitInStatementAllowed() {
+        return true;
+    }
+
+    @Override
     public void commit() throws SQLException {
         open = false;
         connection.commit();
     }
 
-    /** Rolls back, logging (not throwing) a failure: a broken connection has no transaction left. */
-    public void rollbackQuietly() {
+    @Override
+    public void rollback() {
         open = false;
         try {
             connection.rollback();
@@ -76,14 +92,13 @@ public final class LocalTransaction implements AutoCloseable {
         }
     }
 
-    /** Rolls back unless committed, restores the connection's settings and returns it to the pool. */
     @Override
     public void close() {
         if (open) {
-            rollbackQuietly();
+            rollback();
         }
         try {
-            if (restoreIsolation >= 0) {
+            if (restoreIsolation != UNCHANGED) {
                 connection.setTransactionIsolation(restoreIsolation);
             }
             if (restoreAutoCommit) {
@@ -92,10 +107,19 @@ public final class LocalTransaction implements AutoCloseable {
         } catch (SQLException e) {
             LOG.log(Level.DEBUG, "Could not restore the settings of a released connection", e);
         }
+        closeQuietly(connection, null);
+    }
+
+    /** Closes {@code connection}, adding a failure to {@code failure} if there is one, or else logging it. */
+    static void closeQuietly(Connection connection, Throwable failure) {
         try {
             connection.close();
         } catch (SQLException e) {
-            LOG.log(Level.DEBUG, "Closing a connection failed", e);
+            if (failure != null) {
+                failure.addSuppressed(e);
+            } else {
+                LOG.log(Level.DEBUG, "Closing a connection failed", e);
+            }
         }
     }
 }

@@ -1,6 +1,5 @@
 package dev.idempotency.jdbc.internal;
 
-import dev.idempotency.ExecutionMode;
 import dev.idempotency.RequestFingerprint;
 import dev.idempotency.StoredResponse;
 import dev.idempotency.spi.ClaimRequest;
@@ -29,6 +28,8 @@ import java.time.Instant;
  * granted, it could miss it.) In lease mode the in-progress record must be committed at once, and its
  * insert rides in the lock's statement. Either way the primary key stays the last word: even a request that
  * bypassed the lock could not commit a second record.
+ *
+ * <p>The inbox's marker insert is PostgreSQL's own too ({@link #inbox()}).
  */
 final class PostgresDialect extends SqlDialect {
 
@@ -36,8 +37,6 @@ final class PostgresDialect extends SqlDialect {
             + "inserted AS (INSERT INTO " + TABLE + " " + INSERT_COLUMNS + " SELECT " + insertValues()
             + " FROM claim_lock WHERE acquired ON CONFLICT (scope, idempotency_key) DO NOTHING RETURNING 1) "
             + "SELECT acquired, EXISTS (SELECT 1 FROM inserted) FROM claim_lock";
-
-    private static final String UNIQUE_VIOLATION = "23505";
 
     /**
      * The transaction-mode claim, in one round trip: the locks, then (a statement of its own, see the class
@@ -65,8 +64,9 @@ final class PostgresDialect extends SqlDialect {
 
     private final String insertCompleted = "INSERT INTO " + TABLE + " (scope, idempotency_key, fingerprint_version, "
             + "fingerprint, state, response_status, response_headers, response_body, created_at, expires_at, "
-            + "lease_expires_at, fencing_token) VALUES (?, ?, ?, ?, 'COMPLETED', ?, ?, ?, ?, ?, NULL, 1)";
+            + "lease_expires_at, fencing_token) VALUES (?, ?, ?, ?, 'COMPLETED', ?, ?, ?, ?, ?, NULL, 1) ";
 
+    /** The outcome's insert and the {@code COMMIT} in one round trip. */
     private final String insertCompletedAndCommit = insertCompleted + "; COMMIT";
 
     private final String insert = "INSERT INTO " + TABLE + " " + INSERT_COLUMNS + " VALUES (" + insertValues()
@@ -85,12 +85,13 @@ final class PostgresDialect extends SqlDialect {
     }
 
     @Override
-    public ClaimFound claim(Connection connection, ClaimRequest request) throws SQLException {
-        return request.mode() == ExecutionMode.TRANSACTION ? claimForTransaction(connection, request)
-                : claimWithRecord(connection, request);
+    public InboxSql inbox() {
+        return INBOX;
     }
 
-    private ClaimFound claimForTransaction(Connection connection, ClaimRequest request) throws SQLException {
+    @Override
+    public ClaimFound claimInTransaction(Transaction transaction, ClaimRequest request) throws SQLException {
+        Connection connection = transaction.connection();
         String lock;
         Row row;
         try (PreparedStatement ps = connection.prepareStatement(lockThenRead)) {
@@ -117,38 +118,28 @@ final class PostgresDialect extends SqlDialect {
         }
         // A completed record is answered even without the lock: replays of one key may run side by side.
         if (row != null && !reclaimable(row, request)) {
-            return judge(row);
+            return occupied(row);
         }
         if (!"A".equals(lock)) {
-            return ClaimFound.busy("D".equals(lock) ? ClaimResult.Busy.forAnotherRequest() : ClaimResult.Busy.unknown());
+            return busy("D".equals(lock) ? ClaimResult.Busy.forAnotherRequest() : ClaimResult.Busy.unknown());
         }
         if (row == null) {
-            return ClaimFound.acquiredRecordPending();
+            return ClaimFound.Acquired.lockOnly();
         }
         // An expired record (or lease) of the key: take it over now, so that the purge leaves it alone.
-        long token = reclaim(connection, request, row);
-        return token > 0 ? ClaimFound.acquired(token) : ClaimFound.busy(ClaimResult.Busy.unknown());
+        return reclaim(connection, request, row, 0);
     }
 
     /**
-     * The insert and the {@code COMMIT} go in one round trip. A record already there fails the insert on
-     * the primary key, which aborts the transaction before the {@code COMMIT} runs: the caller rolls back.
+     * The insert and the {@code COMMIT} go in one round trip, where the transaction allows. A record already
+     * there fails the insert on the primary key, which aborts the transaction before the {@code COMMIT} runs:
+     * the caller rolls back.
      */
     @Override
-    public boolean insertCompletedAndCommit(Connection connection, ClaimRequest request, StoredResponse response,
+    public boolean insertCompletedAndCommit(Transaction transaction, ClaimRequest request, StoredResponse response,
             Instant expiresAt) throws SQLException {
-        return insertCompleted(connection, insertCompletedAndCommit, request, response, expiresAt);
-    }
-
-    @Override
-    public boolean insertCompleted(Connection connection, ClaimRequest request, StoredResponse response,
-            Instant expiresAt) throws SQLException {
-        return insertCompleted(connection, insertCompleted, request, response, expiresAt);
-    }
-
-    private static boolean insertCompleted(Connection connection, String sql, ClaimRequest request,
-            StoredResponse response, Instant expiresAt) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+        String sql = transaction.commitInStatementAllowed() ? insertCompletedAndCommit : insertCompleted;
+        try (PreparedStatement ps = transaction.connection().prepareStatement(sql)) {
             ps.setString(1, request.key().scope());
             ps.setString(2, request.key().key().value());
             ps.setInt(3, request.fingerprint().version());
@@ -156,24 +147,27 @@ final class PostgresDialect extends SqlDialect {
             ps.setInt(5, response.status());
             ps.setString(6, HeaderCodec.encode(response.headers()));
             ps.setBytes(7, response.body());
-            ps.setObject(8, timestamp(request.now()));
-            ps.setObject(9, timestamp(expiresAt));
+            ps.setObject(8, SqlValues.timestamp(request.now()));
+            ps.setObject(9, SqlValues.timestamp(expiresAt));
             ps.execute();
             return true;
         } catch (SQLException e) {
-            if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+            if (SqlErrors.isUniqueViolation(e)) {
                 return false;
             }
             throw e;
         }
     }
 
-    private ClaimFound claimWithRecord(Connection connection, ClaimRequest request) throws SQLException {
+    @Override
+    public ClaimFound claimLease(Transaction transaction, ClaimRequest request) throws SQLException {
+        Connection connection = transaction.connection();
+        long leaseMillis = leaseMillis(request);
         boolean locked;
         boolean inserted;
         try (PreparedStatement ps = connection.prepareStatement(tryClaim)) {
             ps.setLong(1, lockKey(request.key()));
-            bindInsert(ps, 2, request);
+            bindInsert(ps, 2, request, leaseMillis);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 locked = rs.getBoolean(1);
@@ -181,24 +175,23 @@ final class PostgresDialect extends SqlDialect {
             }
         }
         if (inserted) {
-            return ClaimFound.acquired(1);
+            return ClaimFound.Acquired.withRecord(1);
         }
         // A completed record is answered even without the lock: replays of one key may run side by side.
         Row row = read(connection, request.key());
         if (row != null && !reclaimable(row, request)) {
-            return judge(row);
+            return occupied(row);
         }
         if (!locked) {
-            return ClaimFound.busy(ClaimResult.Busy.unknown());
+            return busy(ClaimResult.Busy.unknown());
         }
         // We hold the lock and the record is expired (or its lease is), or it was purged in between.
         if (row != null) {
-            long token = reclaim(connection, request, row);
-            return token > 0 ? ClaimFound.acquired(token) : ClaimFound.busy(ClaimResult.Busy.unknown());
+            return reclaim(connection, request, row, leaseMillis);
         }
         try (PreparedStatement ps = connection.prepareStatement(insert)) {
-            bindInsert(ps, 1, request);
-            return ps.executeUpdate() == 1 ? ClaimFound.acquired(1) : ClaimFound.busy(ClaimResult.Busy.unknown());
+            bindInsert(ps, 1, request, leaseMillis);
+            return ps.executeUpdate() == 1 ? ClaimFound.Acquired.withRecord(1) : busy(ClaimResult.Busy.unknown());
         }
     }
 
@@ -221,6 +214,25 @@ final class PostgresDialect extends SqlDialect {
         MessageDigest sha = keyed("idempotency-request-lock-held", key);
         sha.update(ByteBuffer.allocate(4).putInt(fingerprintVersion).array());
         return ByteBuffer.wrap(sha.digest()).getLong();
+    }
+
+    private static final InboxSql INBOX = new Inbox();
+
+    /** The inbox's marker insert on PostgreSQL. */
+    private static final class Inbox extends InboxSql {
+
+        // A conflicting uncommitted marker makes the insert wait for its transaction, then do nothing if it
+        // committed.
+        private static final String INSERT_UNLESS_THERE = INSERT + " ON CONFLICT (consumer, message_id) DO NOTHING";
+
+        @Override
+        public boolean insertMarker(Transaction transaction, String consumer, String messageId, Instant appliedAt,
+                Instant expiresAt, byte[] digest) throws SQLException {
+            try (PreparedStatement ps = transaction.connection().prepareStatement(INSERT_UNLESS_THERE)) {
+                bindMarker(ps, consumer, messageId, appliedAt, expiresAt, digest);
+                return ps.executeUpdate() == 1;
+            }
+        }
     }
 
     private static MessageDigest keyed(String purpose, RecordKey key) {

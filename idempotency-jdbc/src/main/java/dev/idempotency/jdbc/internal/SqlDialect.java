@@ -1,6 +1,5 @@
 package dev.idempotency.jdbc.internal;
 
-import dev.idempotency.ExecutionMode;
 import dev.idempotency.RequestFingerprint;
 import dev.idempotency.StoredResponse;
 import dev.idempotency.jdbc.DatabaseEngine;
@@ -16,42 +15,18 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 
 /**
- * The SQL of one database engine. Claims run inside a transaction the caller opened (auto-commit off);
- * the dialect never commits or rolls back, except where it says so. Leases are judged on the database's
- * clock ({@link #now()}), never the application's, so application instances with skewed clocks agree.
+ * The SQL of one database engine, chosen once per component from its {@link DatabaseEngine}: the store's
+ * statements on {@value #TABLE} (here, with what the engines share; the claims in {@link PostgresDialect} and
+ * {@link H2Dialect}), the inbox's ({@link #inbox()}) and the outbox's ({@link #outbox()}). Nothing outside the
+ * dialects asks which engine it runs on.
+ *
+ * <p>Claims run inside a {@link Transaction} the caller began; a dialect never commits or rolls back except
+ * through it, where it says so. Leases are timed by the database's clock ({@link #now()}), never the
+ * application's, so application instances with skewed clocks agree.
  */
 public abstract class SqlDialect {
-
-    /** What a claim attempt found. */
-    public enum ClaimState { ACQUIRED, BUSY, EXISTING }
-
-    /**
-     * The result of {@link #claim}: a state; the record when it is {@code EXISTING}; the fencing token when
-     * {@code ACQUIRED}; what is known of the holder when {@code BUSY}. {@code recordPending} says that an
-     * acquired claim has not written its record yet: its outcome is then inserted by
-     * {@link #insertCompletedAndCommit}, not updated by {@link #complete}.
-     */
-    public record ClaimFound(ClaimState state, StoredRecord record, long fencingToken, ClaimResult.Busy busy,
-            boolean recordPending) {
-        static ClaimFound acquired(long fencingToken) {
-            return new ClaimFound(ClaimState.ACQUIRED, null, fencingToken, null, false);
-        }
-
-        static ClaimFound acquiredRecordPending() {
-            return new ClaimFound(ClaimState.ACQUIRED, null, 1, null, true);
-        }
-
-        static ClaimFound busy(ClaimResult.Busy busy) {
-            return new ClaimFound(ClaimState.BUSY, null, 0, busy, false);
-        }
-
-        static ClaimFound existing(StoredRecord record) {
-            return new ClaimFound(ClaimState.EXISTING, record, 0, null, false);
-        }
-    }
 
     /** The record as read, completed or not, with the database's clock at the moment of reading. */
     protected record Row(String state, RequestFingerprint fingerprint, StoredRecord record, Instant expiresAt,
@@ -84,8 +59,6 @@ public abstract class SqlDialect {
         String lease = leaseExpiry("?");
         selectRow = "SELECT " + ROW_COLUMNS + ", " + now + " FROM " + TABLE
                 + " WHERE scope = ? AND idempotency_key = ?";
-        // Takes over a record whose time to live ran out, or a lease that expired for the same request. The
-        // token read before must still be there, so two takeovers can never both succeed.
         // Takes over a record whose time to live ran out and that no live lease holds, or a lease that ran out
         // for the same request (see reclaimable). The token read before must still be there, so two takeovers
         // can never both succeed.
@@ -128,8 +101,26 @@ public abstract class SqlDialect {
      */
     protected abstract String leaseExpiry(String millis);
 
-    /** Claims the key inside the caller's transaction, without waiting for another holder. */
-    public abstract ClaimFound claim(Connection connection, ClaimRequest request) throws SQLException;
+    /**
+     * Claims the key for a transaction-mode request, inside {@code transaction}, without waiting for another
+     * holder. An acquired claim holds the key until the transaction ends: its outcome commits with it.
+     */
+    public abstract ClaimFound claimInTransaction(Transaction transaction, ClaimRequest request) throws SQLException;
+
+    /**
+     * Claims the key for a lease-mode request, inside {@code transaction}, without waiting for another holder:
+     * an acquired claim has written its in-progress record, with a lease of {@code request.leaseDuration()} by
+     * the database's clock, for the caller to commit at once.
+     */
+    public abstract ClaimFound claimLease(Transaction transaction, ClaimRequest request) throws SQLException;
+
+    /** The inbox's statements on this engine. */
+    public abstract InboxSql inbox();
+
+    /** The outbox's statements on this engine. */
+    public OutboxSql outbox() {
+        return OutboxSql.INSTANCE;
+    }
 
     /**
      * Writes the outcome of a held claim, to expire at {@code expiresAt}; the caller commits.
@@ -142,7 +133,7 @@ public abstract class SqlDialect {
             ps.setInt(1, response.status());
             ps.setString(2, HeaderCodec.encode(response.headers()));
             ps.setBytes(3, response.body());
-            ps.setObject(4, timestamp(expiresAt));
+            ps.setObject(4, SqlValues.timestamp(expiresAt));
             ps.setString(5, key.scope());
             ps.setString(6, key.key().value());
             ps.setLong(7, fencingToken);
@@ -156,22 +147,14 @@ public abstract class SqlDialect {
 
     /**
      * Inserts the completed record of a claim that was acquired with its record pending
-     * ({@link ClaimFound#recordPending()}), to expire at {@code expiresAt}, and commits the transaction, in
-     * one round trip where the engine allows. Only dialects that acquire such claims implement it.
+     * ({@link ClaimFound.Acquired#recordPending()}), to expire at {@code expiresAt}, committing the transaction
+     * in the same round trip where the engine and the transaction allow; the caller then
+     * {@linkplain Transaction#commit() commits} all the same. Only dialects that acquire such claims implement it.
      *
      * @return {@code false}, with nothing committed and the transaction to be rolled back, if a record of
      *     the key is there already, which the claim's lock should have made impossible
      */
-    public boolean insertCompletedAndCommit(Connection connection, ClaimRequest request, StoredResponse response,
-            Instant expiresAt) throws SQLException {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " writes its record when it claims");
-    }
-
-    /**
-     * As {@link #insertCompletedAndCommit}, leaving the commit to the caller: for transactions that something
-     * else ends (a framework that must flush its own writes first).
-     */
-    public boolean insertCompleted(Connection connection, ClaimRequest request, StoredResponse response,
+    public boolean insertCompletedAndCommit(Transaction transaction, ClaimRequest request, StoredResponse response,
             Instant expiresAt) throws SQLException {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " writes its record when it claims");
     }
@@ -201,7 +184,7 @@ public abstract class SqlDialect {
     /** Deletes up to {@code limit} expired records; the caller commits. */
     public int purge(Connection connection, Instant now, int limit) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement(purge)) {
-            ps.setObject(1, timestamp(now));
+            ps.setObject(1, SqlValues.timestamp(now));
             ps.setInt(2, limit);
             return ps.executeUpdate();
         }
@@ -245,18 +228,23 @@ public abstract class SqlDialect {
     }
 
     /**
-     * Judges a live record that stands in the way of a claim: a completed one is replayed, an in-progress
+     * The answer to a claim of a key that a live record occupies: a completed one is replayed, an in-progress
      * one is busy (with the rest of its lease and its fingerprint, when it is a committed lease).
      */
-    protected static ClaimFound judge(Row row) {
+    protected static ClaimFound occupied(Row row) {
         if ("COMPLETED".equals(row.state())) {
-            return ClaimFound.existing(row.record());
+            return new ClaimFound.Existing(row.record());
         }
         if (row.leaseExpiresAt() != null) {
             Duration left = Duration.between(row.databaseNow(), row.leaseExpiresAt());
-            return ClaimFound.busy(ClaimResult.Busy.leased(left.isNegative() ? Duration.ZERO : left, row.fingerprint()));
+            return busy(ClaimResult.Busy.leased(left.isNegative() ? Duration.ZERO : left, row.fingerprint()));
         }
-        return ClaimFound.busy(ClaimResult.Busy.unknown());
+        return busy(ClaimResult.Busy.unknown());
+    }
+
+    /** Busy, with what is known of the holder. */
+    protected static ClaimFound busy(ClaimResult.Busy answer) {
+        return new ClaimFound.Busy(answer);
     }
 
     /**
@@ -275,26 +263,28 @@ public abstract class SqlDialect {
     }
 
     /**
-     * Takes over a record that {@link #reclaimable} allowed, if it is still as it was read.
+     * Takes over a record that {@link #reclaimable} allowed, if it is still as it was read, with a lease of
+     * {@code leaseMillis} (0: none).
      *
-     * @return the new fencing token, or -1 if the record changed in between
+     * @return acquired with the next fencing token, or busy if the record changed in between
      */
-    protected long reclaim(Connection connection, ClaimRequest request, Row row) throws SQLException {
+    protected ClaimFound reclaim(Connection connection, ClaimRequest request, Row row, long leaseMillis)
+            throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement(reclaim)) {
-            long leaseMillis = leaseMillis(request);
             ps.setInt(1, request.fingerprint().version());
             ps.setBytes(2, request.fingerprint().digest());
-            ps.setObject(3, timestamp(request.now()));
-            ps.setObject(4, timestamp(request.expiresAt()));
+            ps.setObject(3, SqlValues.timestamp(request.now()));
+            ps.setObject(4, SqlValues.timestamp(request.expiresAt()));
             ps.setLong(5, leaseMillis);
             ps.setLong(6, leaseMillis);
             ps.setString(7, request.key().scope());
             ps.setString(8, request.key().key().value());
             ps.setLong(9, row.fencingToken());
-            ps.setObject(10, timestamp(request.now()));
+            ps.setObject(10, SqlValues.timestamp(request.now()));
             ps.setInt(11, request.fingerprint().version());
             ps.setBytes(12, request.fingerprint().digest());
-            return ps.executeUpdate() == 1 ? row.fencingToken() + 1 : -1;
+            return ps.executeUpdate() == 1 ? ClaimFound.Acquired.withRecord(row.fencingToken() + 1)
+                    : busy(ClaimResult.Busy.unknown());
         }
     }
 
@@ -307,24 +297,24 @@ public abstract class SqlDialect {
         return "?, ?, ?, ?, 'IN_PROGRESS', ?, ?, " + leaseExpiry("?") + ", 1";
     }
 
-    /** Binds a new in-progress record from parameter {@code first} on (8 parameters). */
-    protected static void bindInsert(PreparedStatement ps, int first, ClaimRequest request) throws SQLException {
-        long leaseMillis = leaseMillis(request);
+    /**
+     * Binds a new in-progress record, with a lease of {@code leaseMillis} (0: none), from parameter
+     * {@code first} on (8 parameters).
+     */
+    protected static void bindInsert(PreparedStatement ps, int first, ClaimRequest request, long leaseMillis)
+            throws SQLException {
         ps.setString(first, request.key().scope());
         ps.setString(first + 1, request.key().key().value());
         ps.setInt(first + 2, request.fingerprint().version());
         ps.setBytes(first + 3, request.fingerprint().digest());
-        ps.setObject(first + 4, timestamp(request.now()));
-        ps.setObject(first + 5, timestamp(request.expiresAt()));
+        ps.setObject(first + 4, SqlValues.timestamp(request.now()));
+        ps.setObject(first + 5, SqlValues.timestamp(request.expiresAt()));
         ps.setLong(first + 6, leaseMillis);
         ps.setLong(first + 7, leaseMillis);
     }
 
-    private static long leaseMillis(ClaimRequest request) {
-        return request.mode() == ExecutionMode.LEASE ? Math.max(1, request.leaseDuration().toMillis()) : 0;
-    }
-
-    protected static OffsetDateTime timestamp(Instant instant) {
-        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+    /** The lease of a lease-mode request in milliseconds, for {@link #leaseExpiry}: at least 1. */
+    protected static long leaseMillis(ClaimRequest request) {
+        return Math.max(1, request.leaseDuration().toMillis());
     }
 }

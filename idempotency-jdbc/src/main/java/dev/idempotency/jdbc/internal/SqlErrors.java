@@ -15,6 +15,12 @@ import java.util.Set;
  */
 public final class SqlErrors {
 
+    /** The SQLState of a unique or primary key violation, on PostgreSQL and H2 alike. */
+    public static final String UNIQUE_VIOLATION = "23505";
+
+    /** H2's error code for a lock not had within the session's lock timeout (SQLState {@code HYT00}). */
+    public static final int H2_LOCK_TIMEOUT = 50200;
+
     /** SQLStates a retry can fix. */
     private static final Set<String> TRANSIENT_STATES = Set.of(
             "40001", // serialization failure
@@ -63,6 +69,11 @@ public final class SqlErrors {
             }
         }
         return false;
+    }
+
+    /** Whether {@code e} itself is a unique or primary key violation. */
+    public static boolean isUniqueViolation(SQLException e) {
+        return UNIQUE_VIOLATION.equals(e.getSQLState());
     }
 
     /**

@@ -7,9 +7,11 @@ import dev.idempotency.jdbc.Redaction;
 import dev.idempotency.jdbc.TransactionJoiningDataSource;
 import dev.idempotency.jdbc.internal.DatabaseProbe;
 import dev.idempotency.jdbc.internal.LocalTransaction;
+import dev.idempotency.jdbc.internal.LocalTransactions;
+import dev.idempotency.jdbc.internal.OutboxSql;
 import dev.idempotency.jdbc.internal.SqlErrors;
+import dev.idempotency.jdbc.internal.SqlValues;
 import dev.idempotency.jdbc.internal.TransactionBinding;
-import dev.idempotency.spi.Claim;
 import dev.idempotency.spi.StoreException;
 import dev.idempotency.spi.StoreUnavailableException;
 import java.sql.Connection;
@@ -58,18 +60,23 @@ public final class JdbcOutbox {
     public static final String TABLE = OutboxSql.TABLE;
 
     private static final int REQUEUE_BATCH_SIZE = 1000;
-    private static final String DUPLICATE_KEY = "23505";
 
     private final DataSource pool;
     private final DatabaseEngine engine;
-    private final boolean forceReadCommitted;
+    /** The outbox's own transactions, at READ COMMITTED: the relays' claims and marks, re-queueing, purging. */
+    private final LocalTransactions transactions;
+    /** The business transactions of {@link #inTransaction}, at the pool's isolation: the application's own. */
+    private final LocalTransactions businessTransactions;
+    private final OutboxSql sql;
     private final Clock clock;
     private final TransactionJoiningDataSource transactionalDataSource;
 
     private JdbcOutbox(DatabaseProbe probe, Clock clock) {
         this.pool = probe.pool();
         this.engine = probe.engine();
-        this.forceReadCommitted = probe.forceReadCommitted();
+        this.transactions = probe.transactions();
+        this.businessTransactions = new LocalTransactions(pool, false);
+        this.sql = probe.dialect().outbox();
         this.clock = clock;
         this.transactionalDataSource = TransactionJoiningDataSource.over(pool);
     }
@@ -151,25 +158,19 @@ public final class JdbcOutbox {
      *     retry can fix; nothing was committed
      * @throws StoreException if the commit failed otherwise; nothing was committed
      */
-    public <T> T inTransaction(Claim.Work<T> work) throws Exception {
+    public <T> T inTransaction(TransactionWork<T> work) throws Exception {
         Objects.requireNonNull(work, "work");
         if (TransactionBinding.current(pool) != null) {
             return work.run();
         }
         LocalTransaction transaction;
         try {
-            transaction = LocalTransaction.begin(pool, false);
+            transaction = businessTransactions.begin();
         } catch (SQLException e) {
             throw SqlErrors.translate("opening a transaction for the outbox", e);
         }
         try (transaction) {
-            T value;
-            TransactionBinding.bind(pool, transaction.connection());
-            try {
-                value = work.run();
-            } finally {
-                TransactionBinding.unbind(pool);
-            }
+            T value = transaction.bind(work::run);
             try {
                 transaction.commit();
             } catch (SQLException e) {
@@ -200,32 +201,26 @@ public final class JdbcOutbox {
     }
 
     /**
-     * Up to {@code limit} dead messages, oldest enqueued first.
-     *
-     * @throws IllegalArgumentException if {@code limit} is not positive
-     */
-    public List<OutboxMessage> dead(int limit) {
-        return deadLetters(limit).stream().map(DeadLetter::message).toList();
-    }
-
-    /**
      * Up to {@code limit} dead messages with their attempts and last error, oldest enqueued first.
      *
      * @throws IllegalArgumentException if {@code limit} is not positive
      */
     public List<DeadLetter> deadLetters(int limit) {
         requirePositive(limit);
-        try (Connection connection = pool.getConnection();
-                PreparedStatement ps = connection.prepareStatement(OutboxSql.DEAD)) {
-            ps.setInt(1, limit);
-            List<DeadLetter> dead = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    dead.add(new DeadLetter(OutboxSql.message(rs), rs.getInt(7), rs.getString(8),
-                            OutboxSql.instant(rs, 9)));
+        try {
+            return transactions.autoCommitted(connection -> {
+                try (PreparedStatement ps = connection.prepareStatement(sql.dead())) {
+                    ps.setInt(1, limit);
+                    List<DeadLetter> dead = new ArrayList<>();
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            dead.add(new DeadLetter(sql.message(rs), rs.getInt(7), rs.getString(8),
+                                    SqlValues.instant(rs, 9)));
+                        }
+                    }
+                    return dead;
                 }
-            }
-            return dead;
+            });
         } catch (SQLException e) {
             throw SqlErrors.translate("listing dead outbox messages", e);
         }
@@ -239,8 +234,8 @@ public final class JdbcOutbox {
      */
     public boolean requeue(String messageId) {
         Objects.requireNonNull(messageId, "messageId");
-        return update("re-queueing outbox message " + messageId, OutboxSql.REQUEUE, ps -> {
-            ps.setObject(1, OutboxSql.timestamp(clock.instant()));
+        return update("re-queueing outbox message " + messageId, sql.requeue(), ps -> {
+            ps.setObject(1, SqlValues.timestamp(clock.instant()));
             ps.setString(2, messageId);
         }) == 1;
     }
@@ -255,8 +250,8 @@ public final class JdbcOutbox {
         int total = 0;
         int requeued;
         do {
-            requeued = update("re-queueing dead outbox messages", OutboxSql.REQUEUE_BATCH, ps -> {
-                ps.setObject(1, OutboxSql.timestamp(clock.instant()));
+            requeued = update("re-queueing dead outbox messages", sql.requeueDead(), ps -> {
+                ps.setObject(1, SqlValues.timestamp(clock.instant()));
                 ps.setInt(2, REQUEUE_BATCH_SIZE);
             });
             total += requeued;
@@ -272,7 +267,7 @@ public final class JdbcOutbox {
      */
     public boolean discard(String messageId) {
         Objects.requireNonNull(messageId, "messageId");
-        return update("discarding outbox message " + messageId, OutboxSql.DISCARD,
+        return update("discarding outbox message " + messageId, sql.discard(),
                 ps -> ps.setString(1, messageId)) == 1;
     }
 
@@ -286,19 +281,22 @@ public final class JdbcOutbox {
     public int purgeDelivered(Instant deliveredBefore, int limit) {
         Objects.requireNonNull(deliveredBefore, "deliveredBefore");
         requirePositive(limit);
-        return update("purging delivered outbox messages", OutboxSql.PURGE_DELIVERED, ps -> {
-            ps.setObject(1, OutboxSql.timestamp(deliveredBefore));
+        return update("purging delivered outbox messages", sql.purgeDelivered(), ps -> {
+            ps.setObject(1, SqlValues.timestamp(deliveredBefore));
             ps.setInt(2, limit);
         });
     }
 
     /** How many messages are pending (waiting, in flight or backing off): the relays' backlog. */
     public long pendingCount() {
-        try (Connection connection = pool.getConnection();
-                PreparedStatement ps = connection.prepareStatement(OutboxSql.COUNT_PENDING);
-                ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
+        try {
+            return transactions.autoCommitted(connection -> {
+                try (PreparedStatement ps = connection.prepareStatement(sql.countPending());
+                        ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            });
         } catch (SQLException e) {
             throw SqlErrors.translate("counting pending outbox messages", e);
         }
@@ -314,12 +312,12 @@ public final class JdbcOutbox {
         return "JdbcOutbox[" + engine + ", " + Redaction.redact(String.valueOf(pool)) + "]";
     }
 
-    DataSource pool() {
-        return pool;
+    LocalTransactions transactions() {
+        return transactions;
     }
 
-    boolean forceReadCommitted() {
-        return forceReadCommitted;
+    OutboxSql sql() {
+        return sql;
     }
 
     Clock clock() {
@@ -327,11 +325,11 @@ public final class JdbcOutbox {
     }
 
     private void insert(Connection connection, OutboxMessage message) {
-        try (PreparedStatement ps = connection.prepareStatement(OutboxSql.INSERT)) {
-            OutboxSql.bindInsert(ps, message, clock.instant());
+        try (PreparedStatement ps = connection.prepareStatement(sql.insert())) {
+            sql.bindInsert(ps, message, clock.instant());
             ps.executeUpdate();
         } catch (SQLException e) {
-            if (DUPLICATE_KEY.equals(e.getSQLState())) {
+            if (SqlErrors.isUniqueViolation(e)) {
                 throw new StoreException("Outbox message id " + message.id() + " is taken: another message with this "
                         + "id is in the outbox (pending, dead, or delivered and kept). Ids must be unique.", e);
             }
@@ -343,13 +341,14 @@ public final class JdbcOutbox {
         void bind(PreparedStatement ps) throws SQLException;
     }
 
-    private int update(String doing, String sql, Binder binder) {
-        try (LocalTransaction transaction = LocalTransaction.begin(pool, forceReadCommitted);
-                PreparedStatement ps = transaction.connection().prepareStatement(sql)) {
-            binder.bind(ps);
-            int updated = ps.executeUpdate();
-            transaction.commit();
-            return updated;
+    private int update(String doing, String statement, Binder binder) {
+        try {
+            return transactions.inTransaction(connection -> {
+                try (PreparedStatement ps = connection.prepareStatement(statement)) {
+                    binder.bind(ps);
+                    return ps.executeUpdate();
+                }
+            });
         } catch (SQLException e) {
             throw SqlErrors.translate(doing, e);
         }
@@ -412,11 +411,7 @@ public final class JdbcOutbox {
             if (dataSource == null) {
                 throw IdempotencyConfigException.missing("dataSource", "give JdbcOutbox.builder() the pool to use");
             }
-            DatabaseProbe probe = DatabaseProbe.of(dataSource, "JdbcOutbox");
-            if (migrate) {
-                IdempotencySchema.migrate(probe.pool(), probe.engine());
-            }
-            return new JdbcOutbox(probe, clock);
+            return new JdbcOutbox(DatabaseProbe.prepare(dataSource, "JdbcOutbox", migrate), clock);
         }
     }
 }

@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -35,6 +36,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -56,6 +58,16 @@ abstract class InboxScenarios {
      * longer than the engine's lock timeout.
      */
     protected abstract Duration holdPastTheLockTimeout();
+
+    /** A query for the id of the current session (the first column of its one row, an int). */
+    protected abstract String currentSessionQuery();
+
+    /**
+     * How many sessions other than {@code holder} wait to insert the marker of {@code messageId}, which
+     * {@code holder} inserted and has not committed yet.
+     */
+    protected abstract int deliveriesWaitingFor(Connection connection, int holder, String messageId)
+            throws SQLException;
 
     @BeforeEach
     void createInbox() throws SQLException {
@@ -118,6 +130,36 @@ abstract class InboxScenarios {
                 rs.next();
                 return rs.getInt(1);
             }
+        }
+    }
+
+    /** The session of the delivery running on this thread, read through the transaction it joins. */
+    private int currentSession() throws SQLException {
+        try (Connection c = inbox.transactionalDataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement(currentSessionQuery()); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    /**
+     * Waits until {@code count} other deliveries of {@code messageId} wait for the marker that the session
+     * {@code holder} holds uncommitted: they provably wait for the first delivery's transaction, where a sleep
+     * would only hope they had reached it.
+     */
+    private void awaitDeliveriesWaitingFor(int holder, String messageId, int count) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            int waiting;
+            try (Connection c = database().dataSource().getConnection()) {
+                waiting = deliveriesWaitingFor(c, holder, messageId);
+            }
+            if (waiting >= count) {
+                return;
+            }
+            assertTrue(System.nanoTime() < deadline, waiting + " of " + count + " deliveries of " + messageId
+                    + " wait for the first after 10 s");
+            Thread.sleep(10);
         }
     }
 
@@ -216,9 +258,11 @@ abstract class InboxScenarios {
         String id = messageId();
         CountDownLatch firstInside = new CountDownLatch(1);
         CountDownLatch releaseFirst = new CountDownLatch(1);
+        int[] firstSession = new int[1];
         CompletableFuture<InboxResult<Void>> first = CompletableFuture.supplyAsync(
                 () -> process(id, bytes("first"), () -> {
                     applyEffect(id);
+                    firstSession[0] = currentSession();
                     firstInside.countDown();
                     assertTrue(releaseFirst.await(10, TimeUnit.SECONDS));
                     return null;
@@ -228,7 +272,7 @@ abstract class InboxScenarios {
                 () -> process(id, bytes("second"), () -> {
                     throw new AssertionError("a reused id must not run the work");
                 }));
-        Thread.sleep(300);
+        awaitDeliveriesWaitingFor(firstSession[0], id, 1);
         assertFalse(second.isDone(), "the second delivery waits on the first delivery's uncommitted marker");
         releaseFirst.countDown();
 
@@ -329,7 +373,8 @@ abstract class InboxScenarios {
                     together.await(10, TimeUnit.SECONDS);
                     return inbox.process(consumer, id, () -> {
                         applyEffect(id);
-                        Thread.sleep(50); // widen the window in which the others arrive
+                        // The one that applies commits only once every other delivery waits for it.
+                        awaitDeliveriesWaitingFor(currentSession(), id, deliveries - 1);
                         return null;
                     });
                 }));
@@ -353,8 +398,10 @@ abstract class InboxScenarios {
         String id = messageId();
         CountDownLatch firstInside = new CountDownLatch(1);
         CountDownLatch releaseFirst = new CountDownLatch(1);
+        int[] firstSession = new int[1];
         CompletableFuture<InboxResult<Void>> first = CompletableFuture.supplyAsync(() -> process(id, () -> {
             applyEffect(id);
+            firstSession[0] = currentSession();
             firstInside.countDown();
             assertTrue(releaseFirst.await(10, TimeUnit.SECONDS));
             return null;
@@ -363,7 +410,7 @@ abstract class InboxScenarios {
         CompletableFuture<InboxResult<Void>> second = CompletableFuture.supplyAsync(() -> process(id, () -> {
             throw new AssertionError("the duplicate must not run the work");
         }));
-        Thread.sleep(300);
+        awaitDeliveriesWaitingFor(firstSession[0], id, 1);
         assertFalse(second.isDone(), "the duplicate waits on the first delivery's uncommitted marker");
         releaseFirst.countDown();
 
@@ -437,18 +484,30 @@ abstract class InboxScenarios {
     }
 
     @Test
-    void theBackgroundPurgeDeletesExpiredMarkers() throws Exception {
+    void theBackgroundPurgeDeletesExpiredMarkersUntilTheInboxIsClosed() throws Exception {
         String id = messageId();
         inbox.process(consumer, id, () -> null);
         clock.advance(JdbcInbox.DEFAULT_RETENTION);
-        try (JdbcInbox purging = JdbcInbox.builder().dataSource(database().dataSource()).clock(clock)
-                .purgeInterval(Duration.ofSeconds(1)).migrate(false).build()) {
+        Set<Thread> before = purgeThreads();
+        JdbcInbox purging = JdbcInbox.builder().dataSource(database().dataSource()).clock(clock)
+                .purgeInterval(Duration.ofSeconds(1)).migrate(false).build();
+        try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (markers(id) > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
+            assertEquals(before.size() + 1, purgeThreads().size(), "the inbox's purge thread");
+        } finally {
+            purging.close();
         }
         assertEquals(0, markers(id));
+        assertEquals(before, purgeThreads(), "closing the inbox ends its purge thread");
+    }
+
+    private static Set<Thread> purgeThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().equals("idempotency-inbox-purge") && thread.isAlive())
+                .collect(Collectors.toSet());
     }
 
     @Test
@@ -506,12 +565,12 @@ abstract class InboxScenarios {
         }
     }
 
-    private <T> InboxResult<T> process(String id, Claim.Work<T> work) {
+    private <T> InboxResult<T> process(String id, InboxWork<T> work) {
         return process(id, null, work);
     }
 
     /** {@link JdbcInbox#process} for use in a lambda: with the payload when it is not {@code null}. */
-    private <T> InboxResult<T> process(String id, byte[] payload, Claim.Work<T> work) {
+    private <T> InboxResult<T> process(String id, byte[] payload, InboxWork<T> work) {
         try {
             return payload == null ? inbox.process(consumer, id, work) : inbox.process(consumer, id, payload, work);
         } catch (RuntimeException e) {

@@ -586,7 +586,7 @@ abstract class OutboxScenarios {
         Instant thirdAttempt = clock.instant().minusSeconds(1);
 
         assertEquals("DEAD", row(message.id()).state());
-        assertEquals(List.of(message), outbox.dead(10));
+        assertEquals(List.of(message), deadMessages(10));
         assertEquals(List.of(new DeadLetter(message, 3, "boom 3", thirdAttempt)), outbox.deadLetters(10));
         assertEquals(0, relay.runOnce(), "dead messages are not relayed");
 
@@ -596,7 +596,7 @@ abstract class OutboxScenarios {
         publisher.answer(m -> PublishResult.delivered());
         assertEquals(1, relay.runOnce());
         assertEquals(1, publisher.publications().get(3).attempt(), "a re-queued message counts its attempts afresh");
-        assertEquals(List.of(), outbox.dead(10));
+        assertEquals(List.of(), deadMessages(10));
         assertNull(row(message.id()));
     }
 
@@ -612,14 +612,14 @@ abstract class OutboxScenarios {
             assertEquals(List.of("DEAD", 1, false, "HTTP 410 Gone"),
                     List.of(row.state(), row.attempts(), row.leased(), row.lastError()));
         }
-        assertEquals(messages, outbox.dead(10), "oldest first");
-        assertEquals(messages.subList(0, 2), outbox.dead(2));
+        assertEquals(messages, deadMessages(10), "oldest first");
+        assertEquals(messages.subList(0, 2), deadMessages(2));
 
         assertEquals(3, outbox.requeueAllDead());
         publisher.answer(m -> PublishResult.delivered());
         assertEquals(3, relay.runOnce());
         assertEquals(0, outbox.pendingCount());
-        assertEquals(List.of(), outbox.dead(10));
+        assertEquals(List.of(), deadMessages(10));
     }
 
     @Test
@@ -773,6 +773,7 @@ abstract class OutboxScenarios {
 
     @Test
     void aStartedRelayPublishesInTheBackgroundUntilItIsClosed() throws Exception {
+        Set<Thread> threadsBefore = relayThreads();
         RecordingPublisher publisher = new RecordingPublisher();
         OutboxRelay relay = relay(publisher, OutboxRelayConfig.custom().batchSize(10).pollInterval(Duration.ofMillis(20)));
         assertTrue(relay == relay.start());
@@ -785,8 +786,13 @@ abstract class OutboxScenarios {
         while (publisher.publications().size() < messages.size() && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
+        Set<String> running = relayThreads().stream().filter(thread -> !threadsBefore.contains(thread))
+                .map(Thread::getName).collect(Collectors.toSet());
+        assertTrue(running.stream().filter(name -> name.startsWith("idempotency-outbox-relay-")).count()
+                == OutboxRelay.BATCHES_IN_FLIGHT, "the relay's own threads: " + running);
         relay.close();
         assertEquals(Set.copyOf(ids(messages)), Set.copyOf(publisher.ids()));
+        assertEquals(threadsBefore, relayThreads(), "closing the relay ends its threads");
 
         OutboxMessage late = enqueue(message(null)).get(0);
         Thread.sleep(200);
@@ -794,5 +800,17 @@ abstract class OutboxScenarios {
         assertEquals("PENDING", row(late.id()).state());
         assertThrows(IllegalStateException.class, relay::runOnce);
         assertThrows(IllegalStateException.class, relay::start);
+    }
+
+    /** The messages of the oldest {@code limit} dead letters. */
+    private List<OutboxMessage> deadMessages(int limit) {
+        return outbox.deadLetters(limit).stream().map(DeadLetter::message).toList();
+    }
+
+    /** The relays' and their publishers' threads alive now. */
+    private static Set<Thread> relayThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().startsWith("idempotency-outbox-") && thread.isAlive())
+                .collect(Collectors.toSet());
     }
 }

@@ -2,11 +2,10 @@ package dev.idempotency.servlet.internal;
 
 import dev.idempotency.IdempotencyHeaders;
 import dev.idempotency.adapter.IncomingRequest;
-import dev.idempotency.adapter.RequestBodyTooLargeException;
+import dev.idempotency.servlet.CapturedExchange;
 import dev.idempotency.servlet.ScopeResolver;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
@@ -19,11 +18,14 @@ import java.util.TreeSet;
 /** A servlet request seen through {@link IncomingRequest}. */
 public final class ServletIncomingRequest implements IncomingRequest {
 
+    private final CapturedExchange exchange;
     private final HttpServletRequest request;
     private final ScopeResolver scopeResolver;
 
-    public ServletIncomingRequest(HttpServletRequest request, ScopeResolver scopeResolver) {
-        this.request = request;
+    /** The request of {@code exchange}, whose scope {@code scopeResolver} finds. */
+    public ServletIncomingRequest(CapturedExchange exchange, ScopeResolver scopeResolver) {
+        this.exchange = exchange;
+        this.request = exchange.request();
         this.scopeResolver = scopeResolver;
     }
 
@@ -84,10 +86,6 @@ public final class ServletIncomingRequest implements IncomingRequest {
     }
 
     /**
-     * Refuses a declared length over the limit before reading a byte, and otherwise reads at most one
-     * byte past the limit, so a chunked body that lies about its size costs no more than the limit.
-     */
-    /**
      * For a form whose body was already consumed (a filter before this one called {@code getParameter},
      * or parsed a PUT or PATCH form, as Spring's {@code FormContentFilter} does), the stream is empty while
      * the parameters hold the body. Fingerprinting the empty stream would make every such request look the
@@ -114,18 +112,9 @@ public final class ServletIncomingRequest implements IncomingRequest {
                 && contentType.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
     }
 
+    /** Read by the exchange, the one place a filter of this library reads a request body. */
     @Override
     public byte[] readBody(int maxBytes) throws IOException {
-        long declared = request.getContentLengthLong();
-        if (declared > maxBytes) {
-            throw new RequestBodyTooLargeException(maxBytes, declared);
-        }
-        try (InputStream in = request.getInputStream()) {
-            byte[] body = in.readNBytes(maxBytes);
-            if (body.length == maxBytes && in.read() != -1) {
-                throw new RequestBodyTooLargeException(maxBytes, -1);
-            }
-            return body;
-        }
+        return exchange.readBody(maxBytes);
     }
 }

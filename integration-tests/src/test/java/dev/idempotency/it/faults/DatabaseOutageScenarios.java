@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
+import dev.idempotency.testing.EffectLedger;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -117,8 +118,8 @@ abstract class DatabaseOutageScenarios {
         long cutAt = System.nanoTime();
         app.release();
 
-        Ledger transactions = ledger("connection cut mid-request (TCP proxy reset)", false);
-        Ledger leases = ledger("connection cut mid-request (TCP proxy reset)", true);
+        EffectLedger transactions = ledger("connection cut mid-request (TCP proxy reset)", false);
+        EffectLedger leases = ledger("connection cut mid-request (TCP proxy reset)", true);
         Map<Action, HttpResponse<String>> answers = new LinkedHashMap<>();
         for (Map.Entry<Action, CompletableFuture<HttpResponse<String>>> entry : sent.entrySet()) {
             Action action = entry.getKey();
@@ -142,7 +143,7 @@ abstract class DatabaseOutageScenarios {
         assertEquals(0, Effects.records(direct(), cutKeys), "and its key was freed");
 
         retryUntilAnswered(inFlight, answers, transactions, leases, cutAt);
-        for (Ledger ledger : List.of(transactions, leases)) {
+        for (EffectLedger ledger : List.of(transactions, leases)) {
             ledger.note("all-answered-after-cut-ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cutAt));
         }
         settle(inFlight, answers, transactions, leases);
@@ -172,8 +173,8 @@ abstract class DatabaseOutageScenarios {
         long downSince = System.nanoTime();
         app.release();
 
-        Ledger transactions = ledger("database down, then back (TCP proxy refusing)", false);
-        Ledger leases = ledger("database down, then back (TCP proxy refusing)", true);
+        EffectLedger transactions = ledger("database down, then back (TCP proxy refusing)", false);
+        EffectLedger leases = ledger("database down, then back (TCP proxy refusing)", true);
         List<Action> actions = new ArrayList<>(inFlight);
         for (Map.Entry<Action, CompletableFuture<HttpResponse<String>>> entry : sent.entrySet()) {
             HttpResponse<String> down = entry.getValue().get(60, TimeUnit.SECONDS);
@@ -207,7 +208,7 @@ abstract class DatabaseOutageScenarios {
         long upSince = System.nanoTime();
         Map<Action, HttpResponse<String>> answers = new LinkedHashMap<>();
         long firstSuccess = retryUntilAnswered(actions, answers, transactions, leases, upSince);
-        for (Ledger ledger : List.of(transactions, leases)) {
+        for (EffectLedger ledger : List.of(transactions, leases)) {
             ledger.note("all-answered-after-back-ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - upSince));
             ledger.note("down-ms", TimeUnit.NANOSECONDS.toMillis(downFor));
             ledger.note("503-while-down-within-ms", TimeUnit.NANOSECONDS.toMillis(answeredIn));
@@ -216,8 +217,8 @@ abstract class DatabaseOutageScenarios {
         settle(actions, answers, transactions, leases);
     }
 
-    private Ledger ledger(String fault, boolean lease) {
-        return new Ledger(fault + " | " + databaseName() + " | " + (lease
+    private EffectLedger ledger(String fault, boolean lease) {
+        return new EffectLedger(fault + " | " + databaseName() + " | " + (lease
                 ? "lease mode, POST /payments: effect = charges at the downstream service"
                 : "transaction mode, POST /orders: effect = rows in fault_orders"));
     }
@@ -255,7 +256,7 @@ abstract class DatabaseOutageScenarios {
      * succeeded.
      */
     private long retryUntilAnswered(List<Action> actions, Map<Action, HttpResponse<String>> answers,
-            Ledger transactions, Ledger leases, long reachableSince) throws Exception {
+            EffectLedger transactions, EffectLedger leases, long reachableSince) throws Exception {
         long deadline = reachableSince + RECOVERY_DEADLINE.toNanos();
         long firstSuccess = 0;
         List<Action> unanswered = new ArrayList<>(actions.stream().filter(a -> !answers.containsKey(a)).toList());
@@ -266,7 +267,7 @@ abstract class DatabaseOutageScenarios {
             for (var it = unanswered.iterator(); it.hasNext(); ) {
                 Action action = it.next();
                 HttpResponse<String> response = FaultClient.send(request(action, false));
-                Ledger ledger = action.lease() ? leases : transactions;
+                EffectLedger ledger = action.lease() ? leases : transactions;
                 ledger.answer(response.statusCode());
                 ledger.note("retries", 1);
                 if (FaultClient.isFinal(response.statusCode())) {
@@ -290,8 +291,8 @@ abstract class DatabaseOutageScenarios {
     }
 
     /** Counts each action's effects into its ledger, prints both, and checks every answer names its effect. */
-    private void settle(List<Action> actions, Map<Action, HttpResponse<String>> answers, Ledger transactions,
-            Ledger leases) throws Exception {
+    private void settle(List<Action> actions, Map<Action, HttpResponse<String>> answers, EffectLedger transactions,
+            EffectLedger leases) throws Exception {
         for (Action action : actions) {
             if (action.lease()) {
                 leases.action(action.item());

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.idempotency.ConcurrentRequestPolicy;
 import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
+import dev.idempotency.testing.EffectLedger;
+import dev.idempotency.testing.FaultSettings;
 import dev.idempotency.testing.TestDatabase;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -64,8 +66,9 @@ abstract class DuplicateStormScenarios {
         app = FaultApp.start(JdbcIdempotencyStore.create(database().dataSource()), IdempotencyConfig.custom()
                 .concurrent(policy).waitTimeout(Duration.ofSeconds(30)).purgeInterval(Duration.ZERO).build(), null);
         String prefix = "storm-" + UUID.randomUUID().toString().substring(0, 8) + "-";
-        Ledger ledger = new Ledger("duplicate storm, " + COPIES + " concurrent copies per key | " + databaseName()
-                + " | transaction mode, " + policy.name().toLowerCase(Locale.ROOT) + ": effect = rows in fault_orders");
+        EffectLedger ledger = new EffectLedger("duplicate storm, " + COPIES + " concurrent copies per key | "
+                + databaseName() + " | transaction mode, " + policy.name().toLowerCase(Locale.ROOT)
+                + ": effect = rows in fault_orders");
         long until = System.nanoTime() + FaultSettings.duration(Duration.ZERO).toNanos();
         ExecutorService senders = Executors.newFixedThreadPool(KEYS_AT_ONCE * COPIES);
         List<String> items = new ArrayList<>();
@@ -121,7 +124,7 @@ abstract class DuplicateStormScenarios {
     }
 
     private static void judge(ConcurrentRequestPolicy policy, String item, List<HttpResponse<String>> responses,
-            Ledger ledger) {
+            EffectLedger ledger) {
         List<HttpResponse<String>> firsts = new ArrayList<>();
         List<HttpResponse<String>> replays = new ArrayList<>();
         for (HttpResponse<String> response : responses) {

@@ -1,5 +1,6 @@
 package dev.idempotency.it.faults;
 
+import dev.idempotency.testing.EffectLedger;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -73,7 +74,8 @@ final class Effects {
      * Counts the effects of every action of {@code ledger} (rows in {@code fault_orders}), and the rows
      * under {@code prefix} that belong to no action.
      */
-    static void countOrders(DataSource db, String prefix, Ledger ledger, Iterable<String> items) throws SQLException {
+    static void countOrders(DataSource db, String prefix, EffectLedger ledger, Iterable<String> items)
+            throws SQLException {
         Map<String, Integer> rows = ordersByItem(db, prefix);
         for (String item : items) {
             Integer n = rows.remove(item);

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
+import dev.idempotency.testing.EffectLedger;
+import dev.idempotency.testing.FaultSettings;
 import dev.idempotency.testing.TestDatabase;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -108,8 +110,8 @@ abstract class RandomisedFaultScenarios {
                 .leasePaths("/payments").leaseDuration(Duration.ofSeconds(1)).maxResponseBytes(MAX_RESPONSE_BYTES)
                 .purgeInterval(Duration.ZERO).build(), downstream.chargesUri());
         String prefix = "rnd-" + UUID.randomUUID().toString().substring(0, 8) + "-";
-        Ledger ledger = new Ledger("randomised, seed " + seed + ", " + runFor.toSeconds() + " s | " + databaseName()
-                + " | " + mode);
+        EffectLedger ledger = new EffectLedger("randomised, seed " + seed + ", " + runFor.toSeconds() + " s | "
+                + databaseName() + " | " + mode);
         Map<String, HttpResponse<String>> answers = new ConcurrentHashMap<>();
         long deadline = System.nanoTime() + runFor.toNanos();
         ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
@@ -128,9 +130,12 @@ abstract class RandomisedFaultScenarios {
         } finally {
             clients.shutdownNow();
         }
-        // Copies whose client gave up waiting may still be in their handlers; let them end before counting.
+        // Copies whose client gave up waiting may still be in their handlers; they must end before counting,
+        // or an effect they make afterwards would go uncounted.
         long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (app.handlersRunning.get() > 0 && System.nanoTime() < settle) {
+        while (app.handlersRunning.get() > 0) {
+            assertTrue(System.nanoTime() < settle, app.handlersRunning.get() + " handlers still running 10 s after "
+                    + "the last client finished");
             Thread.sleep(20);
         }
         List<String> items = new ArrayList<>(answers.keySet());
@@ -165,11 +170,11 @@ abstract class RandomisedFaultScenarios {
         private final Random random;
         private final boolean lease;
         private final String prefix;
-        private final Ledger ledger;
+        private final EffectLedger ledger;
         private final Map<String, HttpResponse<String>> answers;
         private final long deadline;
 
-        Client(int index, Random random, boolean lease, String prefix, Ledger ledger,
+        Client(int index, Random random, boolean lease, String prefix, EffectLedger ledger,
                 Map<String, HttpResponse<String>> answers, long deadline) {
             this.index = index;
             this.random = random;

@@ -78,23 +78,22 @@ abstract class LeaseModeScenarios {
     void duplicateDuringTheLeaseGets409WithTheLeaseAsRetryAfter() throws Exception {
         start(Duration.ofSeconds(20));
         String key = UUID.randomUUID().toString();
-        CompletableFuture<HttpResponse<String>> slow = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<HttpResponse<String>> held = CompletableFuture.supplyAsync(() -> {
             try {
-                return pay(key, "amount=10", "X-Test-Sleep-Ms", "1500");
+                return pay(key, "amount=10", "X-Test-Hold", "true");
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
         });
-        while (app.handlerRuns.get() == 0) {
-            Thread.sleep(10);
-        }
+        assertTrue(app.holding.await(30, TimeUnit.SECONDS), "the first request reached its handler");
         HttpResponse<String> duplicate = pay(key, "amount=10");
         assertEquals(409, duplicate.statusCode(), duplicate.body());
         long retryAfter = Long.parseLong(duplicate.headers().firstValue("Retry-After").orElseThrow());
         assertTrue(retryAfter >= 1 && retryAfter <= 20, "Retry-After from the lease: " + retryAfter);
         HttpResponse<String> reused = pay(key, "amount=99");
         assertEquals(422, reused.statusCode(), "another request under a leased key: " + reused.body());
-        assertEquals(201, slow.get().statusCode());
+        app.release.countDown();
+        assertEquals(201, held.get(30, TimeUnit.SECONDS).statusCode());
         assertEquals(1, app.provider.charges());
     }
 

@@ -25,10 +25,10 @@ import org.eclipse.jetty.server.ServerConnector;
 
 /**
  * {@code POST /payments} in lease mode: the handler charges a downstream provider with a key derived from
- * the request's idempotency key, outside any database transaction. {@code X-Test-Sleep-Ms} delays it
- * after the charge; {@code X-Test-Hold: true} holds it there, after counting down {@link #holding}, until
- * the test counts down {@link #release}. The client's scope is the {@code X-Client} header as it is, so tests can claim the
- * same record the filter would.
+ * the request's idempotency key, outside any database transaction. {@code X-Test-Hold: true} holds it
+ * after the charge, once it has counted down {@link #holding}, until the test counts down {@link #release}.
+ * The client's scope is the {@code X-Client} header as it is, so tests can claim the same record the filter
+ * would.
  */
 final class PaymentsApp implements AutoCloseable {
 
@@ -77,14 +77,6 @@ final class PaymentsApp implements AutoCloseable {
                 holding.countDown();
                 try {
                     release.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            String sleep = request.getHeader("X-Test-Sleep-Ms");
-            if (sleep != null) {
-                try {
-                    Thread.sleep(Long.parseLong(sleep));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }

@@ -12,10 +12,14 @@ import java.time.Duration;
 import java.util.EnumSet;
 import javax.sql.DataSource;
 
-/** Registers the filter with {@code ServletContext.addFilter}, as an application without web.xml would. */
+/**
+ * Registers the filter with {@code ServletContext.addFilter}, as an application without web.xml would, and
+ * closes the store it opened when the application stops.
+ */
 public class IdempotencyInitializer implements ServletContextListener {
 
     private final DataSource pool;
+    private JdbcIdempotencyStore store;
 
     public IdempotencyInitializer(DataSource pool) {
         this.pool = pool;
@@ -25,7 +29,7 @@ public class IdempotencyInitializer implements ServletContextListener {
     public void contextInitialized(ServletContextEvent event) {
         ServletContext servletContext = event.getServletContext();
         // tag::programmatic[]
-        JdbcIdempotencyStore store = JdbcIdempotencyStore.create(pool);        // creates its table
+        store = JdbcIdempotencyStore.create(pool);       // creates its table; purges it until closed
         servletContext.setAttribute("orders.dataSource", store.transactionalDataSource());
 
         IdempotencyFilter filter = IdempotencyFilter.builder(store)
@@ -35,5 +39,12 @@ public class IdempotencyInitializer implements ServletContextListener {
         servletContext.addFilter("idempotency", filter)
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
         // end::programmatic[]
+    }
+
+    @Override
+    public void contextDestroyed(ServletContextEvent event) {
+        // tag::programmatic-close[]
+        store.close();                                   // ends its purge thread; the pool stays open
+        // end::programmatic-close[]
     }
 }

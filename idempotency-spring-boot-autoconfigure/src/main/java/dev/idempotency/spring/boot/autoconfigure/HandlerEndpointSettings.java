@@ -2,6 +2,7 @@ package dev.idempotency.spring.boot.autoconfigure;
 
 import dev.idempotency.ExecutionMode;
 import dev.idempotency.IdempotencyConfig;
+import dev.idempotency.IdempotencyProperties;
 import dev.idempotency.servlet.EndpointSettings;
 import dev.idempotency.spring.Idempotent;
 import jakarta.servlet.http.HttpServletRequest;
@@ -148,8 +149,8 @@ final class HandlerEndpointSettings implements EndpointSettings, SmartInitializi
         Map<String, String> overrides = new LinkedHashMap<>(SettingsFactory.overrides(null,
                 idempotent.mode() == Idempotent.Mode.DEFAULT ? null : ExecutionMode.valueOf(idempotent.mode().name()),
                 null, idempotent.key() == Idempotent.Key.DEFAULT ? null : idempotent.key() == Idempotent.Key.REQUIRED));
-        overrides.put(IdempotencyConfig.KEY_TTL, idempotent.keyTtl().isEmpty() ? null : idempotent.keyTtl());
-        overrides.put(IdempotencyConfig.LEASE_DURATION,
+        overrides.put(IdempotencyProperties.KEY_TTL, idempotent.keyTtl().isEmpty() ? null : idempotent.keyTtl());
+        overrides.put(IdempotencyProperties.LEASE_DURATION,
                 idempotent.leaseDuration().isEmpty() ? null : idempotent.leaseDuration());
         return settings.endpoint(where, overrides, httpMethod);
     }

@@ -3,6 +3,7 @@ package dev.idempotency.spring.boot.autoconfigure;
 import dev.idempotency.ExecutionMode;
 import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.IdempotencyConfigException;
+import dev.idempotency.IdempotencyProperties;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -34,29 +35,29 @@ final class SettingsFactory {
      */
     static SettingsFactory of(IdempotencyConfigurationProperties bound, Environment environment) {
         Map<String, String> texts = new LinkedHashMap<>();
-        put(texts, environment, IdempotencyConfig.KEY_TTL, iso(bound.getKeyTtl()));
-        put(texts, environment, IdempotencyConfig.METHODS, String.join(",", bound.getMethods()));
-        put(texts, environment, IdempotencyConfig.REQUIRED, Boolean.toString(bound.isRequired()));
-        put(texts, environment, IdempotencyConfig.CONCURRENT, lower(bound.getConcurrent()));
-        put(texts, environment, IdempotencyConfig.WAIT_TIMEOUT, iso(bound.getWaitTimeout()));
-        put(texts, environment, IdempotencyConfig.RETRY_AFTER, iso(bound.getRetryAfter()));
-        put(texts, environment, IdempotencyConfig.MAX_REQUEST_BYTES,
+        put(texts, environment, IdempotencyProperties.KEY_TTL, iso(bound.getKeyTtl()));
+        put(texts, environment, IdempotencyProperties.METHODS, String.join(",", bound.getMethods()));
+        put(texts, environment, IdempotencyProperties.REQUIRED, Boolean.toString(bound.isRequired()));
+        put(texts, environment, IdempotencyProperties.CONCURRENT, lower(bound.getConcurrent()));
+        put(texts, environment, IdempotencyProperties.WAIT_TIMEOUT, iso(bound.getWaitTimeout()));
+        put(texts, environment, IdempotencyProperties.RETRY_AFTER, iso(bound.getRetryAfter()));
+        put(texts, environment, IdempotencyProperties.MAX_REQUEST_BYTES,
                 bound.getMaxRequestBytes() == null ? null : Long.toString(bound.getMaxRequestBytes().toBytes()));
-        put(texts, environment, IdempotencyConfig.MAX_RESPONSE_BYTES,
+        put(texts, environment, IdempotencyProperties.MAX_RESPONSE_BYTES,
                 bound.getMaxResponseBytes() == null ? null : Long.toString(bound.getMaxResponseBytes().toBytes()));
-        put(texts, environment, IdempotencyConfig.STORED_STATUSES, bound.getStoredStatuses());
-        put(texts, environment, IdempotencyConfig.REPLAYED_HEADERS, String.join(",", bound.getReplayedHeaders()));
-        put(texts, environment, IdempotencyConfig.PURGE_INTERVAL, iso(bound.getPurgeInterval()));
-        put(texts, environment, IdempotencyConfig.PURGE_BATCH_SIZE, Integer.toString(bound.getPurgeBatchSize()));
-        put(texts, environment, IdempotencyConfig.MODE, lower(bound.getMode()));
-        put(texts, environment, IdempotencyConfig.LEASE_PATHS, String.join(",", bound.getLeasePaths()));
-        put(texts, environment, IdempotencyConfig.LEASE_DURATION, iso(bound.getLeaseDuration()));
+        put(texts, environment, IdempotencyProperties.STORED_STATUSES, bound.getStoredStatuses());
+        put(texts, environment, IdempotencyProperties.REPLAYED_HEADERS, String.join(",", bound.getReplayedHeaders()));
+        put(texts, environment, IdempotencyProperties.PURGE_INTERVAL, iso(bound.getPurgeInterval()));
+        put(texts, environment, IdempotencyProperties.PURGE_BATCH_SIZE, Integer.toString(bound.getPurgeBatchSize()));
+        put(texts, environment, IdempotencyProperties.MODE, lower(bound.getMode()));
+        put(texts, environment, IdempotencyProperties.LEASE_PATHS, String.join(",", bound.getLeasePaths()));
+        put(texts, environment, IdempotencyProperties.LEASE_DURATION, iso(bound.getLeaseDuration()));
         return new SettingsFactory(texts);
     }
 
     /** The global settings. */
     IdempotencyConfig global() {
-        return IdempotencyConfig.fromProperties(globalProperties);
+        return IdempotencyProperties.parse(globalProperties);
     }
 
     /**
@@ -76,12 +77,12 @@ final class SettingsFactory {
             }
         });
         if (extraMethod != null) {
-            Set<String> methods = new TreeSet<>(List.of(texts.get(IdempotencyConfig.METHODS).split(",")));
+            Set<String> methods = new TreeSet<>(List.of(texts.get(IdempotencyProperties.METHODS).split(",")));
             methods.add(extraMethod.toUpperCase(Locale.ROOT));
-            texts.put(IdempotencyConfig.METHODS, String.join(",", methods));
+            texts.put(IdempotencyProperties.METHODS, String.join(",", methods));
         }
         try {
-            return IdempotencyConfig.fromProperties(texts);
+            return IdempotencyProperties.parse(texts);
         } catch (IdempotencyConfigException e) {
             String text = overrides.get(e.setting());
             throw text == null ? e : e.renamed(e.setting() + " of " + where, text);
@@ -92,14 +93,14 @@ final class SettingsFactory {
     static Map<String, String> overrides(Duration keyTtl, ExecutionMode mode, Duration leaseDuration,
             Boolean required) {
         Map<String, String> overrides = new LinkedHashMap<>();
-        overrides.put(IdempotencyConfig.KEY_TTL, iso(keyTtl));
-        overrides.put(IdempotencyConfig.MODE, mode == null ? null : lower(mode));
-        overrides.put(IdempotencyConfig.LEASE_DURATION, iso(leaseDuration));
-        overrides.put(IdempotencyConfig.REQUIRED, required == null ? null : required.toString());
+        overrides.put(IdempotencyProperties.KEY_TTL, iso(keyTtl));
+        overrides.put(IdempotencyProperties.MODE, mode == null ? null : lower(mode));
+        overrides.put(IdempotencyProperties.LEASE_DURATION, iso(leaseDuration));
+        overrides.put(IdempotencyProperties.REQUIRED, required == null ? null : required.toString());
         if (mode != null) {
             // An endpoint told "transaction" must not fall back into a global lease path, and one told "lease"
             // is leased wherever it is.
-            overrides.put(IdempotencyConfig.LEASE_PATHS, "");
+            overrides.put(IdempotencyProperties.LEASE_PATHS, "");
         }
         return overrides;
     }
@@ -122,6 +123,6 @@ final class SettingsFactory {
 
     /** The names of the properties this class reads, for messages. */
     static Collection<String> propertyNames() {
-        return IdempotencyConfig.PROPERTY_NAMES;
+        return IdempotencyProperties.NAMES;
     }
 }

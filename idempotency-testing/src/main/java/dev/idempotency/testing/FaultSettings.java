@@ -1,29 +1,37 @@
-package dev.idempotency.it.faults;
+package dev.idempotency.testing;
 
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Locale;
 
 /**
- * The knobs of the fault tests, read from system properties, which Maven passes on from its command line
- * ({@code mvn verify -Dfault.duration=10m}):
+ * The knobs of long-running fault tests, read from system properties, which Maven's Surefire and Failsafe
+ * pass on from the command line ({@code mvn verify -Dfault.duration=10m}):
  * <ul>
- * <li>{@value #DURATION}: how long the long-running variant runs ({@code 90s}, {@code 10m}, {@code 2h}, or
- * ISO-8601 such as {@code PT10M}). The randomised test runs that long per database and mode, the duplicate
- * storm repeats its rounds until it has; without it every build runs the short variants.</li>
- * <li>{@value #SEED}: the seed of the randomised test, printed at its start, to replay a failing run's
- * choices.</li>
+ * <li>{@value #DURATION}: how long the long-running variant of a fault test runs, as {@code 500ms},
+ * {@code 90s}, {@code 10m}, {@code 2h} or ISO-8601 ({@code PT10M}). Without it, a test runs its short
+ * variant, the one every build runs.</li>
+ * <li>{@value #SEED}: the seed of a randomised test, which prints the seed it used so that a failing run's
+ * choices can be replayed.</li>
  * </ul>
  */
-final class FaultSettings {
+public final class FaultSettings {
 
-    static final String DURATION = "fault.duration";
-    static final String SEED = "fault.seed";
+    /** The system property naming how long a fault test's long-running variant runs. */
+    public static final String DURATION = "fault.duration";
+
+    /** The system property holding the seed of a randomised fault test. */
+    public static final String SEED = "fault.seed";
 
     private FaultSettings() {
     }
 
-    /** {@value #DURATION}, or {@code otherwise} without it. */
-    static Duration duration(Duration otherwise) {
+    /**
+     * {@value #DURATION}, or {@code otherwise} without it.
+     *
+     * @throws IllegalArgumentException naming the property and the value, if it is not a duration
+     */
+    public static Duration duration(Duration otherwise) {
         String value = System.getProperty(DURATION);
         if (value == null || value.isBlank()) {
             return otherwise;
@@ -54,11 +62,15 @@ final class FaultSettings {
                 + ": expected a duration such as 90s, 10m, 2h or PT10M");
     }
 
-    /** {@value #SEED}, or a fresh random seed. */
-    static long seed() {
+    /**
+     * {@value #SEED}, or a fresh random seed without it.
+     *
+     * @throws IllegalArgumentException naming the property and the value, if it is not a whole number
+     */
+    public static long seed() {
         String value = System.getProperty(SEED);
         if (value == null || value.isBlank()) {
-            return new java.security.SecureRandom().nextLong();
+            return new SecureRandom().nextLong();
         }
         try {
             return Long.parseLong(value.trim());

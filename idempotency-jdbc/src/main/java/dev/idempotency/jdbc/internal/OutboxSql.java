@@ -1,0 +1,206 @@
+package dev.idempotency.jdbc.internal;
+
+import dev.idempotency.jdbc.outbox.OutboxMessage;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The outbox's statements on its table, {@value #TABLE}: the same on PostgreSQL and H2, and had by each
+ * dialect's {@link SqlDialect#outbox()}. Statements over many messages name them in IN lists of at most
+ * {@value #MAX_IDS_PER_STATEMENT}.
+ */
+public final class OutboxSql {
+
+    /** The table holding the messages. */
+    public static final String TABLE = "idempotency_outbox";
+
+    /** The longest IN list of one statement. */
+    public static final int MAX_IDS_PER_STATEMENT = 1000;
+
+    /** The columns {@link #message} reads, from column 1. */
+    private static final String MESSAGE_COLUMNS = "id, destination, message_key, payload, headers, created_at";
+
+    private static final String INSERT = "INSERT INTO " + TABLE + " (id, destination, message_key, payload, headers, "
+            + "created_at, state, attempts, available_at) VALUES (?, ?, ?, ?, ?, ?, 'PENDING', 0, ?)";
+
+    private static final String CLAIM_DUE = "SELECT " + MESSAGE_COLUMNS + ", seq, attempts FROM " + TABLE
+            + " WHERE state = 'PENDING' AND available_at <= ? ORDER BY available_at, seq FETCH FIRST ? ROWS ONLY "
+            + "FOR UPDATE SKIP LOCKED";
+
+    private static final String UNFINISHED_WINDOW = "SELECT seq, id, message_key, state, available_at FROM " + TABLE
+            + " WHERE state <> 'DELIVERED' AND seq > ? ORDER BY seq FETCH FIRST ? ROWS ONLY";
+
+    private static final String MARK_RETRY = "UPDATE " + TABLE + " SET available_at = ?, last_error = ?, "
+            + "lease_token = NULL WHERE id = ? AND lease_token = ?";
+
+    private static final String MARK_DEAD = "UPDATE " + TABLE + " SET state = 'DEAD', last_error = ?, "
+            + "lease_token = NULL WHERE id = ? AND lease_token = ?";
+
+    private static final String DEAD = "SELECT " + MESSAGE_COLUMNS + ", attempts, last_error, last_attempt_at FROM "
+            + TABLE + " WHERE state = 'DEAD' ORDER BY seq FETCH FIRST ? ROWS ONLY";
+
+    private static final String REQUEUE = "UPDATE " + TABLE + " SET state = 'PENDING', attempts = 0, "
+            + "available_at = ?, lease_token = NULL WHERE id = ? AND state = 'DEAD'";
+
+    private static final String REQUEUE_DEAD = "UPDATE " + TABLE + " SET state = 'PENDING', attempts = 0, "
+            + "available_at = ?, lease_token = NULL WHERE id IN (SELECT id FROM " + TABLE
+            + " WHERE state = 'DEAD' FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED)";
+
+    private static final String DISCARD = "DELETE FROM " + TABLE + " WHERE id = ? AND state = 'DEAD'";
+
+    private static final String PURGE_DELIVERED = "DELETE FROM " + TABLE + " WHERE id IN (SELECT id FROM " + TABLE
+            + " WHERE state = 'DELIVERED' AND delivered_at <= ? FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED)";
+
+    private static final String COUNT_PENDING = "SELECT count(*) FROM " + TABLE + " WHERE state = 'PENDING'";
+
+    static final OutboxSql INSTANCE = new OutboxSql();
+
+    private OutboxSql() {
+    }
+
+    /** Inserts a message, pending and due at once; bind it with {@link #bindInsert}. */
+    public String insert() {
+        return INSERT;
+    }
+
+    /**
+     * Without ordering: the earliest due messages ({@link #message}, then seq and attempts), locked, skipping
+     * those another claim holds (so concurrent relays share the work instead of waiting for each other).
+     * Parameters: now, how many.
+     */
+    public String claimDue() {
+        return CLAIM_DUE;
+    }
+
+    /**
+     * With ordering: a window of unfinished messages (pending or dead) in enqueue order, after a given seq,
+     * read without locks (seq, id, key, state, due time); the relay picks the runs it can claim from it.
+     * Parameters: the seq to start after, how many.
+     */
+    public String unfinishedWindow() {
+        return UNFINISHED_WINDOW;
+    }
+
+    /** Of {@code keys} keys, those with an unfinished message at or before a given seq (the last parameter). */
+    public String keysUnfinishedBefore(int keys) {
+        return "SELECT v.message_key FROM (VALUES " + String.join(", ", Collections.nCopies(keys, "(?)"))
+                + ") AS v(message_key) WHERE EXISTS (SELECT 1 FROM " + TABLE + " e WHERE e.message_key = v.message_key "
+                + "AND e.state <> 'DELIVERED' AND e.seq <= ?)";
+    }
+
+    /**
+     * Locks the picked messages, skipping those another transaction holds, and reads them as they are now:
+     * {@link #message}, then seq, attempts, state and due time.
+     */
+    public String lockPicked(int messages) {
+        return "SELECT " + MESSAGE_COLUMNS + ", seq, attempts, state, available_at FROM " + TABLE + " WHERE id IN ("
+                + SqlValues.placeholders(messages) + ") FOR UPDATE SKIP LOCKED";
+    }
+
+    /**
+     * Leases claimed messages: each is due again when the lease ends, unless marked before. Parameters: the
+     * lease's end, its token, now, the ids.
+     */
+    public String lease(int messages) {
+        return "UPDATE " + TABLE + " SET available_at = ?, lease_token = ?, attempts = attempts + 1, "
+                + "last_attempt_at = ? WHERE id IN (" + SqlValues.placeholders(messages) + ")";
+    }
+
+    // Every mark names the lease it was claimed under: a relay whose lease expired and was taken over changes
+    // nothing.
+
+    /** Deletes delivered messages. Parameters: the lease token, the ids. */
+    public String deleteDelivered(int messages) {
+        return "DELETE FROM " + TABLE + " WHERE lease_token = ? AND id IN (" + SqlValues.placeholders(messages) + ")";
+    }
+
+    /** Keeps delivered messages as delivered. Parameters: when, the lease token, the ids. */
+    public String markDelivered(int messages) {
+        return "UPDATE " + TABLE + " SET state = 'DELIVERED', delivered_at = ?, lease_token = NULL, last_error = NULL "
+                + "WHERE lease_token = ? AND id IN (" + SqlValues.placeholders(messages) + ")";
+    }
+
+    /**
+     * Gives back claimed messages that were not attempted, due at once, without counting the attempt.
+     * Parameters: now, the lease token, the ids.
+     */
+    public String release(int messages) {
+        return "UPDATE " + TABLE + " SET attempts = attempts - 1, available_at = ?, lease_token = NULL "
+                + "WHERE lease_token = ? AND id IN (" + SqlValues.placeholders(messages) + ")";
+    }
+
+    /** Schedules a message's next attempt. Parameters: when, the error, the id, the lease token. */
+    public String markRetry() {
+        return MARK_RETRY;
+    }
+
+    /** Marks a message dead. Parameters: the error, the id, the lease token. */
+    public String markDead() {
+        return MARK_DEAD;
+    }
+
+    /** Dead messages, oldest first: {@link #message}, then attempts, last error, last attempt. Parameter: how many. */
+    public String dead() {
+        return DEAD;
+    }
+
+    /** Makes a dead message pending again. Parameters: when it is due, the id. */
+    public String requeue() {
+        return REQUEUE;
+    }
+
+    /** Makes dead messages pending again. Parameters: when they are due, how many. */
+    public String requeueDead() {
+        return REQUEUE_DEAD;
+    }
+
+    /** Deletes a dead message. Parameter: the id. */
+    public String discard() {
+        return DISCARD;
+    }
+
+    /** Deletes delivered messages, skipping those another transaction holds. Parameters: delivered before, how many. */
+    public String purgeDelivered() {
+        return PURGE_DELIVERED;
+    }
+
+    /** Counts the pending messages. */
+    public String countPending() {
+        return COUNT_PENDING;
+    }
+
+    /** Binds {@link #insert()} for {@code message}, available from {@code now}. */
+    public void bindInsert(PreparedStatement ps, OutboxMessage message, Instant now) throws SQLException {
+        ps.setString(1, message.id());
+        ps.setString(2, message.destination());
+        ps.setString(3, message.key());
+        ps.setBytes(4, message.payload());
+        ps.setString(5, HeaderCodec.encode(message.headers()));
+        ps.setObject(6, SqlValues.timestamp(message.createdAt()));
+        ps.setObject(7, SqlValues.timestamp(now));
+    }
+
+    /** Binds {@code ids} from parameter {@code first} on. */
+    public void bindIds(PreparedStatement ps, int first, List<String> ids) throws SQLException {
+        for (int i = 0; i < ids.size(); i++) {
+            ps.setString(first + i, ids.get(i));
+        }
+    }
+
+    /** {@code ids} (or keys) in slices of at most {@value #MAX_IDS_PER_STATEMENT}, for IN lists. */
+    public List<List<String>> slices(List<String> ids) {
+        return SqlValues.slices(ids, MAX_IDS_PER_STATEMENT);
+    }
+
+    /** The message in the first six columns of the current row. */
+    public OutboxMessage message(ResultSet rs) throws SQLException {
+        byte[] payload = rs.getBytes(4);
+        return new OutboxMessage(rs.getString(1), rs.getString(2), rs.getString(3),
+                payload == null ? new byte[0] : payload, HeaderCodec.decode(rs.getString(5)),
+                SqlValues.instant(rs, 6));
+    }
+}
