@@ -6,10 +6,11 @@ import javax.sql.DataSource;
 
 /**
  * Where the transaction of a transaction-mode claim comes from: the transaction in which a key is claimed, the
- * handler's writes are made and the outcome is stored. By default it is a transaction of the store's own, on a
- * connection of its pool. A framework that manages transactions itself supplies another,
- * so that the code behind an idempotent endpoint joins the request's transaction through the framework's own
- * means: the Spring Boot integration begins, commits and rolls back through Spring's transaction manager.
+ * handler's writes are made and the outcome is stored; the inbox takes each delivery's transaction (its marker
+ * and the work's writes) from one too. By default it is a transaction of the store's (or inbox's) own, on a
+ * connection of its pool. A framework that manages transactions itself supplies another, so that the code
+ * behind an idempotent endpoint or an inbox's work joins the transaction through the framework's own means:
+ * the Spring Boot integration begins, commits and rolls back through Spring's transaction manager.
  *
  * <p>Implementations are thread-safe; each {@link ClaimTransaction} belongs to the thread that began it.
  */

@@ -13,6 +13,7 @@ import dev.idempotency.jdbc.internal.DriverLocator;
 import dev.idempotency.jdbc.internal.JdbcClaim;
 import dev.idempotency.jdbc.internal.JdbcLeaseClaim;
 import dev.idempotency.jdbc.internal.LocalTransactions;
+import dev.idempotency.jdbc.internal.ManagedTransaction;
 import dev.idempotency.jdbc.internal.RecordPurge;
 import dev.idempotency.jdbc.internal.RedactedThrowable;
 import dev.idempotency.jdbc.internal.SqlDialect;

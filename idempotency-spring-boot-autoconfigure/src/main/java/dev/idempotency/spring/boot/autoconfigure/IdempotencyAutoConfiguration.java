@@ -83,7 +83,7 @@ public class IdempotencyAutoConfiguration {
         JdbcIdempotencyStore.Builder store = JdbcIdempotencyStore.builder().dataSource(dataSource);
         PlatformTransactionManager transactionManager = transactionManagers.getIfUnique();
         if (transactionManager != null) {
-            store.claimTransactions(new SpringManagedClaimTransactions(transactionManager, dataSource));
+            store.claimTransactions(SpringManagedClaimTransactions.forRequests(transactionManager, dataSource));
         }
         return store.build();
     }

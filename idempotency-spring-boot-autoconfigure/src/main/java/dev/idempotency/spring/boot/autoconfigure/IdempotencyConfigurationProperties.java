@@ -86,6 +86,15 @@ public class IdempotencyConfigurationProperties {
     /** Settings for endpoints chosen by path, for handlers that cannot carry @Idempotent; by a name of your own. */
     private Map<String, Endpoint> endpoints = new LinkedHashMap<>();
 
+    /** The inbox, which deduplicates messages a receiver is delivered. */
+    private final Inbox inbox = new Inbox();
+
+    /** The transactional outbox and its relay. */
+    private final Outbox outbox = new Outbox();
+
+    /** Signed webhooks (Standard Webhooks v1). */
+    private final Webhooks webhooks = new Webhooks();
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -238,6 +247,18 @@ public class IdempotencyConfigurationProperties {
         this.endpoints = endpoints;
     }
 
+    public Inbox getInbox() {
+        return inbox;
+    }
+
+    public Outbox getOutbox() {
+        return outbox;
+    }
+
+    public Webhooks getWebhooks() {
+        return webhooks;
+    }
+
     /**
      * Settings for the requests whose path matches one of {@code paths} (Spring's path patterns, such as
      * {@code /legacy/**}), as {@link dev.idempotency.spring.Idempotent} gives them to a handler method. Unset
@@ -309,6 +330,138 @@ public class IdempotencyConfigurationProperties {
 
         public void setRequired(Boolean required) {
             this.required = required;
+        }
+    }
+
+    /** The inbox ({@code JdbcInbox}) on the application's DataSource. */
+    public static class Inbox {
+
+        /** Whether a JdbcInbox bean is configured. */
+        private boolean enabled = true;
+
+        /**
+         * How long a message's marker is kept after it was applied; a redelivery after that is applied again.
+         * It must cover the sender's whole retry horizon plus the longest time the receiver may be down.
+         */
+        private Duration retention = Duration.ofDays(7);
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public Duration getRetention() {
+            return retention;
+        }
+
+        public void setRetention(Duration retention) {
+            this.retention = retention;
+        }
+    }
+
+    /** The transactional outbox ({@code JdbcOutbox}) on the application's DataSource. */
+    public static class Outbox {
+
+        /**
+         * Whether a JdbcOutbox bean is configured, with a relay that runs with the application context when the
+         * application defines an OutboxPublisher bean.
+         */
+        private boolean enabled = true;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+    }
+
+    /** Signed webhooks. */
+    public static class Webhooks {
+
+        /** The receiver of signed webhooks. */
+        private final Receiver receiver = new Receiver();
+
+        public Receiver getReceiver() {
+            return receiver;
+        }
+    }
+
+    /**
+     * The receiver of signed webhooks ({@code WebhookReceiverFilter}): verifies each delivery's signature and
+     * applies it once through the inbox. Configured only when {@code path} is set.
+     */
+    public static class Receiver {
+
+        /**
+         * Where webhooks arrive, as a servlet URL pattern: an exact path (/webhooks/payments) or a prefix
+         * (/webhooks/*). The idempotency filter leaves these requests to the receiver.
+         */
+        private String path;
+
+        /** The inbox consumer the deliveries are deduplicated under: one per sender. */
+        private String consumer = "webhooks";
+
+        /**
+         * The sender's signing secrets (whsec_ followed by base64); during a rotation the new one first, then
+         * the old one. Never logged or echoed.
+         */
+        private List<String> secrets = new ArrayList<>();
+
+        /** How far a delivery's timestamp may be from now, either way. */
+        private Duration tolerance = Duration.ofMinutes(5);
+
+        /** Larger deliveries are refused with 413 before anything runs. */
+        private DataSize maxBodySize = DataSize.ofMegabytes(1);
+
+        public String getPath() {
+            return path;
+        }
+
+        public void setPath(String path) {
+            this.path = path;
+        }
+
+        public String getConsumer() {
+            return consumer;
+        }
+
+        public void setConsumer(String consumer) {
+            this.consumer = consumer;
+        }
+
+        public List<String> getSecrets() {
+            return secrets;
+        }
+
+        public void setSecrets(List<String> secrets) {
+            this.secrets = secrets;
+        }
+
+        public Duration getTolerance() {
+            return tolerance;
+        }
+
+        public void setTolerance(Duration tolerance) {
+            this.tolerance = tolerance;
+        }
+
+        public DataSize getMaxBodySize() {
+            return maxBodySize;
+        }
+
+        public void setMaxBodySize(DataSize maxBodySize) {
+            this.maxBodySize = maxBodySize;
+        }
+
+        /** A secret's value in {@link #toString()}: never. */
+        @Override
+        public String toString() {
+            return "Receiver[path=" + path + ", consumer=" + consumer + ", " + secrets.size() + " secrets]";
         }
     }
 }

@@ -34,8 +34,15 @@ public class IdempotencyWebAutoConfiguration {
     FilterRegistrationBean<IdempotencyFilter> idempotencyFilterRegistration(IdempotencyStore store,
             IdempotencyConfig config, ScopeResolver scopeResolver, ObjectProvider<EndpointSettings> endpoints,
             IdempotencyConfigurationProperties properties) {
+        EndpointSettings settings = endpoints.getIfAvailable(EndpointSettings::defaults);
+        String receiverPath = properties.getWebhooks().getReceiver().getPath();
+        if (receiverPath != null) {
+            // Webhook deliveries are deduplicated by the receiver, in the inbox, and carry no Idempotency-Key.
+            settings = ServletPathPattern.parse(IdempotencyMessagingAutoConfiguration.RECEIVER_PATH, receiverPath)
+                    .excludedFrom(settings);
+        }
         IdempotencyFilter filter = IdempotencyFilter.builder(store).config(config).scopeResolver(scopeResolver)
-                .endpointSettings(endpoints.getIfAvailable(EndpointSettings::defaults)).build();
+                .endpointSettings(settings).build();
         FilterRegistrationBean<IdempotencyFilter> registration = new FilterRegistrationBean<>(filter);
         registration.setName("idempotencyFilter");
         registration.addUrlPatterns("/*");

@@ -15,7 +15,7 @@ import org.springframework.transaction.support.DefaultTransactionDefinition;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
- * Claims whose transaction is Spring's: begun, committed and rolled back by the application's
+ * Claims (and inbox deliveries) whose transaction is Spring's: begun, committed and rolled back by the application's
  * {@link PlatformTransactionManager} ({@code JdbcTransactionManager}, or {@code JpaTransactionManager} with JPA),
  * on the connection it binds for the DataSource. Everything the code behind an idempotent endpoint does through
  * Spring's transaction infrastructure ({@code @Transactional} with the default propagation,
@@ -30,17 +30,36 @@ final class SpringManagedClaimTransactions implements ClaimTransactions {
 
     private final PlatformTransactionManager transactionManager;
     private final DataSource dataSource;
+    private final String transaction;
+    private final String code;
 
-    SpringManagedClaimTransactions(PlatformTransactionManager transactionManager, DataSource dataSource) {
+    private SpringManagedClaimTransactions(PlatformTransactionManager transactionManager, DataSource dataSource,
+            String transaction, String code) {
         this.transactionManager = Objects.requireNonNull(transactionManager, "transactionManager");
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.transaction = transaction;
+        this.code = code;
+    }
+
+    /** The transactions of the idempotency store's claims: one per idempotent request. */
+    static SpringManagedClaimTransactions forRequests(PlatformTransactionManager transactionManager,
+            DataSource dataSource) {
+        return new SpringManagedClaimTransactions(transactionManager, dataSource, "the request's transaction",
+                "the code behind the endpoint");
+    }
+
+    /** The transactions of the inbox's deliveries: one per message applied. */
+    static SpringManagedClaimTransactions forInbox(PlatformTransactionManager transactionManager,
+            DataSource dataSource) {
+        return new SpringManagedClaimTransactions(transactionManager, dataSource, "the inbox delivery's transaction",
+                "the inbox's work");
     }
 
     @Override
     public ClaimTransaction begin(DataSource pool, boolean readCommitted) throws SQLException {
         DefaultTransactionDefinition definition = new DefaultTransactionDefinition(
                 TransactionDefinition.PROPAGATION_REQUIRES_NEW);
-        definition.setName("idempotent request");
+        definition.setName(transaction);
         if (readCommitted) {
             definition.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
         }
@@ -48,15 +67,15 @@ final class SpringManagedClaimTransactions implements ClaimTransactions {
         try {
             status = transactionManager.getTransaction(definition);
         } catch (TransactionException e) {
-            throw sqlException("beginning the request's transaction", e);
+            throw sqlException("beginning " + transaction, e);
         }
         try {
             if (!(TransactionSynchronizationManager.getResource(dataSource) instanceof ConnectionHolder)) {
                 throw new IllegalStateException("The transaction manager " + transactionManager.getClass().getName()
                         + " began a transaction that does not hold a connection of the DataSource the idempotency "
-                        + "store uses (" + dataSource + "), so the store's writes and the application's would not "
-                        + "commit together. Give the store the DataSource this transaction manager manages, or define "
-                        + "an IdempotencyStore bean of your own.");
+                        + "library uses (" + dataSource + "), so the library's writes and the application's would not "
+                        + "commit together. Give the application one DataSource that this transaction manager "
+                        + "manages, or define the IdempotencyStore and JdbcInbox beans yourself.");
             }
             return new SpringClaimTransaction(status, DataSourceUtils.getConnection(dataSource));
         } catch (RuntimeException e) {
@@ -73,7 +92,7 @@ final class SpringManagedClaimTransactions implements ClaimTransactions {
         } catch (TransactionException e) {
             // The database rolls back a transaction whose connection is gone.
             System.getLogger(SpringManagedClaimTransactions.class.getName()).log(System.Logger.Level.DEBUG,
-                    "Rolling back an idempotent request's transaction failed", e);
+                    "Rolling back " + transaction + " failed", e);
         }
     }
 
@@ -120,14 +139,14 @@ final class SpringManagedClaimTransactions implements ClaimTransactions {
             release();
             if (status.isRollbackOnly()) {
                 rollbackQuietly(status);
-                throw new SQLException("The request's transaction was marked rollback-only by the code behind the "
-                        + "endpoint (a @Transactional method that threw, say), so its effects and its outcome were "
-                        + "rolled back together and nothing was kept");
+                throw new SQLException(Character.toUpperCase(transaction.charAt(0)) + transaction.substring(1)
+                        + " was marked rollback-only by " + code + " (a @Transactional method that threw, say), so "
+                        + "everything in it was rolled back together and nothing was kept");
             }
             try {
                 transactionManager.commit(status);
             } catch (TransactionException e) {
-                throw sqlException("committing the request's transaction", e);
+                throw sqlException("committing " + transaction, e);
             }
         }
 

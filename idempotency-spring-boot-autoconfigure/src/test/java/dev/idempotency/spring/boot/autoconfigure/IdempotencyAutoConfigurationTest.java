@@ -183,6 +183,11 @@ class IdempotencyAutoConfigurationTest {
         assertThat(properties.getMode()).isEqualTo(defaults.mode());
         assertThat(properties.getLeaseDuration()).isEqualTo(defaults.leaseDuration());
         assertThat(properties.getFilterOrder()).isEqualTo(IdempotencyAutoConfiguration.DEFAULT_FILTER_ORDER);
+        assertThat(properties.getInbox().getRetention()).isEqualTo(dev.idempotency.jdbc.inbox.JdbcInbox.DEFAULT_RETENTION);
+        IdempotencyConfigurationProperties.Receiver receiver = properties.getWebhooks().getReceiver();
+        assertThat(receiver.getTolerance()).isEqualTo(dev.idempotency.webhooks.WebhookVerifier.DEFAULT_TOLERANCE);
+        assertThat(receiver.getMaxBodySize().toBytes())
+                .isEqualTo(dev.idempotency.webhooks.WebhookReceiverFilter.DEFAULT_MAX_BODY_BYTES);
     }
 
     private static <T extends Throwable> T findCause(Throwable failure, Class<T> type) {

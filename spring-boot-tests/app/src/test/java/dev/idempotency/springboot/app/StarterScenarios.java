@@ -4,7 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.idempotency.webhooks.SignedWebhook;
+import dev.idempotency.webhooks.WebhookSecret;
+import dev.idempotency.webhooks.WebhookSigner;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -269,5 +273,61 @@ abstract class StarterScenarios {
                 "replayed after a restart: " + retry.statusCode() + " " + retry.body() + ", orders " + counts()[0]);
         assertFalse(app.jdbc().queryForList("SELECT \"version\" FROM \"flyway_schema_history\" WHERE \"success\"",
                 String.class).isEmpty(), "the application's own Flyway history");
+    }
+
+    /** The payment provider's side: the secret application.properties gives the receiver. */
+    private static final WebhookSigner PROVIDER = WebhookSigner.create(WebhookSecret.parse(
+            "whsec_dGVzdC1vbmx5LXNlY3JldC1mb3ItdGhlLXN0YXJ0ZXItdGVzdHM="));
+
+    private HttpResponse<String> deliver(String id, String json, WebhookSigner signer) throws Exception {
+        SignedWebhook signed = signer.sign(id, json.getBytes(StandardCharsets.UTF_8));
+        List<String> headers = new ArrayList<>();
+        signed.headers().forEach(header -> {
+            headers.add(header.name());
+            headers.add(header.value());
+        });
+        return app.post("/webhooks/payments", json, headers.toArray(String[]::new));
+    }
+
+    private long paymentEvents(String webhookId) {
+        return app.jdbc().queryForObject("SELECT count(*) FROM payment_events WHERE webhook_id = ?", Long.class,
+                webhookId);
+    }
+
+    @Test
+    void aSignedWebhookIsAppliedOnceThroughTheInboxWithoutAnIdempotencyKey() throws Exception {
+        start();
+        String id = "msg_" + UUID.randomUUID();
+        HttpResponse<String> first = deliver(id, "{\"payment\":\"pay-1\"}", PROVIDER);
+        HttpResponse<String> redelivered = deliver(id, "{\"payment\":\"pay-1\"}", PROVIDER);
+
+        assertEquals(200, first.statusCode(), first.body());
+        assertEquals(204, redelivered.statusCode(), redelivered.body());
+        assertEquals("true", redelivered.headers().firstValue("Webhook-Duplicate").orElse(null));
+        assertEquals(1, paymentEvents(id), "the @Transactional service's write, once");
+    }
+
+    @Test
+    void aWebhookWhoseHandlerFailsLeavesNoWriteAndNoMarkerSoTheRedeliveryIsApplied() throws Exception {
+        start();
+        String id = "msg_" + UUID.randomUUID();
+        HttpResponse<String> failed = deliver(id, "{\"payment\":\"pay-2\",\"fail\":true}", PROVIDER);
+        assertEquals(500, failed.statusCode(), failed.body());
+        assertEquals(0, paymentEvents(id), "the service's write rolled back with the inbox's marker");
+
+        HttpResponse<String> redelivered = deliver(id, "{\"payment\":\"pay-2\"}", PROVIDER);
+        assertEquals(200, redelivered.statusCode(), redelivered.body());
+        assertEquals(1, paymentEvents(id));
+    }
+
+    @Test
+    void aWebhookSignedWithAnotherSecretIsRefusedAndAppliesNothing() throws Exception {
+        start();
+        String id = "msg_" + UUID.randomUUID();
+        HttpResponse<String> forged = deliver(id, "{\"payment\":\"pay-3\"}",
+                WebhookSigner.create(WebhookSecret.generate()));
+        assertEquals(401, forged.statusCode(), forged.body());
+        assertEquals("application/problem+json", forged.headers().firstValue("Content-Type").orElse(null));
+        assertEquals(0, paymentEvents(id));
     }
 }

@@ -1,20 +1,17 @@
-package dev.idempotency.jdbc;
+package dev.idempotency.jdbc.internal;
 
-import dev.idempotency.jdbc.internal.LocalTransaction;
-import dev.idempotency.jdbc.internal.Transaction;
-import dev.idempotency.jdbc.internal.TransactionBinding;
-import dev.idempotency.jdbc.internal.Transactions;
+import dev.idempotency.jdbc.ClaimTransactions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import javax.sql.DataSource;
 
 /**
- * A claim's transaction that a framework manages ({@link ClaimTransactions}), as the store's claims use one:
- * begun, committed and rolled back by the framework; what the dialects need besides (a fresh start after a
- * failed statement, a read of uncommitted rows) done on its connection at the start of the transaction, before
- * anything of the application ran in it.
+ * A transaction that a framework manages ({@link ClaimTransactions}), as the store's claims and the inbox's
+ * deliveries use one: begun, committed and rolled back by the framework; what the dialects need besides (a
+ * fresh start after a failed statement, a read of uncommitted rows) done on its connection at the start of the
+ * transaction, before anything of the application ran in it.
  */
-final class ManagedTransaction implements Transaction {
+public final class ManagedTransaction implements Transaction {
 
     private final DataSource pool;
     private final ClaimTransactions.ClaimTransaction managed;
@@ -25,8 +22,8 @@ final class ManagedTransaction implements Transaction {
         this.managed = managed;
     }
 
-    /** The claims' transactions, begun by {@code source}. */
-    static Transactions source(ClaimTransactions source, DataSource pool, boolean readCommitted) {
+    /** Transactions begun by {@code source}: a store's claims', or an inbox's deliveries'. */
+    public static Transactions source(ClaimTransactions source, DataSource pool, boolean readCommitted) {
         return () -> new ManagedTransaction(pool, source.begin(pool, readCommitted));
     }
 
@@ -36,7 +33,7 @@ final class ManagedTransaction implements Transaction {
     }
 
     /**
-     * Binds the connection for the store's {@link TransactionJoiningDataSource} too: the framework has bound it
+     * Binds the connection for the store's {@link dev.idempotency.jdbc.TransactionJoiningDataSource} too: the framework has bound it
      * for its own means already.
      */
     @Override
