@@ -13,6 +13,7 @@ import dev.idempotency.jdbc.internal.DriverLocator;
 import dev.idempotency.jdbc.internal.JdbcClaim;
 import dev.idempotency.jdbc.internal.JdbcLeaseClaim;
 import dev.idempotency.jdbc.internal.LocalTransactions;
+import dev.idempotency.jdbc.internal.ManagedTransaction;
 import dev.idempotency.jdbc.internal.RecordPurge;
 import dev.idempotency.jdbc.internal.RedactedThrowable;
 import dev.idempotency.jdbc.internal.SqlDialect;
@@ -94,7 +95,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         this.engine = probe.engine();
         this.dialect = probe.dialect();
         this.transactions = probe.transactions();
-        this.claimTransactions = transactions;
+        this.claimTransactions = builder.claimTransactions == null ? transactions
+                : ManagedTransaction.source(builder.claimTransactions, pool, probe.forceReadCommitted());
         this.transactionalDataSource = new TransactionJoiningDataSource(pool);
         this.purge = new RecordPurge(this, builder.purgeInterval, builder.purgeBatchSize, builder.clock)
                 .start(IdempotencyConfig.ofDefaults());
@@ -278,7 +280,19 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         private Integer purgeBatchSize;
         private Clock clock;
 
+        private ClaimTransactions claimTransactions;
         private Builder() {
+        }
+
+        /**
+         * Where transaction-mode claims take their transactions: by default the store's own, on connections of
+         * its pool, which handlers join through {@link JdbcIdempotencyStore#transactionalDataSource()}. A framework
+         * that manages transactions itself passes its own, so that the code behind an idempotent endpoint joins
+         * the request's transaction by the framework's means (the Spring Boot starter passes Spring's).
+         */
+        public Builder claimTransactions(ClaimTransactions claimTransactions) {
+            this.claimTransactions = Objects.requireNonNull(claimTransactions, "claimTransactions");
+            return this;
         }
 
         /** An existing pool; the store does not close it. */

@@ -17,6 +17,7 @@ import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Applies the Idempotency-Key protocol to the requests it covers (POST and PATCH by default): the first
@@ -79,9 +81,14 @@ public final class IdempotencyFilter implements Filter {
      */
     public static final String CONTEXT_ATTRIBUTE = "dev.idempotency.context";
 
+    /** More distinct endpoint settings than this are refused: an EndpointSettings that makes a config per request. */
+    private static final int MAX_ENDPOINT_ENGINES = 1024;
+
     private final IdempotencyStore explicitStore;
     private final IdempotencyConfig explicitConfig;
     private final ScopeResolver explicitScopeResolver;
+    private final EndpointSettings endpointSettings;
+    private final Map<IdempotencyConfig, Idempotency> endpointEngines = new ConcurrentHashMap<>();
 
     private volatile Idempotency idempotency;
     private volatile ScopeResolver scopeResolver;
@@ -92,18 +99,20 @@ public final class IdempotencyFilter implements Filter {
      * and settings from properties, when the container calls {@link #init}.
      */
     public IdempotencyFilter() {
-        this(null, null, null);
+        this(null, null, null, EndpointSettings.defaults());
     }
 
     /** A filter over {@code store}, with settings from properties read in {@link #init}. */
     public IdempotencyFilter(IdempotencyStore store) {
-        this(Objects.requireNonNull(store, "store"), null, null);
+        this(Objects.requireNonNull(store, "store"), null, null, EndpointSettings.defaults());
     }
 
-    private IdempotencyFilter(IdempotencyStore store, IdempotencyConfig config, ScopeResolver scopeResolver) {
+    private IdempotencyFilter(IdempotencyStore store, IdempotencyConfig config, ScopeResolver scopeResolver,
+            EndpointSettings endpointSettings) {
         this.explicitStore = store;
         this.explicitConfig = config;
         this.explicitScopeResolver = scopeResolver;
+        this.endpointSettings = endpointSettings;
     }
 
     /** A builder for a filter over {@code store}. */
@@ -194,7 +203,11 @@ public final class IdempotencyFilter implements Filter {
             return;
         }
         CapturedExchange exchange = covered.get();
-        Idempotency protocol = requireInitialised();
+        Idempotency protocol = engineFor(exchange.request());
+        if (protocol == null) {
+            chain.doFilter(req, res);
+            return;
+        }
         Outcome outcome;
         try {
             outcome = protocol.process(new ServletIncomingRequest(exchange, scopeResolver), body -> {
@@ -215,6 +228,26 @@ public final class IdempotencyFilter implements Filter {
         } else {
             exchange.sendProblem(((Outcome.Rejected) outcome).problem());
         }
+    }
+
+    /** The engine for the request's endpoint, or {@code null} when the protocol does not apply to it. */
+    private Idempotency engineFor(HttpServletRequest request) {
+        Idempotency defaults = requireInitialised();
+        IdempotencyConfig config = endpointSettings.forRequest(request, defaults.config());
+        if (config == null || config == defaults.config()) {
+            return config == null ? null : defaults;
+        }
+        Idempotency engine = endpointEngines.get(config);
+        if (engine != null) {
+            return engine;
+        }
+        if (endpointEngines.size() >= MAX_ENDPOINT_ENGINES) {
+            // Each engine may own a thread (lease renewals) until the filter is destroyed: a settings source
+            // that makes a new config per request would leak them.
+            throw new IllegalStateException("The EndpointSettings of this IdempotencyFilter returned more than "
+                    + MAX_ENDPOINT_ENGINES + " distinct IdempotencyConfig instances; return one instance per endpoint");
+        }
+        return endpointEngines.computeIfAbsent(config, c -> Idempotency.create(defaults.store(), c));
     }
 
     private Idempotency requireInitialised() {
@@ -243,6 +276,8 @@ public final class IdempotencyFilter implements Filter {
         if (protocol != null) {
             protocol.close();
         }
+        endpointEngines.values().forEach(Idempotency::close);
+        endpointEngines.clear();
     }
 
     /** Builds an {@link IdempotencyFilter}. */
@@ -251,6 +286,7 @@ public final class IdempotencyFilter implements Filter {
         private final IdempotencyStore store;
         private IdempotencyConfig config;
         private ScopeResolver scopeResolver;
+        private EndpointSettings endpointSettings = EndpointSettings.defaults();
 
         private Builder(IdempotencyStore store) {
             this.store = store;
@@ -271,9 +307,18 @@ public final class IdempotencyFilter implements Filter {
             return this;
         }
 
+        /**
+         * Settings per endpoint (see {@link EndpointSettings}). Default: every request runs with the filter's
+         * settings.
+         */
+        public Builder endpointSettings(EndpointSettings endpointSettings) {
+            this.endpointSettings = Objects.requireNonNull(endpointSettings, "endpointSettings");
+            return this;
+        }
+
         /** The filter. */
         public IdempotencyFilter build() {
-            return new IdempotencyFilter(store, config, scopeResolver);
+            return new IdempotencyFilter(store, config, scopeResolver, endpointSettings);
         }
     }
 }

@@ -4,20 +4,21 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 
 /**
- * A Spring Boot application whose {@code POST /orders} is exactly-once: {@link IdempotencyConfiguration}
- * registers {@link dev.idempotency.servlet.IdempotencyFilter} as a plain {@code FilterRegistrationBean}, and
- * {@link OrdersController}'s insert joins the idempotent request's transaction through the store's DataSource.
+ * A Spring Boot application whose {@code POST /orders} takes effect once per {@code Idempotency-Key}: the
+ * idempotency starter is a dependency, two lines of application.properties set it up, and there is no
+ * configuration class for it. {@link OrdersController} and {@link OrderService} are ordinary Spring code; the
+ * service's {@code @Transactional} joins the idempotent request's transaction, so each order commits together
+ * with the answer the library stores for its key.
  *
- * <p>Run it with {@code mvn -pl examples-spring-boot spring-boot:run} (after {@code mvn install} of the library)
- * or from the IDE; it listens on port 8080 and keeps its data in an in-memory H2 database unless
- * {@code app.datasource.url} names another (PostgreSQL, say:
- * {@code --app.datasource.url=jdbc:postgresql://localhost:5432/app} with {@code app.datasource.username} and
- * {@code app.datasource.password}).
+ * <p>Run it with {@code java -jar target/idempotency-examples-spring-boot-0.1.0-SNAPSHOT.jar} after the build
+ * packaged it; it listens on port 8080 and keeps its data in an in-memory H2 database unless
+ * {@code spring.datasource.url} names another ({@code --spring.datasource.url=jdbc:postgresql://localhost:5432/app
+ * --spring.datasource.username=app --spring.datasource.password=...}).
  */
 @SpringBootApplication
 public class SpringBootExampleApplication {
 
-    /** Starts the application; arguments are Spring Boot's ({@code --server.port=0}, {@code --idempotency.key-ttl=12h}). */
+    /** Starts the application; arguments are Spring Boot's ({@code --server.port=0}, {@code --idempotency.key-ttl=2h}). */
     public static void main(String[] args) {
         SpringApplication.run(SpringBootExampleApplication.class, args);
     }

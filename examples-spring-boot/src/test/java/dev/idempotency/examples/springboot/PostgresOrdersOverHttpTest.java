@@ -1,54 +1,35 @@
 package dev.idempotency.examples.springboot;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
-import dev.idempotency.jdbc.DatabaseEngine;
-import dev.idempotency.jdbc.JdbcIdempotencyStore;
 import dev.idempotency.testing.PostgresDatabaseExtension;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The example on embedded Tomcat 11 with PostgreSQL, in a fresh schema. The server comes from
- * {@value PostgresDatabaseExtension#ENV_JDBC_URL} (or Testcontainers); without one the test fails.
+ * The example on PostgreSQL, in a fresh schema, configured as a user would: {@code spring.datasource.*}. The
+ * server comes from {@value PostgresDatabaseExtension#ENV_JDBC_URL} (or Testcontainers); without one the test
+ * fails.
  */
-class PostgresOrdersOverHttpTest {
+class PostgresOrdersOverHttpTest extends OrdersOverHttpScenarios {
 
     @RegisterExtension
     static final PostgresDatabaseExtension DB = PostgresDatabaseExtension.create();
 
-    private static RunningApplication app;
-
-    @BeforeAll
-    static void start() {
-        app = RunningApplication.start(Map.of("app.datasource.url", DB.jdbcUrl(),
-                "app.datasource.username", DB.user() == null ? "" : DB.user(),
-                "app.datasource.password", DB.password() == null ? "" : DB.password()));
+    @Override
+    Map<String, String> database() {
+        return datasource(DB);
     }
 
-    @AfterAll
-    static void stop() {
-        // Before the extension drops the schema: the application's pool holds connections into it.
-        if (app != null) {
-            app.close();
+    /** The {@code spring.datasource.*} properties of {@code db}'s schema. */
+    static Map<String, String> datasource(PostgresDatabaseExtension db) {
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("spring.datasource.url", db.jdbcUrl());
+        if (db.user() != null) {
+            properties.put("spring.datasource.username", db.user());
         }
-    }
-
-    @Test
-    void runsOnPostgresql() {
-        assertEquals(DatabaseEngine.POSTGRESQL, app.context().getBean(JdbcIdempotencyStore.class).engine());
-    }
-
-    @Test
-    void replaysTheFirstAnswerAndInsertsOnce() throws Exception {
-        OrdersScenarios.replaysTheFirstAnswerAndInsertsOnce(app);
-    }
-
-    @Test
-    void rollsBackAThrowingHandlerAndRunsTheRetry() throws Exception {
-        OrdersScenarios.rollsBackAThrowingHandlerAndRunsTheRetry(app);
+        if (db.password() != null) {
+            properties.put("spring.datasource.password", db.password());
+        }
+        return properties;
     }
 }

@@ -7,17 +7,17 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * The example application started on embedded Tomcat on a free port, and a plain {@link HttpClient} to talk
- * to it, so the tests go through real HTTP and the real filter chain.
+ * A Spring Boot application started in the test's JVM on embedded Tomcat on a free port, as a user starts theirs
+ * (properties given as command-line arguments win over application.properties), and a plain {@link HttpClient}
+ * to talk to it, so the tests go through real HTTP and the real filter chain.
  */
 final class RunningApplication implements AutoCloseable {
 
@@ -28,34 +28,36 @@ final class RunningApplication implements AutoCloseable {
 
     private RunningApplication(ConfigurableApplicationContext context) {
         this.context = context;
-        int port = ((WebServerApplicationContext) context).getWebServer().getPort();
-        this.base = URI.create("http://127.0.0.1:" + port);
+        this.base = URI.create("http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port"));
     }
 
-    /**
-     * Starts the application with the "test" profile (plus {@code profiles}) and {@code properties} given as
-     * command-line arguments, which win over application.properties as they would for a user.
-     */
+    /** The example application with {@code properties} and {@code profiles}. */
     static RunningApplication start(Map<String, String> properties, String... profiles) {
-        return start(properties, builder -> { }, profiles);
+        return start(new SpringApplicationBuilder(SpringBootExampleApplication.class), properties, profiles);
     }
 
-    /** As {@link #start(Map, String...)}, letting {@code customizer} adjust the builder first. */
-    static RunningApplication start(Map<String, String> properties, Consumer<SpringApplicationBuilder> customizer,
+    /** The application {@code builder} makes, with {@code properties} and {@code profiles}. */
+    static RunningApplication start(SpringApplicationBuilder builder, Map<String, String> properties,
             String... profiles) {
-        List<String> args = new ArrayList<>();
-        args.add("--server.port=0");
+        List<String> args = new ArrayList<>(List.of("--server.port=0", "--spring.main.banner-mode=off"));
         properties.forEach((name, value) -> args.add("--" + name + "=" + value));
-        List<String> active = new ArrayList<>(List.of(profiles));
-        active.add("test");
-        SpringApplicationBuilder builder = new SpringApplicationBuilder(SpringBootExampleApplication.class)
-                .profiles(active.toArray(String[]::new));
-        customizer.accept(builder);
-        return new RunningApplication(builder.run(args.toArray(String[]::new)));
+        return new RunningApplication(builder.profiles(profiles).run(args.toArray(String[]::new)));
+    }
+
+    /** {@code first}, then {@code second}, the latter winning. */
+    static Map<String, String> merged(Map<String, String> first, Map<String, String> second) {
+        Map<String, String> merged = new LinkedHashMap<>(first);
+        merged.putAll(second);
+        return merged;
     }
 
     ConfigurableApplicationContext context() {
         return context;
+    }
+
+    /** The application's JdbcTemplate: reads outside any request, so they see only what is committed. */
+    JdbcTemplate jdbc() {
+        return context.getBean(JdbcTemplate.class);
     }
 
     /** A POST of {@code json} to {@code path}; {@code headers} are name, value pairs. */
@@ -67,7 +69,7 @@ final class RunningApplication implements AutoCloseable {
     HttpResponse<String> send(String method, String path, String contentType, String body, String... headers)
             throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
-                .timeout(Duration.ofSeconds(10))
+                .timeout(Duration.ofSeconds(20))
                 .header("Content-Type", contentType)
                 .method(method, HttpRequest.BodyPublishers.ofString(body));
         for (int i = 0; i < headers.length; i += 2) {
@@ -77,14 +79,13 @@ final class RunningApplication implements AutoCloseable {
     }
 
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(10)).GET().build(),
+        return http.send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(20)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    /** How many orders of {@code item} are committed, read outside any request. */
-    int ordersOf(String item) {
-        Integer count = context.getBean(JdbcTemplate.class)
-                .queryForObject("select count(*) from orders where item = ?", Integer.class, item);
+    /** How many committed orders were placed under {@code key}. */
+    long ordersPlacedWith(String key) {
+        Long count = jdbc().queryForObject("SELECT count(*) FROM orders WHERE idempotency_key = ?", Long.class, key);
         return count == null ? 0 : count;
     }
 

@@ -2,16 +2,19 @@ package dev.idempotency.jdbc.inbox;
 
 import dev.idempotency.IdempotencyConfigException;
 import dev.idempotency.internal.BatchedPurge;
+import dev.idempotency.jdbc.ClaimTransactions;
 import dev.idempotency.jdbc.DatabaseEngine;
 import dev.idempotency.jdbc.IdempotencySchema;
 import dev.idempotency.jdbc.Redaction;
 import dev.idempotency.jdbc.TransactionJoiningDataSource;
 import dev.idempotency.jdbc.internal.DatabaseProbe;
 import dev.idempotency.jdbc.internal.InboxSql;
-import dev.idempotency.jdbc.internal.LocalTransaction;
 import dev.idempotency.jdbc.internal.LocalTransactions;
+import dev.idempotency.jdbc.internal.ManagedTransaction;
 import dev.idempotency.jdbc.internal.SqlErrors;
+import dev.idempotency.jdbc.internal.Transaction;
 import dev.idempotency.jdbc.internal.TransactionBinding;
+import dev.idempotency.jdbc.internal.Transactions;
 import dev.idempotency.spi.StoreException;
 import dev.idempotency.spi.StoreUnavailableException;
 import java.nio.charset.StandardCharsets;
@@ -91,6 +94,7 @@ public final class JdbcInbox implements AutoCloseable {
     private final DataSource pool;
     private final DatabaseEngine engine;
     private final LocalTransactions transactions;
+    private final Transactions deliveries;
     private final InboxSql sql;
     private final Duration retention;
     private final Clock clock;
@@ -101,6 +105,8 @@ public final class JdbcInbox implements AutoCloseable {
         this.pool = probe.pool();
         this.engine = probe.engine();
         this.transactions = probe.transactions();
+        this.deliveries = builder.transactions == null ? transactions
+                : ManagedTransaction.source(builder.transactions, pool, probe.forceReadCommitted());
         this.sql = probe.dialect().inbox();
         this.retention = builder.retention;
         this.clock = builder.clock;
@@ -206,9 +212,9 @@ public final class JdbcInbox implements AutoCloseable {
                     + "its own, so call it outside");
         }
         Instant now = clock.instant();
-        LocalTransaction transaction;
+        Transaction transaction;
         try {
-            transaction = transactions.begin();
+            transaction = deliveries.begin();
         } catch (SQLException e) {
             throw SqlErrors.translate("getting a connection to process message " + messageId + " of consumer "
                     + consumer, e);
@@ -228,7 +234,8 @@ public final class JdbcInbox implements AutoCloseable {
                 transaction.commit();
             } catch (SQLException e) {
                 if (sql.isMarkerConflict(e)) {
-                    return alreadyApplied(transaction, consumer, messageId, storedId, digest);
+                    // The failed commit ended this transaction: the marker that won is read in another.
+                    return alreadyApplied(null, consumer, messageId, storedId, digest);
                 }
                 throw SqlErrors.translate("committing message " + messageId + " of consumer " + consumer, e);
             }
@@ -294,9 +301,10 @@ public final class JdbcInbox implements AutoCloseable {
     /**
      * What a delivery whose marker was already committed is: a {@code Duplicate}, or {@code Reused} when both
      * this delivery and the marker have a payload digest and they differ. Read in the delivery's own
-     * transaction, which found the committed marker, so it reads that marker's digest.
+     * transaction when it is still open (it found the committed marker, so it reads that marker's digest), or
+     * else in a transaction of its own.
      */
-    private <T> InboxResult<T> alreadyApplied(LocalTransaction transaction, String consumer, String messageId,
+    private <T> InboxResult<T> alreadyApplied(Transaction transaction, String consumer, String messageId,
             String storedId, byte[] digest) {
         if (digest == null) {
             return new InboxResult.Duplicate<>();
@@ -305,7 +313,8 @@ public final class JdbcInbox implements AutoCloseable {
         try {
             // No marker: an expired one was purged in the meantime. Its message was applied all the same, and an
             // expired marker that is still there is a duplicate too.
-            recorded = sql.recordedDigest(transaction.connection(), consumer, storedId);
+            recorded = transaction != null ? sql.recordedDigest(transaction.connection(), consumer, storedId)
+                    : transactions.inTransaction(connection -> sql.recordedDigest(connection, consumer, storedId));
         } catch (SQLException e) {
             throw SqlErrors.translate("reading the marker of message " + messageId + " of consumer " + consumer, e);
         }
@@ -352,6 +361,7 @@ public final class JdbcInbox implements AutoCloseable {
         private Duration purgeInterval = DEFAULT_PURGE_INTERVAL;
         private int purgeBatchSize = DEFAULT_PURGE_BATCH_SIZE;
         private boolean migrate = true;
+        private ClaimTransactions transactions;
 
         private Builder() {
         }
@@ -401,6 +411,17 @@ public final class JdbcInbox implements AutoCloseable {
         /** Markers deleted per background purge transaction, 1 to 100000; default {@value #DEFAULT_PURGE_BATCH_SIZE}. */
         public Builder purgeBatchSize(int size) {
             this.purgeBatchSize = BatchedPurge.requireBatchSize("purgeBatchSize", size);
+            return this;
+        }
+
+        /**
+         * Where each delivery's transaction (the marker and the work's writes) comes from, when a framework
+         * manages transactions: the Spring Boot integration hands Spring's transaction manager here, so that
+         * the work's writes through {@code JdbcTemplate}, a {@code @Transactional} service or JPA commit with
+         * the marker. By default the inbox begins its own on a connection of the pool.
+         */
+        public Builder transactions(ClaimTransactions transactions) {
+            this.transactions = Objects.requireNonNull(transactions, "transactions");
             return this;
         }
 

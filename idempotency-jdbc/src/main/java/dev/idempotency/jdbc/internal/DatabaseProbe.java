@@ -67,12 +67,28 @@ public record DatabaseProbe(DataSource pool, DatabaseEngine engine, boolean forc
             DatabaseEngine engine = DatabaseEngine.fromProductName(connection.getMetaData().getDatabaseProductName());
             if (engine == DatabaseEngine.H2) {
                 warnAboutDelayedWrites(connection, described);
+                warnAboutH2CheckConstraints(connection.getMetaData().getDatabaseProductVersion(), described);
             }
             return new DatabaseProbe(pool, engine,
                     connection.getTransactionIsolation() != Connection.TRANSACTION_READ_COMMITTED);
         } catch (SQLException e) {
             // A pool's description may quote its URL (H2's JdbcDataSource does); translate redacts it.
             throw SqlErrors.translate("connecting " + described + " to its database (" + pool + ")", e);
+        }
+    }
+
+    /**
+     * H2 2.4 breaks a table's CHECK constraints once the connection that created the table is closed: every
+     * later insert fails with "Check constraint invalid" (fixed in 2.5.252; 2.3.232 does not have it). The
+     * library's tables have CHECK constraints and are created on a pooled connection, which the pool retires
+     * sooner or later, so on H2 2.4 inserts start failing, typically after a restart of an in-memory database's
+     * application or after the pool's maximum connection lifetime. Spring Boot 4.0 manages H2 2.4.240.
+     */
+    static void warnAboutH2CheckConstraints(String version, String component) {
+        if (version != null && version.startsWith("2.4.")) {
+            LOG.log(Level.WARNING, component + " runs on H2 " + version + ", which breaks CHECK constraints once the "
+                    + "connection that created their table is closed; inserts into the library's tables then fail. "
+                    + "Use H2 2.5.252 or later (with Spring Boot 4.0, set the property h2.version).");
         }
     }
 

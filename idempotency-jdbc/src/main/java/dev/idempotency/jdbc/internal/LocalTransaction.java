@@ -52,6 +52,14 @@ public final class LocalTransaction implements Transaction {
 
     @Override
     public <T> T readUncommitted(SqlWork<T> read) throws SQLException {
+        return readUncommitted(connection, read);
+    }
+
+    /**
+     * {@link Transaction#readUncommitted} on {@code connection}: rolls back, reads at READ UNCOMMITTED, rolls
+     * back again and puts the isolation back, for every kind of transaction.
+     */
+    public static <T> T readUncommitted(Connection connection, SqlWork<T> read) throws SQLException {
         connection.rollback();
         int isolation = connection.getTransactionIsolation();
         connection.setTransactionIsolation(Connection.TRANSACTION_READ_UNCOMMITTED);

@@ -1,0 +1,7 @@
+package dev.idempotency.springboot.app;
+
+import org.springframework.data.jpa.repository.JpaRepository;
+
+/** Spring Data JPA's repository of orders. */
+public interface PurchaseOrderRepository extends JpaRepository<PurchaseOrder, Long> {
+}
