@@ -92,7 +92,10 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
             "                         --jdbc-url say otherwise. Exit status 0 when every step holds",
             "  --help                 print this message",
             "",
-            "Options take their value as the next argument or after '=', as in --port=8080.");
+            "Options take their value as the next argument or after '=', as in --port=8080.",
+            "",
+            "  client --url URL ...   instead of serving, make calls to a running demo through a flaky proxy and",
+            "                         print the ledger; client --help says more");
 
     private static final List<String> KNOWN = List.of("--host", "--port", "--data-dir", "--jdbc-url", "--jdbc-user",
             "--jdbc-password", "--key-ttl", "--payments-url", "--lease-duration", "--webhook-url",

@@ -243,6 +243,11 @@ public final class PublishingApiServer implements AutoCloseable {
      * {@code --round-trip}, runs {@link RoundTrip} instead and exits with its status.
      */
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 0 && args[0].equals("client")) {
+            System.exit(dev.idempotency.examples.client.ClientCommand.run(
+                    java.util.Arrays.asList(args).subList(1, args.length), System.out, System.err));
+            return;
+        }
         Options options;
         try {
             Optional<Options> parsed = Options.parse(args);

@@ -96,6 +96,26 @@ class ExecutableJarIT {
     }
 
     @Test
+    void theClientCommandShowsExactlyOnceThroughItsChaosProxyAgainstTheRunningDemo() throws Exception {
+        Process demo = java("--port", "0", "--data-dir", tmp.resolve("data").toString());
+        BufferedReader stdout = new BufferedReader(new InputStreamReader(demo.getInputStream(), StandardCharsets.UTF_8));
+        String line = CompletableFuture.supplyAsync(() -> readLine(stdout))
+                .get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        Matcher listening = LISTENING.matcher(String.valueOf(line));
+        assertTrue(listening.matches(), () -> "first line '" + line + "'; stderr: " + stderr.text());
+
+        // The README's command, with fewer calls.
+        Process client = java("client", "--url", listening.group(1), "--calls", "300", "--chaos");
+        assertTrue(client.waitFor(120, TimeUnit.SECONDS), "the client command ends by itself");
+        String out = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, client.exitValue(), () -> out + stderr.text());
+        assertTrue(out.contains("LEDGER client (one key per call) through a chaos proxy: calls=300 effects=300 lost=0 "
+                + "duplicated=0"), out);
+        assertTrue(out.contains("Exactly once"), out);
+        assertEquals("", stderr.text().strip(), "nothing logged at the default level");
+    }
+
+    @Test
     void roundTripShowsEveryStepAndExitsZero() throws Exception {
         Path javaTmp = Files.createDirectory(tmp.resolve("java-tmp"));
         Process process = java(List.of("-Djava.io.tmpdir=" + javaTmp), "--round-trip");
