@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An {@link IdempotencyStore} in this JVM's memory: for tests, and for a single application instance
@@ -28,6 +29,12 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
     private final Map<RecordKey, Object> entries = new ConcurrentHashMap<>();
+    /**
+     * Fencing tokens, from one counter for the whole store: a key's entry can be removed (released after a
+     * failure, purged) while a holder that stalled past its lease still holds its token, and the key's next
+     * claim must still get a larger one.
+     */
+    private final AtomicLong tokens = new AtomicLong();
     private final Clock clock;
 
     /** An empty store whose leases follow the system clock. */
@@ -52,9 +59,9 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         entries.compute(request.key(), (key, current) -> {
             Instant storeNow = clock.instant();
             if (current == null || (current instanceof StoredRecord r && !r.expiresAt().isAfter(request.now()))) {
-                created[0] = new MemoryClaim(request, 1, storeNow);
+                created[0] = new MemoryClaim(request, tokens.incrementAndGet(), storeNow);
             } else if (current instanceof MemoryClaim held && held.takeableOverBy(request, storeNow)) {
-                created[0] = new MemoryClaim(request, held.token + 1, storeNow);
+                created[0] = new MemoryClaim(request, tokens.incrementAndGet(), storeNow);
             }
             found[0] = created[0] != null ? created[0] : current;
             return found[0];

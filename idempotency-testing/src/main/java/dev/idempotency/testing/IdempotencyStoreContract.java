@@ -840,6 +840,39 @@ public abstract class IdempotencyStoreContract {
         assertResponse(response(201, "took over"), existingAt(key, t0.plusSeconds(7)).response());
     }
 
+    /**
+     * A holder that stalled past its lease stays fenced off after its key was freed and claimed anew: the
+     * holder that took over failed and released the key, a retry claimed it afresh, and the stalled holder
+     * comes back. Its token must not be the fresh claim's, or it would store its outcome on that claim (or
+     * release it, and let a third request run beside it). Tokens keep growing across the record's deletion.
+     */
+    @Test
+    public void staleHolderIsFencedOffFromAClaimMadeAfterItsKeyWasFreed() throws InterruptedException {
+        RecordKey key = newKey();
+        Claim stale = acquire(leaseAt(key, t0, FINGERPRINT, SHORT_LEASE));
+        try {
+            Thread.sleep(SHORT_LEASE.plusMillis(300).toMillis());
+            Claim takeover = acquire(leaseAt(key, t0.plusSeconds(5), FINGERPRINT, Duration.ofSeconds(30)));
+            long takeoverToken = takeover.fencingToken();
+            takeover.abandon(); // its handler failed: the key is free at once
+            try (Claim fresh = acquire(leaseAt(key, t0.plusSeconds(6), FINGERPRINT, Duration.ofSeconds(30)))) {
+                assertTrue(fresh.fencingToken() > takeoverToken && takeoverToken > stale.fencingToken(),
+                        "tokens must keep growing across the record's deletion: " + stale.fencingToken() + ", "
+                        + takeoverToken + ", then " + fresh.fencingToken());
+                assertFalse(stale.renew(), "the stale holder must not renew the fresh claim's lease");
+                assertThrows(LeaseLostException.class,
+                        () -> stale.complete(response(201, "too late"), t0.plus(DEFAULT_TTL)));
+                stale.close();
+                assertBusy(probe(leaseAt(key, t0.plusSeconds(7), FINGERPRINT, Duration.ofSeconds(30))),
+                        "the stale holder's close must not release the fresh claim");
+                fresh.complete(response(201, "fresh"), t0.plus(DEFAULT_TTL));
+            }
+        } finally {
+            stale.close();
+        }
+        assertResponse(response(201, "fresh"), existingAt(key, t0.plusSeconds(8)).response());
+    }
+
     /** An expired lease of one request is not taken over by another request with the same key. */
     @Test
     public void expiredLeaseIsNotTakenOverByADifferentRequest() throws InterruptedException {

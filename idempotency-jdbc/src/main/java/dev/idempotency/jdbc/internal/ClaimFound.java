@@ -25,7 +25,10 @@ public sealed interface ClaimFound {
             return new Acquired(fencingToken, false);
         }
 
-        /** Acquired by a lock alone: the record is written with the outcome, at token 1. */
+        /**
+         * Acquired by a lock alone: the record is written with the outcome (with a token from the database's
+         * clock). The claim's own token is 1: in transaction mode the transaction guards the writes, not it.
+         */
         static Acquired lockOnly() {
             return new Acquired(1, true);
         }

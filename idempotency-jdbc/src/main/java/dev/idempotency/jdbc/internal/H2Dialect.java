@@ -31,6 +31,11 @@ final class H2Dialect extends SqlDialect {
     }
 
     @Override
+    protected String nowMicros() {
+        return "DATEDIFF(MICROSECOND, TIMESTAMP WITH TIME ZONE '1970-01-01 00:00:00+00', CURRENT_TIMESTAMP)";
+    }
+
+    @Override
     protected String leaseExpiry(String millis) {
         return "CASE WHEN " + millis + " > 0 THEN DATEADD(MILLISECOND, " + millis + ", CURRENT_TIMESTAMP) END";
     }
@@ -89,7 +94,7 @@ final class H2Dialect extends SqlDialect {
             try (PreparedStatement ps = connection.prepareStatement(insert)) {
                 bindInsert(ps, 1, request, leaseMillis);
                 ps.executeUpdate();
-                return ClaimFound.Acquired.withRecord(1);
+                return ClaimFound.Acquired.withRecord(tokenOf(connection, request.key()));
             } catch (SQLException e) {
                 if (e.getErrorCode() == SqlErrors.H2_LOCK_TIMEOUT) {
                     return BUSY_HOLDER_UNSEEN;

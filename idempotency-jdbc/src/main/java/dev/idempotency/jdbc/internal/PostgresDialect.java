@@ -35,8 +35,8 @@ final class PostgresDialect extends SqlDialect {
 
     private final String tryClaim = "WITH claim_lock AS (SELECT pg_try_advisory_xact_lock(?) AS acquired), "
             + "inserted AS (INSERT INTO " + TABLE + " " + INSERT_COLUMNS + " SELECT " + insertValues()
-            + " FROM claim_lock WHERE acquired ON CONFLICT (scope, idempotency_key) DO NOTHING RETURNING 1) "
-            + "SELECT acquired, EXISTS (SELECT 1 FROM inserted) FROM claim_lock";
+            + " FROM claim_lock WHERE acquired ON CONFLICT (scope, idempotency_key) DO NOTHING "
+            + "RETURNING fencing_token) SELECT acquired, (SELECT fencing_token FROM inserted) FROM claim_lock";
 
     /**
      * The transaction-mode claim, in one round trip: the locks, then (a statement of its own, see the class
@@ -64,18 +64,24 @@ final class PostgresDialect extends SqlDialect {
 
     private final String insertCompleted = "INSERT INTO " + TABLE + " (scope, idempotency_key, fingerprint_version, "
             + "fingerprint, state, response_status, response_headers, response_body, created_at, expires_at, "
-            + "lease_expires_at, fencing_token) VALUES (?, ?, ?, ?, 'COMPLETED', ?, ?, ?, ?, ?, NULL, 1) ";
+            + "lease_expires_at, fencing_token) VALUES (?, ?, ?, ?, 'COMPLETED', ?, ?, ?, ?, ?, NULL, " + newToken()
+            + ") ";
 
     /** The outcome's insert and the {@code COMMIT} in one round trip. */
     private final String insertCompletedAndCommit = insertCompleted + "; COMMIT";
 
     private final String insert = "INSERT INTO " + TABLE + " " + INSERT_COLUMNS + " VALUES (" + insertValues()
-            + ") ON CONFLICT (scope, idempotency_key) DO NOTHING";
+            + ") ON CONFLICT (scope, idempotency_key) DO NOTHING RETURNING fencing_token";
 
     @Override
     protected String now() {
         // clock_timestamp(), not now(): now() stands still for the whole transaction.
         return "clock_timestamp()";
+    }
+
+    @Override
+    protected String nowMicros() {
+        return "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::bigint";
     }
 
     @Override
@@ -164,18 +170,17 @@ final class PostgresDialect extends SqlDialect {
         Connection connection = transaction.connection();
         long leaseMillis = leaseMillis(request);
         boolean locked;
-        boolean inserted;
         try (PreparedStatement ps = connection.prepareStatement(tryClaim)) {
             ps.setLong(1, lockKey(request.key()));
             bindInsert(ps, 2, request, leaseMillis);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 locked = rs.getBoolean(1);
-                inserted = rs.getBoolean(2);
+                long insertedToken = rs.getLong(2);
+                if (!rs.wasNull()) {
+                    return ClaimFound.Acquired.withRecord(insertedToken);
+                }
             }
-        }
-        if (inserted) {
-            return ClaimFound.Acquired.withRecord(1);
         }
         // A completed record is answered even without the lock: replays of one key may run side by side.
         Row row = read(connection, request.key());
@@ -191,7 +196,9 @@ final class PostgresDialect extends SqlDialect {
         }
         try (PreparedStatement ps = connection.prepareStatement(insert)) {
             bindInsert(ps, 1, request, leaseMillis);
-            return ps.executeUpdate() == 1 ? ClaimFound.Acquired.withRecord(1) : busy(ClaimResult.Busy.unknown());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? ClaimFound.Acquired.withRecord(rs.getLong(1)) : busy(ClaimResult.Busy.unknown());
+            }
         }
     }
 

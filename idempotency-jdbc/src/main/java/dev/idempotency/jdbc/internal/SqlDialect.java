@@ -48,6 +48,7 @@ public abstract class SqlDialect {
             + "response_body, created_at, expires_at, lease_expires_at, fencing_token";
 
     private final String selectRow;
+    private final String selectToken;
     private final String reclaim;
     private final String complete;
     private final String purge;
@@ -62,9 +63,10 @@ public abstract class SqlDialect {
         // Takes over a record whose time to live ran out and that no live lease holds, or a lease that ran out
         // for the same request (see reclaimable). The token read before must still be there, so two takeovers
         // can never both succeed.
+        selectToken = "SELECT fencing_token FROM " + TABLE + " WHERE scope = ? AND idempotency_key = ?";
         reclaim = "UPDATE " + TABLE + " SET fingerprint_version = ?, fingerprint = ?, state = 'IN_PROGRESS', "
                 + "response_status = NULL, response_headers = NULL, response_body = NULL, created_at = ?, "
-                + "expires_at = ?, lease_expires_at = " + lease + ", fencing_token = fencing_token + 1 "
+                + "expires_at = ?, lease_expires_at = " + lease + ", fencing_token = " + nextToken("fencing_token") + " "
                 + "WHERE scope = ? AND idempotency_key = ? AND fencing_token = ? AND ("
                 + "(expires_at <= ? AND (lease_expires_at IS NULL OR lease_expires_at <= " + now + ")) OR "
                 + "(state = 'IN_PROGRESS' AND lease_expires_at <= " + now + " AND fingerprint_version = ? "
@@ -94,6 +96,25 @@ public abstract class SqlDialect {
 
     /** The database's current time, as a SQL expression that moves within a transaction. */
     protected abstract String now();
+
+    /** The database's current time in microseconds since the epoch, as a SQL expression of a 64-bit integer. */
+    protected abstract String nowMicros();
+
+    /**
+     * The SQL of a new record's fencing token: the database's clock in microseconds. A key's record can be
+     * deleted (released after a failure, purged) while a holder that stalled past its lease still holds its
+     * token; restarting from 1 would hand that same token to the key's next claim, and the stalled holder
+     * would renew, complete or release a claim that is not its own. The clock keeps tokens growing across
+     * the deletion, as {@code IdempotencyContext.fencingToken()} promises.
+     */
+    protected final String newToken() {
+        return nowMicros();
+    }
+
+    /** The SQL of the token that takes over from {@code previous}: above it, and above every earlier one. */
+    private String nextToken(String previous) {
+        return "GREATEST(" + previous + " + 1, " + nowMicros() + ")";
+    }
 
     /**
      * A SQL expression for the end of a lease that starts now: {@code millis} is a parameter placeholder
@@ -266,7 +287,8 @@ public abstract class SqlDialect {
      * Takes over a record that {@link #reclaimable} allowed, if it is still as it was read, with a lease of
      * {@code leaseMillis} (0: none).
      *
-     * @return acquired with the next fencing token, or busy if the record changed in between
+     * @return acquired with the next fencing token (above the record's, and from the database's clock), or
+     *     busy if the record changed in between
      */
     protected ClaimFound reclaim(Connection connection, ClaimRequest request, Row row, long leaseMillis)
             throws SQLException {
@@ -283,8 +305,27 @@ public abstract class SqlDialect {
             ps.setObject(10, SqlValues.timestamp(request.now()));
             ps.setInt(11, request.fingerprint().version());
             ps.setBytes(12, request.fingerprint().digest());
-            return ps.executeUpdate() == 1 ? ClaimFound.Acquired.withRecord(row.fencingToken() + 1)
-                    : busy(ClaimResult.Busy.unknown());
+            if (ps.executeUpdate() != 1) {
+                return busy(ClaimResult.Busy.unknown());
+            }
+        }
+        return ClaimFound.Acquired.withRecord(tokenOf(connection, request.key()));
+    }
+
+    /**
+     * The fencing token of the record of {@code key} that this transaction has just written (and so holds
+     * locked): the database chose it.
+     */
+    protected long tokenOf(Connection connection, RecordKey key) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(selectToken)) {
+            ps.setString(1, key.scope());
+            ps.setString(2, key.key().value());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new StoreException("The record of " + key + " written by this claim was not found");
+                }
+                return rs.getLong(1);
+            }
         }
     }
 
@@ -294,7 +335,7 @@ public abstract class SqlDialect {
 
     /** The values of a new in-progress record, with the placeholders {@link #bindInsert} binds. */
     protected String insertValues() {
-        return "?, ?, ?, ?, 'IN_PROGRESS', ?, ?, " + leaseExpiry("?") + ", 1";
+        return "?, ?, ?, ?, 'IN_PROGRESS', ?, ?, " + leaseExpiry("?") + ", " + newToken();
     }
 
     /**
