@@ -593,7 +593,7 @@ public final class PostgresFailoverExtension implements AutoCloseable, BeforeAll
             processes.forEach(ProcessHandle::destroyForcibly);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             for (ProcessHandle process : processes) {
-                while (process.isAlive()) {
+                while (!hasExited(process)) {
                     if (System.nanoTime() > deadline) {
                         throw new IllegalStateException("PostgreSQL process " + process.pid() + " survived SIGKILL");
                     }
@@ -604,6 +604,24 @@ public final class PostgresFailoverExtension implements AutoCloseable, BeforeAll
                         throw new IllegalStateException("interrupted while killing PostgreSQL", e);
                     }
                 }
+            }
+        }
+
+        /**
+         * Whether a process has ended. A killed server process is no child of this JVM, so it stays a zombie
+         * (dead, its ports and files released) until whichever process adopted it reaps it, which on some
+         * machines takes a second; {@link ProcessHandle#isAlive()} counts a zombie as alive.
+         */
+        private static boolean hasExited(ProcessHandle process) {
+            if (!process.isAlive()) {
+                return true;
+            }
+            try {
+                String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
+                // The state follows the command name, which is in parentheses and may itself hold any character.
+                return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+            } catch (IOException | RuntimeException e) {
+                return !process.isAlive();
             }
         }
 

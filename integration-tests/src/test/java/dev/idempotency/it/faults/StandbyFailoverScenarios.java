@@ -3,6 +3,7 @@ package dev.idempotency.it.faults;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
 import dev.idempotency.testing.EffectLedger;
@@ -31,7 +32,6 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The primary dies under load and the standby takes over: a real PostgreSQL primary and streaming standby
@@ -316,8 +316,15 @@ abstract class StandbyFailoverScenarios {
      */
     private void settle(Replication replication, List<Action> actions, long failovers, Accounts accounts)
             throws Exception {
-        PGSimpleDataSource direct = new PGSimpleDataSource();
-        direct.setURL(pg().primaryJdbcUrl());
+        try (HikariDataSource direct = new HikariDataSource()) {
+            direct.setJdbcUrl(pg().primaryJdbcUrl());
+            direct.setMaximumPoolSize(2);
+            settle(replication, actions, failovers, accounts, direct);
+        }
+    }
+
+    private void settle(Replication replication, List<Action> actions, long failovers, Accounts accounts,
+            DataSource direct) throws Exception {
         for (Action action : actions) {
             accounts.of(action).action(action.item);
         }
