@@ -438,9 +438,11 @@ public final class PostgresFailoverExtension implements AutoCloseable, BeforeAll
                 Process process = new ProcessBuilder(full).redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.to(output.toFile())).start();
                 if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    String waiting = describe(process.toHandle());
+                    process.descendants().forEach(ProcessHandle::destroyForcibly);
                     process.destroyForcibly();
                     throw new IllegalStateException(String.join(" ", full) + " did not finish within " + timeout
-                            + ": " + Files.readString(output));
+                            + " (" + waiting + "): " + Files.readString(output));
                 }
                 if (process.exitValue() != 0) {
                     throw new IllegalStateException(String.join(" ", full) + " failed (exit status "
@@ -454,6 +456,21 @@ public final class PostgresFailoverExtension implements AutoCloseable, BeforeAll
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while running " + String.join(" ", full), e);
             }
+        }
+
+        /** A hung command's processes, with what each waits in, for the failure's message. */
+        private static String describe(ProcessHandle command) {
+            List<String> processes = new ArrayList<>();
+            Stream.concat(Stream.of(command), command.descendants()).forEach(p -> {
+                String wchan;
+                try {
+                    wchan = Files.readString(Path.of("/proc", String.valueOf(p.pid()), "wchan")).trim();
+                } catch (IOException | RuntimeException e) {
+                    wchan = "?";
+                }
+                processes.add(p.pid() + " " + p.info().command().orElse("?") + " waiting in " + wchan);
+            });
+            return String.join("; ", processes);
         }
 
         /** Polls {@code sql} on {@code server} until its one value is {@code expected}, or fails after a while. */
