@@ -175,7 +175,28 @@ public final class PostgresFailoverExtension implements AutoCloseable, BeforeAll
      * @throws IllegalStateException if there is no live primary
      */
     public void killPrimary() {
-        running().primary().kill();
+        Running r = running();
+        r.primary().kill();
+        r.stalledSender = 0;
+    }
+
+    /**
+     * Stops the primary's WAL sender (SIGSTOP), so that the standby receives nothing more, as across a
+     * broken network, until {@link #resumeReplication()} or until the primary is killed. With
+     * {@link Replication#SYNCHRONOUS} replication the primary's commits wait for the standby meanwhile; with
+     * {@link Replication#ASYNCHRONOUS} the primary confirms commits that never leave it. (Stopping the
+     * standby's WAL receiver instead would not do: the primary would go on sending into the connection's
+     * buffers, and the receiver would read it all when it runs again.)
+     *
+     * @throws IllegalStateException if no WAL sender serves the standby, or replication is stalled already
+     */
+    public void stallReplication() {
+        running().stall();
+    }
+
+    /** Lets a {@linkplain #stallReplication() stalled} WAL sender run again (SIGCONT), if its primary lives. */
+    public void resumeReplication() {
+        running().resume();
     }
 
     /**
@@ -380,6 +401,35 @@ public final class PostgresFailoverExtension implements AutoCloseable, BeforeAll
                 throw new IllegalStateException("there is no standby now");
             }
             return standby;
+        }
+
+        /** The primary's WAL sender while it is stopped by {@link #stall()}, or 0. */
+        long stalledSender;
+
+        void stall() {
+            if (stalledSender != 0) {
+                throw new IllegalStateException("replication is stalled already");
+            }
+            Server sending = primary();
+            String pid;
+            try {
+                pid = sending.queryOne("SELECT pid FROM pg_stat_replication WHERE application_name = '"
+                        + STANDBY_NAME + "'");
+            } catch (SQLException e) {
+                throw new IllegalStateException("could not find the primary's WAL sender: " + e.getMessage(), e);
+            }
+            if (pid == null) {
+                throw new IllegalStateException("no WAL sender on port " + sending.port + " serves the standby");
+            }
+            run(COMMAND_TIMEOUT, "kill", "-STOP", pid);
+            stalledSender = Long.parseLong(pid);
+        }
+
+        void resume() {
+            if (stalledSender != 0 && primary.alive()) {
+                run(COMMAND_TIMEOUT, "kill", "-CONT", String.valueOf(stalledSender));
+            }
+            stalledSender = 0;
         }
 
         void promote() {

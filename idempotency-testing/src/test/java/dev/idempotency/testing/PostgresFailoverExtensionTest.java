@@ -68,6 +68,39 @@ class PostgresFailoverExtensionTest {
         assertFalse(Files.exists(directory), "the directory is deleted: " + directory);
     }
 
+    @Test
+    void asynchronousStandbyLacksTheCommitsConfirmedWhileReplicationWasStalled() throws Exception {
+        try (PostgresFailoverExtension pg = PostgresFailoverExtension.create(Replication.ASYNCHRONOUS).open()) {
+            try (Connection c = DriverManager.getConnection(pg.jdbcUrl()); Statement st = c.createStatement()) {
+                assertEquals("async", one(st, "SELECT sync_state FROM pg_stat_replication"));
+                st.execute("CREATE TABLE confirmed (n INT)");
+                st.execute("INSERT INTO confirmed VALUES (1)");
+                // Replicated before the stall: the standby must have it before the primary dies.
+                String sent = one(st, "SELECT pg_current_wal_lsn()");
+                awaitReplayed(pg, sent);
+                pg.stallReplication();
+                st.execute("INSERT INTO confirmed VALUES (2)");
+            }
+            pg.killPrimary();
+            pg.promoteStandby();
+            try (Connection c = DriverManager.getConnection(pg.jdbcUrl()); Statement st = c.createStatement()) {
+                assertEquals("1", one(st, "SELECT string_agg(n::text, ',') FROM confirmed"),
+                        "the commit confirmed while nothing reached the standby is gone");
+            }
+        }
+    }
+
+    private static void awaitReplayed(PostgresFailoverExtension pg, String lsn) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pg.standbyPort()
+                + "/postgres?user=postgres"); Statement st = c.createStatement()) {
+            while (!"t".equals(one(st, "SELECT pg_last_wal_replay_lsn() >= '" + lsn + "'::pg_lsn"))) {
+                assertTrue(System.nanoTime() < deadline, "the standby replays " + lsn);
+                Thread.sleep(20);
+            }
+        }
+    }
+
     private static String one(Statement st, String sql) throws SQLException {
         try (ResultSet rs = st.executeQuery(sql)) {
             assertTrue(rs.next(), sql);

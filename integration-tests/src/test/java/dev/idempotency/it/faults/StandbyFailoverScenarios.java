@@ -228,6 +228,18 @@ abstract class StandbyFailoverScenarios {
                 }));
             }
 
+            // Replication stalls just before the crash, as across a broken network: with synchronous
+            // replication the primary's commits wait for the standby, and the kill cuts them off mid-COMMIT;
+            // with asynchronous replication the primary confirms commits that the standby will never have.
+            pg().stallReplication();
+            if (pg().replication() == Replication.SYNCHRONOUS) {
+                awaitTrue(() -> commitsWaitingForTheStandby() >= 2, "commits wait for the standby");
+                accounts.note("commits-waiting-for-the-standby-at-kill", commitsWaitingForTheStandby());
+            } else {
+                int confirmedBefore = answered.get();
+                awaitTrue(() -> answered.get() >= confirmedBefore + 4, "commits are confirmed past the standby");
+                accounts.note("2xx-while-replication-stalled", answered.get() - confirmedBefore);
+            }
             assertTrue(originals.values().stream().noneMatch(CompletableFuture::isDone),
                     "the held requests are still inside their handlers when the primary dies");
             long killedAt = System.nanoTime();
@@ -266,6 +278,19 @@ abstract class StandbyFailoverScenarios {
         List<Action> cycle = new ArrayList<>(actions);
         cycle.addAll(held);
         return cycle;
+    }
+
+    /** Backends of the primary whose COMMIT waits for the synchronous standby. */
+    private int commitsWaitingForTheStandby() {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(pg().primaryJdbcUrl());
+                java.sql.Statement st = c.createStatement();
+                java.sql.ResultSet rs = st.executeQuery(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'")) {
+            rs.next();
+            return rs.getInt(1);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("could not ask the primary what its backends wait for", e);
+        }
     }
 
     /** Sends one copy of {@code action} until it gets a final answer, or marks it stuck after the deadline. */
