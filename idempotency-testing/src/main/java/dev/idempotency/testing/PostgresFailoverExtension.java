@@ -61,7 +61,8 @@ import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
  * never skips. PostgreSQL refuses to run as root, so a JVM running as root runs the binaries as the
  * operating-system user {@value #OS_USER} (through {@code runuser}) and hands it the temporary directory.
  *
- * <p>Needs the PostgreSQL JDBC driver ({@code org.postgresql:postgresql}) on the test class path. When a
+ * <p>Written for Linux: it signals the servers' processes and reads their state under {@code /proc}.
+ * Needs the PostgreSQL JDBC driver ({@code org.postgresql:postgresql}) on the test class path. When a
  * test fails, the last lines of both servers' logs are added to its failure. Not thread-safe: one test
  * drives one pair.
  */
