@@ -42,13 +42,16 @@ import org.junit.jupiter.api.Test;
  * a row in {@code fault_orders}) and lease mode ({@code POST /payments}, a charge at the
  * {@link FakeDownstream} under the handler's derived key) side by side.
  *
- * <p>One failover: once a third of the {@value #ACTIONS} actions are answered, a few more are sent that stop
- * inside their handlers past their effect ({@code X-Test-Hold}: an order's transaction open, a payment charged
- * with its lease held), then the primary is killed with SIGKILL and the standby promoted. The application is
- * not restarted: its pool's connections to the dead primary fail, requests are answered 503 with
- * {@code Retry-After} while there is no primary, and the driver finds the promoted standby by itself. The
- * held payments' keys are taken over by their copies once their leases end, on the new primary, so their
- * handlers run a second time; the derived key makes the downstream charge once.
+ * <p>One failover: once a third of the copies are answered, a few more actions are sent that stop inside their
+ * handlers past their effect ({@code X-Test-Hold}: an order's transaction open, a payment charged with its
+ * lease held). Replication then stalls ({@link PostgresFailoverExtension#stallReplication()}): with
+ * synchronous replication until commits wait for the standby, with asynchronous replication until a few
+ * answers are confirmed that the standby lacks. Then the primary is killed with SIGKILL, the held handlers
+ * finish while there is no primary, and the standby is promoted. The application is not restarted: its
+ * pool's connections to the dead primary fail, requests are answered 503 with {@code Retry-After} while
+ * there is no primary, and the driver finds the promoted standby by itself. The held payments' keys are
+ * taken over by their copies once their leases end, on the new primary, so their handlers run a second
+ * time; the derived key makes the downstream charge once.
  *
  * <p>Afterwards the accounts are printed as ledgers, and every answer a client saw is compared with the effect
  * and with a replay of its key. What is asserted depends on the replication:
@@ -58,8 +61,8 @@ import org.junit.jupiter.api.Test;
  * {@code Retry-After}: a connection error in the store is never a 500. The one 500 allowed is the handler's
  * own: an order handler whose INSERT was on the connection that died throws, and the filter passes a
  * handler's failure through to the container, as it does for any handler that throws (its transaction is
- * rolled back, so the retry runs); these are counted in the ledger. No effect is duplicated, because an order's row
- * commits with its stored outcome and a standby holds a prefix of the primary's commits, and a charge is made
+ * rolled back, so the retry runs); these are counted in the ledger. No effect is duplicated, because an
+ * order's row commits with its stored outcome and a standby holds a prefix of the primary's commits, and a charge is made
  * under the derived key; no key is left in progress;</li>
  * <li>{@link Replication#SYNCHRONOUS}: besides, no action is lost, every answer names the effect that
  * exists, and every 2xx a client saw is replayed, the same, after the failover;</li>
