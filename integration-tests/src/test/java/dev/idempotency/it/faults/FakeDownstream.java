@@ -35,6 +35,7 @@ final class FakeDownstream implements AutoCloseable {
     private final Map<String, AtomicInteger> chargesByItem = new ConcurrentHashMap<>();
     private final Map<String, String> chargeIdByItem = new ConcurrentHashMap<>();
     private final AtomicInteger calls = new AtomicInteger();
+    private final Map<String, AtomicInteger> callsByItem = new ConcurrentHashMap<>();
     private final AtomicInteger nextId = new AtomicInteger();
 
     FakeDownstream() throws IOException {
@@ -70,6 +71,12 @@ final class FakeDownstream implements AutoCloseable {
         return calls.get();
     }
 
+    /** Calls received for {@code item}, repeated keys included. */
+    int callsFor(String item) {
+        AtomicInteger count = callsByItem.get(item);
+        return count == null ? 0 : count.get();
+    }
+
     private void charge(HttpExchange exchange) throws IOException {
         try (exchange) {
             String key = exchange.getRequestHeaders().getFirst("Idempotency-Key");
@@ -80,6 +87,7 @@ final class FakeDownstream implements AutoCloseable {
             }
             calls.incrementAndGet();
             String item = body.get("item").asText();
+            callsByItem.computeIfAbsent(item, i -> new AtomicInteger()).incrementAndGet();
             boolean[] created = new boolean[1];
             Charge charge = chargesByKey.computeIfAbsent(key, k -> {
                 created[0] = true;

@@ -75,7 +75,7 @@ final class FaultApp implements AutoCloseable {
     /** Items whose handler got past its effect (the insert, the charge), at least once. */
     final Set<String> pastTheirEffect = ConcurrentHashMap.newKeySet();
     /** Where {@code X-Test-Hold} handlers wait; {@link #release()} lets them go. */
-    private final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+    private volatile java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
 
     private FaultApp(JdbcIdempotencyStore store, IdempotencyConfig config, URI downstream) throws Exception {
         this.store = store;
@@ -114,6 +114,14 @@ final class FaultApp implements AutoCloseable {
     /** Lets every handler held by {@code X-Test-Hold}, now or later, carry on. */
     void release() {
         held.countDown();
+    }
+
+    /**
+     * Holds {@code X-Test-Hold} handlers again after a {@link #release()}, for a test that repeats a fault;
+     * call it only while no held handler is waiting.
+     */
+    void holdAgain() {
+        held = new java.util.concurrent.CountDownLatch(1);
     }
 
     URI uri(String path) {
