@@ -208,11 +208,21 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
      * with its settings ({@code idempotency.purge-interval}, {@code idempotency.purge-batch-size}), so that
      * these keep working where they are set.
      *
+     * <p>It also checks that the database can store an outcome of {@code config}'s
+     * {@code idempotency.max-response-bytes}: on MariaDB and MySQL a statement larger than the server's
+     * {@code max_allowed_packet} is refused.
+     *
      * @return {@code true}: this store purges its expired records itself
+     * @throws StoreException if the database cannot store outcomes as large as {@code config} allows, saying
+     *     which setting to change
      */
     @Override
     public boolean adoptPurgeSettings(IdempotencyConfig config) {
-        purge.adopt(Objects.requireNonNull(config, "config"));
+        Objects.requireNonNull(config, "config");
+        // The one moment the store sees the adapter's settings: an outcome the database could never store is
+        // refused at start-up, not at the first large response (MariaDB's and MySQL's max_allowed_packet).
+        dialect.checkMaxResponseBytes(config.maxResponseBytes());
+        purge.adopt(config);
         return true;
     }
 
