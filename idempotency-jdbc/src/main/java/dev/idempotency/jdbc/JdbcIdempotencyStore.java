@@ -12,6 +12,7 @@ import dev.idempotency.jdbc.internal.DatabaseProbe;
 import dev.idempotency.jdbc.internal.DriverLocator;
 import dev.idempotency.jdbc.internal.JdbcClaim;
 import dev.idempotency.jdbc.internal.JdbcLeaseClaim;
+import dev.idempotency.jdbc.internal.JdbcUrlSchemes;
 import dev.idempotency.jdbc.internal.LocalTransactions;
 import dev.idempotency.jdbc.internal.ManagedTransaction;
 import dev.idempotency.jdbc.internal.RecordPurge;
@@ -333,6 +334,10 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
          * A JDBC URL such as {@code jdbc:postgresql://db:5432/app} or {@code jdbc:h2:file:./data/app};
          * the store builds a HikariCP pool on it and closes the pool in {@link #close()}. Messages about it
          * show it {@linkplain Redaction redacted}.
+         *
+         * @throws IdempotencyConfigException if it does not start with {@code jdbc:}, or names a database the
+         *     store does not support ({@code jdbc:sqlserver:}, {@code jdbc:oracle:}, ...): the message names the
+         *     scheme and the engines supported
          */
         public Builder jdbcUrl(String jdbcUrl) {
             Objects.requireNonNull(jdbcUrl, "jdbcUrl");
@@ -340,6 +345,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                 throw IdempotencyConfigException.invalid("jdbcUrl", Redaction.redact(jdbcUrl),
                         "a JDBC URL such as jdbc:postgresql://localhost:5432/app or jdbc:h2:file:./data/app");
             }
+            JdbcUrlSchemes.requireSupported("jdbcUrl", jdbcUrl);
             this.jdbcUrl = jdbcUrl;
             return this;
         }
