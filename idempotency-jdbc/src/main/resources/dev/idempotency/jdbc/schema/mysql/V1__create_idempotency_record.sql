@@ -3,7 +3,8 @@
 -- their schema themselves can run this file as it is. MariaDB 10.6+ and MySQL 8.0.1+, InnoDB.
 -- scope and idempotency_key are VARBINARY: compared byte for byte. A character column would compare them
 -- under a collation, which by default ignores case, and pads with spaces: 'abc', 'ABC' and 'abc ' would be
--- one key. Times are DATETIME(6) in UTC (a TIMESTAMP ends in 2038).
+-- one key. Times are DATETIME(6) in UTC (a TIMESTAMP ends in 2038). The primary keys of these tables have no
+-- name: MariaDB and MySQL call every primary key PRIMARY, and warn at a name given to one.
 CREATE TABLE idempotency_record (
     scope               VARBINARY(2048) NOT NULL,
     idempotency_key     VARBINARY(255)  NOT NULL,
@@ -15,7 +16,7 @@ CREATE TABLE idempotency_record (
     response_body       LONGBLOB,
     created_at          DATETIME(6)     NOT NULL,
     expires_at          DATETIME(6)     NOT NULL,
-    CONSTRAINT idempotency_record_pk PRIMARY KEY (scope, idempotency_key),
+    PRIMARY KEY (scope, idempotency_key),
     CONSTRAINT idempotency_record_state_ck CHECK (state IN ('IN_PROGRESS', 'COMPLETED')),
     CONSTRAINT idempotency_record_outcome_ck CHECK (state <> 'COMPLETED' OR response_status IS NOT NULL)
 ) ENGINE = InnoDB DEFAULT CHARACTER SET = utf8mb4;

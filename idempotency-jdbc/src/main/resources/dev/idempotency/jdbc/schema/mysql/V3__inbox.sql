@@ -8,7 +8,7 @@ CREATE TABLE idempotency_inbox (
     message_id   VARBINARY(1020) NOT NULL,
     processed_at DATETIME(6)     NOT NULL,
     expires_at   DATETIME(6)     NOT NULL,
-    CONSTRAINT idempotency_inbox_pk PRIMARY KEY (consumer, message_id)
+    PRIMARY KEY (consumer, message_id)
 ) ENGINE = InnoDB DEFAULT CHARACTER SET = utf8mb4;
 
 -- The purge finds expired markers through this index, in small batches.

@@ -22,7 +22,7 @@ CREATE TABLE idempotency_outbox (
     last_attempt_at DATETIME(6),
     last_error      MEDIUMTEXT,
     delivered_at    DATETIME(6),
-    CONSTRAINT idempotency_outbox_pk PRIMARY KEY (id),
+    PRIMARY KEY (id),
     CONSTRAINT idempotency_outbox_seq_uk UNIQUE (seq),
     CONSTRAINT idempotency_outbox_state_ck CHECK (state IN ('PENDING', 'DELIVERED', 'DEAD'))
 ) ENGINE = InnoDB DEFAULT CHARACTER SET = utf8mb4;
