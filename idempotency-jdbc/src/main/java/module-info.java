@@ -1,5 +1,5 @@
 /**
- * The JDBC store, inbox and outbox, on PostgreSQL and H2, with their Flyway migrations.
+ * The JDBC store, inbox and outbox, on PostgreSQL, MariaDB, MySQL and H2, with their Flyway migrations.
  *
  * <p>The migration folders are opened so that Flyway, which reads them as class-path resources, can list
  * and read them. JDBC drivers are found through {@link java.util.ServiceLoader}, with the application's
@@ -13,6 +13,7 @@ module dev.idempotency.jdbc {
     requires com.zaxxer.hikari;
     requires flyway.core;
     requires flyway.database.postgresql;
+    requires flyway.mysql;
     requires java.naming;
 
     uses java.sql.Driver;
@@ -22,5 +23,6 @@ module dev.idempotency.jdbc {
     exports dev.idempotency.jdbc.outbox;
 
     opens dev.idempotency.jdbc.schema.h2;
+    opens dev.idempotency.jdbc.schema.mysql;
     opens dev.idempotency.jdbc.schema.postgresql;
 }

@@ -24,7 +24,8 @@ record BenchOptions(Set<String> parts, String jdbcUrl, int clients, int poolSize
               purge    1M expired rows purged while live requests are served: their p99 with and without
 
             OPTIONS
-              --jdbc-url URL       PostgreSQL to run against (default %s)
+              --jdbc-url URL       PostgreSQL to run against (default %s), or MariaDB
+                                   (jdbc:mariadb://...) for the http part
               --clients N          concurrent clients for http, table and purge (default 16)
               --pool-size N        connections in the store's pool (default 10, the store's own default)
               --rounds N           alternating rounds of the http part (default 3)

@@ -8,7 +8,9 @@ import dev.idempotency.servlet.IdempotencyFilter;
 import dev.idempotency.servlet.ScopeResolver;
 import jakarta.servlet.DispatcherType;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumSet;
+import java.util.function.Function;
 import javax.sql.DataSource;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
@@ -49,8 +51,11 @@ final class BenchServer implements AutoCloseable {
         this.port = port;
     }
 
-    /** Starts the server on a free port, with the store on {@code pool} (which the store migrates). */
-    static BenchServer start(DataSource pool) throws Exception {
+    /**
+     * Starts the server on a free port, with the store on {@code pool} (which the store migrates);
+     * {@code timestamp} makes an instant a parameter for the database's {@code posts.created_at}.
+     */
+    static BenchServer start(DataSource pool, Function<Instant, Object> timestamp) throws Exception {
         JdbcIdempotencyStore store = JdbcIdempotencyStore.create(pool);
         ObjectMapper json = JsonMapper.builder().build();
         IdempotencyConfig config = IdempotencyConfig.custom()
@@ -66,16 +71,16 @@ final class BenchServer implements AutoCloseable {
         context.addFilter(holder, "/tx/*", EnumSet.of(DispatcherType.REQUEST));
         context.addFilter(holder, "/lease/*", EnumSet.of(DispatcherType.REQUEST));
         DataSource joined = store.transactionalDataSource();
-        context.addServlet(new ServletHolder("tx", new PostsServlet(joined, json, PostsServlet.Commit.JOINED)),
+        context.addServlet(new ServletHolder("tx", new PostsServlet(joined, json, PostsServlet.Commit.JOINED, timestamp)),
                 TRANSACTION);
-        context.addServlet(new ServletHolder("lease", new PostsServlet(joined, json, PostsServlet.Commit.JOINED)),
+        context.addServlet(new ServletHolder("lease", new PostsServlet(joined, json, PostsServlet.Commit.JOINED, timestamp)),
                 LEASE);
         context.addServlet(new ServletHolder("baseline",
-                new PostsServlet(pool, json, PostsServlet.Commit.OWN_TRANSACTION)), BASELINE);
+                new PostsServlet(pool, json, PostsServlet.Commit.OWN_TRANSACTION, timestamp)), BASELINE);
         context.addServlet(new ServletHolder("autocommit",
-                new PostsServlet(pool, json, PostsServlet.Commit.AUTO_COMMIT)), BASELINE_AUTO_COMMIT);
+                new PostsServlet(pool, json, PostsServlet.Commit.AUTO_COMMIT, timestamp)), BASELINE_AUTO_COMMIT);
         context.addServlet(new ServletHolder("nodb",
-                new PostsServlet(pool, json, PostsServlet.Commit.NO_DATABASE)), NO_DATABASE);
+                new PostsServlet(pool, json, PostsServlet.Commit.NO_DATABASE, timestamp)), NO_DATABASE);
 
         Server jetty = new Server();
         ServerConnector connector = new ServerConnector(jetty);

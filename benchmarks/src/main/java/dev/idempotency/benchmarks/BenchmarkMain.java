@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * Runs the benchmarks: {@code java -jar benchmarks/target/benchmarks.jar [PART...] [OPTIONS]} (see
- * {@link BenchOptions#USAGE}). Exits with 1, after saying why, when PostgreSQL cannot be reached, when a
+ * {@link BenchOptions#USAGE}). Exits with 1, after saying why, when the database cannot be reached (or is
+ * MariaDB and a part other than {@code jmh} and {@code http} is asked for), when a
  * request gets an answer its scenario does not allow, or when a ledger does not balance; with 2 for an
  * unusable command line. Missing a performance target is reported, not an error.
  */
@@ -47,12 +48,20 @@ public final class BenchmarkMain {
         boolean needsDatabase = options.parts().stream().anyMatch(p -> !p.equals("jmh"));
         // Opened first, so that a missing server fails the run at once rather than after the JMH part.
         try (BenchDatabase database = needsDatabase ? BenchDatabase.open(options.jdbcUrl(), options.poolSize()) : null) {
+            List<String> postgresOnly = options.parts().stream().filter(p -> !p.equals("jmh") && !p.equals("http"))
+                    .toList();
+            if (database != null && database.engine() != BenchDatabase.Engine.POSTGRESQL && !postgresOnly.isEmpty()) {
+                // Their SQL (generate_series, pg_total_relation_size, the purge's statistics) is PostgreSQL's.
+                throw new IllegalStateException("On " + database.engine().displayName() + " only the http part runs, "
+                        + "not " + String.join(", ", postgresOnly) + ": name it, as in "
+                        + "java -jar benchmarks/target/benchmarks.jar http --jdbc-url " + options.jdbcUrl());
+            }
             report.section("Machine and run", machine(options, database));
             if (options.runs("jmh")) {
                 JmhBenchmarks.run(report);
             }
             if (needsDatabase) {
-                try (BenchServer server = BenchServer.start(database.pool())) {
+                try (BenchServer server = BenchServer.start(database.pool(), database::timestamp)) {
                     Charts charts = new Charts();
                     if (options.runs("http")) {
                         HttpBenchmark.Result http = HttpBenchmark.run(options, database, server, report);
@@ -90,17 +99,16 @@ public final class BenchmarkMain {
         out.append("- Java: ").append(System.getProperty("java.vm.name")).append(' ')
                 .append(System.getProperty("java.runtime.version")).append('\n');
         if (database != null) {
-            out.append("- PostgreSQL: ").append(database.serverVersion()).append('\n');
-            out.append("- PostgreSQL settings: shared_buffers ").append(database.setting("shared_buffers"))
-                    .append(", synchronous_commit ").append(database.setting("synchronous_commit"))
-                    .append(", wal_sync_method ").append(database.setting("wal_sync_method"))
-                    .append(", autovacuum ").append(database.setting("autovacuum")).append('\n');
-            out.append("- Database: ").append(options.jdbcUrl()).append(", schema ").append(database.schema())
-                    .append(" (dropped at the end)\n");
+            String engine = database.engine().displayName();
+            out.append("- ").append(engine).append(": ").append(database.serverVersion()).append('\n');
+            out.append("- ").append(engine).append(" settings: ").append(database.settings()).append('\n');
+            out.append("- Database: ").append(options.jdbcUrl()).append(", ")
+                    .append(database.engine() == BenchDatabase.Engine.POSTGRESQL ? "schema " : "database ")
+                    .append(database.schema()).append(" (dropped at the end)\n");
         }
         out.append("- Parts: ").append(String.join(", ", options.parts())).append('\n');
         out.append("- The machine is shared: other sessions' builds and tests use its two cores and the same "
-                + "PostgreSQL server while this runs, so absolute numbers move from run to run; the ratios come "
+                + "database server while this runs, so absolute numbers move from run to run; the ratios come "
                 + "from scenarios measured side by side.\n");
         return out.toString();
     }

@@ -12,7 +12,9 @@ import org.HdrHistogram.Histogram;
  * Every scenario against the same server and database, in alternating rounds: each round runs every
  * scenario once for one window (and one idle window), in an order that rotates from round to round, so a
  * burst of other activity on the shared machine lands on all of them alike. Commits per request come from
- * {@code pg_stat_database} around each window, less what an idle window of the same length counts.
+ * the engine's own counters around each window ({@code pg_stat_database} on PostgreSQL, {@code Com_commit}
+ * and {@code Handler_commit} on MariaDB: see {@link BenchDatabase}), less what an idle window of the same
+ * length counts.
  */
 final class HttpBenchmark {
 
@@ -31,8 +33,8 @@ final class HttpBenchmark {
 
     /** One scenario's totals over all rounds. */
     record Row(String scenario, long requests, long elapsedNanos, Histogram latencies, double commitsPerRequest,
-            double rollbacksPerRequest, Map<Scenario.Outcome, Long> outcomes, double clientCpuMicros,
-            double serverCpuMicros, double backendCpuMicros) {
+            double rollbacksPerRequest, double statementCommitsPerRequest, Map<Scenario.Outcome, Long> outcomes,
+            double clientCpuMicros, double serverCpuMicros, double backendCpuMicros) {
         double throughput() {
             return requests * 1e9 / elapsedNanos;
         }
@@ -108,6 +110,8 @@ final class HttpBenchmark {
         List<BenchDatabase.TransactionCounts> idle = counts.get(IDLE);
         double idleCommits = idle.stream().mapToLong(BenchDatabase.TransactionCounts::commits).average().orElse(0);
         double idleRollbacks = idle.stream().mapToLong(BenchDatabase.TransactionCounts::rollbacks).average().orElse(0);
+        double idleStatementCommits = idle.stream().mapToLong(BenchDatabase.TransactionCounts::statementCommits)
+                .average().orElse(0);
         double idleSpread = idle.stream().mapToLong(BenchDatabase.TransactionCounts::commits).max().orElse(0)
                 - idle.stream().mapToLong(BenchDatabase.TransactionCounts::commits).min().orElse(0);
         Map<String, Row> rows = new LinkedHashMap<>();
@@ -128,9 +132,11 @@ final class HttpBenchmark {
                     - idleCommits * deltas.size();
             double rollbacks = deltas.stream().mapToLong(BenchDatabase.TransactionCounts::rollbacks).sum()
                     - idleRollbacks * deltas.size();
+            double statementCommits = deltas.stream().mapToLong(BenchDatabase.TransactionCounts::statementCommits)
+                    .sum() - idleStatementCommits * deltas.size();
             long[] sums = cpu.get(scenario.name());
             rows.put(scenario.name(), new Row(scenario.name(), requests, elapsed, latencies, commits / requests,
-                    rollbacks / requests, outcomes, sums[0] / 1e3 / requests, sums[1] / 1e3 / requests,
+                    rollbacks / requests, statementCommits / requests, outcomes, sums[0] / 1e3 / requests, sums[1] / 1e3 / requests,
                     sums[2] / 1e3 / requests));
         }
 
@@ -138,7 +144,7 @@ final class HttpBenchmark {
         long stormPosts = database.queryLong("SELECT count(*) FROM posts WHERE account_id = 'storm'");
         long stormDistinct = database.queryLong("SELECT count(DISTINCT content) FROM posts WHERE account_id = 'storm'");
         Result result = new Result(rows, idleCommits, idleSpread, stormKeys, stormPosts, stormDistinct);
-        report.section("HTTP scenarios, side by side", describe(options, result));
+        report.section("HTTP scenarios, side by side", describe(options, database.engine(), result));
         if (stormPosts != stormKeys || stormDistinct != stormKeys) {
             throw new IllegalStateException("Duplicate storm ledger: " + stormKeys + " keys sent, but " + stormPosts
                     + " posts for " + stormDistinct + " distinct keys: an effect was lost or duplicated");
@@ -146,14 +152,15 @@ final class HttpBenchmark {
         return result;
     }
 
-    private static String describe(BenchOptions options, Result result) {
+    private static String describe(BenchOptions options, BenchDatabase.Engine engine, Result result) {
+        boolean mariadb = engine == BenchDatabase.Engine.MARIADB;
         Row baseline = result.row(BASELINE);
         double baseP99 = baseline.latencies().getValueAtPercentile(99);
         List<List<String>> table = new ArrayList<>();
         List<List<String>> cpuTable = new ArrayList<>();
         for (Row row : result.rows().values()) {
             double p99 = row.latencies().getValueAtPercentile(99);
-            table.add(List.of(row.scenario(),
+            List<String> cells = new ArrayList<>(List.of(row.scenario(),
                     Report.format("%.0f", row.throughput()),
                     Report.format("%.2f", row.throughput() / baseline.throughput()),
                     Report.millis(row.latencies().getValueAtPercentile(50)),
@@ -161,8 +168,12 @@ final class HttpBenchmark {
                     Report.format("%.2f", p99 / baseP99),
                     Report.millis(row.latencies().getValueAtPercentile(99.9)),
                     Report.format("%.2f", row.commitsPerRequest()),
-                    Report.format("%.2f", row.rollbacksPerRequest()),
-                    outcomes(row)));
+                    Report.format("%.2f", row.rollbacksPerRequest())));
+            if (mariadb) {
+                cells.add(Report.format("%.2f", row.statementCommitsPerRequest()));
+            }
+            cells.add(outcomes(row));
+            table.add(cells);
             cpuTable.add(List.of(row.scenario(), Report.format("%.0f", row.clientCpuMicros()),
                     Report.format("%.0f", row.serverCpuMicros()), Report.format("%.0f", row.backendCpuMicros()),
                     Report.format("%.0f", row.serverCpuMicros() + row.backendCpuMicros()),
@@ -173,8 +184,14 @@ final class HttpBenchmark {
         return Report.format("%d clients, pool of %d connections, %d rounds of %.1f s per scenario (plus an idle "
                 + "window per round), scenarios in rotating order.%n%n", options.clients(), options.poolSize(),
                 options.rounds(), options.window().toMillis() / 1000.0)
-                + Report.table(List.of("Scenario", "req/s", "vs baseline", "p50 ms", "p99 ms", "p99 vs baseline",
-                        "p99.9 ms", "commits/req", "rollbacks/req", "answers"), table)
+                + Report.table(mariadb
+                        ? List.of("Scenario", "req/s", "vs baseline", "p50 ms", "p99 ms", "p99 vs baseline", "p99.9 ms",
+                                "COMMITs/req", "ROLLBACKs/req", "Handler_commit/req", "answers")
+                        : List.of("Scenario", "req/s", "vs baseline", "p50 ms", "p99 ms", "p99 vs baseline", "p99.9 ms",
+                                "commits/req", "rollbacks/req", "answers"), table)
+                + (mariadb ? "\nOn MariaDB, COMMITs and ROLLBACKs are the statements (Com_commit, Com_rollback): a "
+                        + "statement in auto-commit mode commits without one. Handler_commit counts every statement's "
+                        + "commit inside the engine, reads included.\n" : "")
                 + Report.format("%nIdle window (same length, same settling): %.1f commits on average (spread %.0f), "
                         + "subtracted from every window: other sessions on the database plus the settling "
                         + "transactions. Commits per request are good to about ±%.3f.%n",
@@ -185,9 +202,11 @@ final class HttpBenchmark {
                         result.stormKeys(), STORM_REQUESTS_PER_KEY, STORM_CLIENTS_PER_KEY, result.stormPosts(),
                         result.stormDistinctPosts(), (double) storm.requests() / Math.max(1, result.stormKeys()))
                 + "\nCPU time per request, in µs: the load generator's threads, the rest of the JVM (Jetty, filter, "
-                + "handler, JDBC driver, JIT, GC) and the pool's PostgreSQL backends (their WAL writer and "
-                + "checkpointer not included). Throughput on two shared cores follows the sum of the last two.\n\n"
-                + Report.table(List.of("Scenario", "load generator", "server JVM", "PostgreSQL backends",
+                + "handler, JDBC driver, JIT, GC) and " + (mariadb ? "the MariaDB server's whole process (every "
+                        + "session of the server and its background threads)" : "the pool's PostgreSQL backends (their "
+                        + "WAL writer and checkpointer not included)")
+                + ". Throughput on two shared cores follows the sum of the last two.\n\n"
+                + Report.table(List.of("Scenario", "load generator", "server JVM", engine.serverCpuLabel(),
                         "server + database", "vs baseline"), cpuTable);
     }
 

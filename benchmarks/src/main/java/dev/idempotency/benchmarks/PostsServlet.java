@@ -12,10 +12,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.Objects;
+import java.util.function.Function;
 import javax.sql.DataSource;
 
 /**
@@ -46,11 +45,13 @@ final class PostsServlet extends HttpServlet {
     private final transient DataSource dataSource;
     private final transient ObjectMapper json;
     private final Commit commit;
+    private final transient Function<Instant, Object> timestamp;
 
-    PostsServlet(DataSource dataSource, ObjectMapper json, Commit commit) {
+    PostsServlet(DataSource dataSource, ObjectMapper json, Commit commit, Function<Instant, Object> timestamp) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.json = Objects.requireNonNull(json, "json");
         this.commit = Objects.requireNonNull(commit, "commit");
+        this.timestamp = Objects.requireNonNull(timestamp, "timestamp");
     }
 
     @Override
@@ -108,13 +109,13 @@ final class PostsServlet extends HttpServlet {
         }
     }
 
-    private static long insert(Connection connection, String accountId, String content, Instant createdAt)
+    private long insert(Connection connection, String accountId, String content, Instant createdAt)
             throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement(
                 "INSERT INTO posts (account_id, content, created_at) VALUES (?, ?, ?)", new String[] {"id"})) {
             insert.setString(1, accountId);
             insert.setString(2, content);
-            insert.setObject(3, OffsetDateTime.ofInstant(createdAt, ZoneOffset.UTC));
+            insert.setObject(3, timestamp.apply(createdAt));
             insert.executeUpdate();
             try (ResultSet keys = insert.getGeneratedKeys()) {
                 if (!keys.next()) {

@@ -75,6 +75,7 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
             "  --port N               TCP port to listen on; 0 picks a free one (default " + DEFAULT_PORT + ")",
             "  --data-dir DIR         directory of the embedded H2 database (default " + DEFAULT_DATA_DIR + ")",
             "  --jdbc-url URL         use this database instead, e.g. jdbc:postgresql://localhost:5432/app",
+            "                         or jdbc:mariadb://localhost:3306/app (MariaDB, MySQL)",
             "  --jdbc-user USER       user for --jdbc-url",
             "  --jdbc-password PASS   password for --jdbc-url",
             "  --key-ttl DURATION     how long idempotency keys are kept: 24h, 30m, PT1H ... (default 24h)",

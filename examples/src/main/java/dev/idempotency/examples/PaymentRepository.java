@@ -5,8 +5,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +13,8 @@ import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
- * The SQL of the {@code payments} table, in plain JDBC, written once for PostgreSQL and H2.
+ * The SQL of the {@code payments} table, in plain JDBC, written once for PostgreSQL, H2, MariaDB and MySQL:
+ * only points in time differ, and {@link DatabaseFlavour} passes them.
  *
  * <p>{@code POST /payments} runs in lease mode, outside any transaction of the idempotency store, so a
  * payment row commits on its own, before the outcome is stored. A crash between the two leaves the row
@@ -26,13 +25,18 @@ import javax.sql.DataSource;
  */
 final class PaymentRepository {
 
+    /** PostgreSQL's and H2's SQLState for a unique violation. */
     private static final String UNIQUE_VIOLATION = "23505";
+    /** MariaDB's and MySQL's error code for a duplicate key; their SQLState, 23000, is any integrity violation. */
+    private static final int DUPLICATE_ENTRY = 1062;
     private static final String COLUMNS = "id, account_id, amount, charge_id, created_at";
 
     private final DataSource dataSource;
+    private final DatabaseFlavour flavour;
 
-    PaymentRepository(DataSource dataSource) {
+    PaymentRepository(DataSource dataSource, DatabaseFlavour flavour) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.flavour = Objects.requireNonNull(flavour, "flavour");
     }
 
     /**
@@ -52,7 +56,7 @@ final class PaymentRepository {
             insert.setString(2, accountId);
             insert.setLong(3, amount);
             insert.setString(4, chargeId);
-            insert.setObject(5, OffsetDateTime.ofInstant(createdAt, ZoneOffset.UTC));
+            flavour.setInstant(insert, 5, createdAt);
             insert.executeUpdate();
             try (ResultSet keys = insert.getGeneratedKeys()) {
                 if (!keys.next()) {
@@ -61,11 +65,16 @@ final class PaymentRepository {
                 return new Payment(keys.getLong(1), accountId, amount, chargeId, createdAt);
             }
         } catch (SQLException e) {
-            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+            if (!isDuplicateKey(e)) {
                 throw e;
             }
             return findByChargeKey(chargeKey).orElseThrow(() -> e);
         }
+    }
+
+    private static boolean isDuplicateKey(SQLException e) {
+        return UNIQUE_VIOLATION.equals(e.getSQLState())
+                || ("23000".equals(e.getSQLState()) && e.getErrorCode() == DUPLICATE_ENTRY);
     }
 
     /** The payment with {@code id}, if there is one. */
@@ -103,8 +112,8 @@ final class PaymentRepository {
         }
     }
 
-    private static Payment read(ResultSet row) throws SQLException {
+    private Payment read(ResultSet row) throws SQLException {
         return new Payment(row.getLong("id"), row.getString("account_id"), row.getLong("amount"),
-                row.getString("charge_id"), row.getObject("created_at", OffsetDateTime.class).toInstant());
+                row.getString("charge_id"), flavour.getInstant(row, "created_at"));
     }
 }

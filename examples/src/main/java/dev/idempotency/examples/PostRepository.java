@@ -5,8 +5,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +13,8 @@ import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
- * The SQL of the {@code posts} table, in plain JDBC, written once for PostgreSQL and H2.
+ * The SQL of the {@code posts} table, in plain JDBC, written once for PostgreSQL, H2, MariaDB and MySQL:
+ * only points in time differ, and {@link DatabaseFlavour} passes them.
  *
  * <p>It is given the store's {@link dev.idempotency.jdbc.TransactionJoiningDataSource}: inside an
  * idempotent request, {@link DataSource#getConnection()} returns the request's own connection, so an
@@ -31,9 +30,11 @@ final class PostRepository {
     static final int MAX_ACCOUNT_ID_LENGTH = 200;
 
     private final DataSource dataSource;
+    private final DatabaseFlavour flavour;
 
-    PostRepository(DataSource dataSource) {
+    PostRepository(DataSource dataSource, DatabaseFlavour flavour) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.flavour = Objects.requireNonNull(flavour, "flavour");
     }
 
     /** Inserts a post created at {@code now} and returns it with its generated id. */
@@ -48,7 +49,7 @@ final class PostRepository {
                         "INSERT INTO posts (account_id, content, created_at) VALUES (?, ?, ?)", new String[] {"id"})) {
             insert.setString(1, accountId);
             insert.setString(2, content);
-            insert.setObject(3, OffsetDateTime.ofInstant(createdAt, ZoneOffset.UTC));
+            flavour.setInstant(insert, 3, createdAt);
             insert.executeUpdate();
             try (ResultSet keys = insert.getGeneratedKeys()) {
                 if (!keys.next()) {
@@ -88,9 +89,9 @@ final class PostRepository {
         }
     }
 
-    private static Post read(ResultSet row) throws SQLException {
+    private Post read(ResultSet row) throws SQLException {
         return new Post(row.getLong("id"), row.getString("account_id"), row.getString("content"),
-                row.getObject("created_at", OffsetDateTime.class).toInstant());
+                flavour.getInstant(row, "created_at"));
     }
 
     /** Whether the database answers a trivial query. */

@@ -101,7 +101,7 @@ import org.flywaydb.core.Flyway;
  *
  * <p>Without {@code --jdbc-url} the data lives in an embedded H2 database in files under the data
  * directory (default {@value Options#DEFAULT_DATA_DIR}), so keys, posts and payments survive a restart;
- * with it, in that database (PostgreSQL, say). The store migrates its own table with its own Flyway
+ * with it, in that database: PostgreSQL, MariaDB or MySQL (through either driver; the database must exist). The store migrates its own table with its own Flyway
  * history table ({@value IdempotencySchema#HISTORY_TABLE}), which also creates the outbox's and the
  * inbox's tables; the demo then migrates its {@code posts}, {@code payments} and {@code received_events}
  * tables with a second, ordinary Flyway history ({@code flyway_schema_history}) in the same schema, and the
@@ -163,9 +163,6 @@ public final class PublishingApiServer implements AutoCloseable {
 
     /** The exit status when the server cannot start (the database is unreachable, say). */
     public static final int EXIT_FAILURE = 1;
-
-    /** Where the demo's own migrations are; one portable script serves PostgreSQL and H2. */
-    static final String MIGRATIONS = "classpath:dev/idempotency/examples/db";
 
     /** The file name (without H2's suffix) of the embedded database inside the data directory. */
     static final String H2_DATABASE_NAME = "publishing";
@@ -322,7 +319,8 @@ public final class PublishingApiServer implements AutoCloseable {
         OutboxRelay relay = null;
         try {
             DataSource dataSource = store.transactionalDataSource();
-            migrateTables(dataSource);
+            DatabaseFlavour flavour = DatabaseFlavour.of(store.engine());
+            migrateTables(dataSource, flavour);
             // Both on the store's pool (its transactionalDataSource() is unwrapped to it), so that they find the
             // transactions bound on it: enqueue() joins the idempotent request's, and the receiver's writes join
             // the inbox's.
@@ -330,8 +328,8 @@ public final class PublishingApiServer implements AutoCloseable {
             inbox = JdbcInbox.create(dataSource);
             relay = outbox.relay(WebhookPublisher.create(WebhookSigner.create(secret)),
                     OutboxRelayConfig.custom().pollInterval(RELAY_POLL_INTERVAL).build());
-            PostRepository posts = new PostRepository(dataSource);
-            ReceivedEventRepository receipts = new ReceivedEventRepository(inbox.transactionalDataSource());
+            PostRepository posts = new PostRepository(dataSource, flavour);
+            ReceivedEventRepository receipts = new ReceivedEventRepository(inbox.transactionalDataSource(), flavour);
             ObjectMapper json = JsonMapper.builder()
                     .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                     // {"content": "a", "content": "b"} is ambiguous; refuse it instead of picking one.
@@ -373,7 +371,7 @@ public final class PublishingApiServer implements AutoCloseable {
             context.addServlet(new ServletHolder("posts", new PostsServlet(posts, new PostEvents(outbox, json,
                     webhookUrl), json, config.clock())), "/posts/*");
             PaymentProvider provider = options.paymentsUrl().map(url -> new PaymentProvider(url, json)).orElse(null);
-            context.addServlet(new ServletHolder("payments", new PaymentsServlet(new PaymentRepository(dataSource),
+            context.addServlet(new ServletHolder("payments", new PaymentsServlet(new PaymentRepository(dataSource, flavour),
                     provider, json, config.clock())), PAYMENTS_PATH + "/*");
 
             WebhookReceiverFilter receiver = WebhookReceiverFilter.builder(inbox, WEBHOOK_CONSUMER)
@@ -584,14 +582,15 @@ public final class PublishingApiServer implements AutoCloseable {
 
     /**
      * Creates or upgrades the {@code posts}, {@code payments} and {@code received_events} tables with the
-     * demo's own Flyway history.
+     * demo's own Flyway history, from the engine's folder as the store does: one script serves PostgreSQL and
+     * H2, another MariaDB and MySQL.
      * It runs after the store has created its table, so the schema is never empty here: version 0 as the
      * baseline lets V1 still run.
      */
-    private static void migrateTables(DataSource dataSource) {
+    private static void migrateTables(DataSource dataSource, DatabaseFlavour flavour) {
         Flyway.configure(PublishingApiServer.class.getClassLoader())
                 .dataSource(dataSource)
-                .locations(MIGRATIONS)
+                .locations(flavour.migrations())
                 .baselineOnMigrate(true)
                 .baselineVersion("0")
                 .cleanDisabled(true)
@@ -636,6 +635,11 @@ public final class PublishingApiServer implements AutoCloseable {
      */
     public DataSource dataSource() {
         return store.transactionalDataSource();
+    }
+
+    /** How the demo's own SQL passes times on the server's database. */
+    DatabaseFlavour databaseFlavour() {
+        return DatabaseFlavour.of(store.engine());
     }
 
     /**

@@ -5,8 +5,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -15,7 +13,8 @@ import java.util.Objects;
 import javax.sql.DataSource;
 
 /**
- * The SQL of the {@code received_events} table, in plain JDBC, written once for PostgreSQL and H2.
+ * The SQL of the {@code received_events} table, in plain JDBC, written once for PostgreSQL, H2, MariaDB and MySQL:
+ * only points in time differ, and {@link DatabaseFlavour} passes them.
  *
  * <p>It is given the inbox's {@link dev.idempotency.jdbc.TransactionJoiningDataSource}: inside the webhook
  * receiver's handler, {@link DataSource#getConnection()} returns the inbox transaction's connection, so a
@@ -30,9 +29,11 @@ final class ReceivedEventRepository {
     private static final String COLUMNS = "id, webhook_id, event_type, post_id, account_id, payload, received_at";
 
     private final DataSource dataSource;
+    private final DatabaseFlavour flavour;
 
-    ReceivedEventRepository(DataSource dataSource) {
+    ReceivedEventRepository(DataSource dataSource, DatabaseFlavour flavour) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.flavour = Objects.requireNonNull(flavour, "flavour");
     }
 
     /** Records a received event at {@code now}; returns it with its generated id. */
@@ -50,7 +51,7 @@ final class ReceivedEventRepository {
             insert.setLong(3, postId);
             insert.setString(4, accountId);
             insert.setString(5, payload);
-            insert.setObject(6, OffsetDateTime.ofInstant(receivedAt, ZoneOffset.UTC));
+            flavour.setInstant(insert, 6, receivedAt);
             insert.executeUpdate();
             try (ResultSet keys = insert.getGeneratedKeys()) {
                 if (!keys.next()) {
@@ -75,7 +76,7 @@ final class ReceivedEventRepository {
     List<ReceivedEvent> latest() throws SQLException {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement select = connection.prepareStatement(
-                        "SELECT " + COLUMNS + " FROM received_events ORDER BY id DESC FETCH FIRST ? ROWS ONLY")) {
+                        "SELECT " + COLUMNS + " FROM received_events ORDER BY id DESC LIMIT ?")) {
             select.setInt(1, LATEST_LIMIT);
             List<ReceivedEvent> newestFirst = readAll(select);
             Collections.reverse(newestFirst);
@@ -83,13 +84,13 @@ final class ReceivedEventRepository {
         }
     }
 
-    private static List<ReceivedEvent> readAll(PreparedStatement select) throws SQLException {
+    private List<ReceivedEvent> readAll(PreparedStatement select) throws SQLException {
         try (ResultSet rows = select.executeQuery()) {
             List<ReceivedEvent> events = new ArrayList<>();
             while (rows.next()) {
                 events.add(new ReceivedEvent(rows.getLong("id"), rows.getString("webhook_id"),
                         rows.getString("event_type"), rows.getLong("post_id"), rows.getString("account_id"),
-                        rows.getString("payload"), rows.getObject("received_at", OffsetDateTime.class).toInstant()));
+                        rows.getString("payload"), flavour.getInstant(rows, "received_at")));
             }
             return events;
         }

@@ -165,7 +165,7 @@ final class RoundTrip {
         print("receiver verified webhook " + webhookId + " and recorded it once (GET "
                 + PublishingApiServer.RECEIVED_PATH + "?post_id=" + postId + ": 1 receipt)");
 
-        byte[] payload = new ReceivedEventRepository(server.dataSource()).findByPostId(postId).get(0).payload()
+        byte[] payload = new ReceivedEventRepository(server.dataSource(), server.databaseFlavour()).findByPostId(postId).get(0).payload()
                 .getBytes(StandardCharsets.UTF_8);
         WebhookSigner signer = WebhookSigner.create(server.webhookSecret());
         SignedWebhook again = signer.sign(webhookId, payload);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.idempotency.testing.MariaDbDatabaseExtension;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -41,6 +42,10 @@ class ExecutableJarIT {
 
     private static final Pattern LISTENING = Pattern.compile("Listening on (http://127\\.0\\.0\\.1:(\\d+))");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+    /** A database of this class's own on the MariaDB server of {@code IDEMPOTENCY_TEST_MARIADB_URL}. */
+    @RegisterExtension
+    static final MariaDbDatabaseExtension MARIADB = MariaDbDatabaseExtension.create();
 
     @TempDir
     Path tmp;
@@ -154,6 +159,27 @@ class ExecutableJarIT {
         assertEquals("", stderr.text().strip(), "nothing logged at the default level");
         try (Stream<Path> left = Files.list(javaTmp)) {
             assertEquals(List.of(), left.toList(), "the temporary database is deleted");
+        }
+    }
+
+    /**
+     * {@code --round-trip} on MariaDB from the shaded jar, which carries both drivers: first through MariaDB
+     * Connector/J on a new database (the library's migrations and the demo's run, and log nothing), then
+     * through MySQL Connector/J on the same one.
+     */
+    @Test
+    void theRoundTripRunsOnMariaDbThroughEitherDriver() throws Exception {
+        String mariadbUrl = MARIADB.jdbcUrl();
+        String mysqlUrl = "jdbc:mysql:" + mariadbUrl.substring("jdbc:mariadb:".length());
+        for (String url : List.of(mariadbUrl, mysqlUrl)) {
+            Process process = java("--jdbc-url", url, "--round-trip");
+
+            assertTrue(process.waitFor(90, TimeUnit.SECONDS), "the round trip ends by itself");
+            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, process.exitValue(), () -> url + ": " + out + stderr.text());
+            assertTrue(out.startsWith("Round trip on http://127.0.0.1:") && out.contains(
+                    ", on the database of --jdbc-url:\n") && out.contains("\nRound trip OK: "), url + ": " + out);
+            assertEquals("", stderr.text().strip(), "nothing logged at the default level, " + url);
         }
     }
 

@@ -18,6 +18,7 @@ import dev.idempotency.webhooks.WebhookSecret;
 import dev.idempotency.webhooks.WebhookSigner;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -75,6 +76,29 @@ abstract class PublishingApiScenarios {
     /** {@link #options()} with the test's payment service as {@code --payments-url}. */
     Options withPayments() {
         return options().withPaymentsUrl(paymentService.uri());
+    }
+
+    /**
+     * Stops this test's server and runs {@link RoundTrip} on {@link #options()}, as {@code --round-trip} with
+     * {@code --jdbc-url} does: every step must hold, and nothing be printed on the error stream.
+     */
+    void assertTheRoundTripHoldsOnTheDatabaseOfTheUrl() {
+        server.stop();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+        int status = RoundTrip.run(options(), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertEquals(RoundTrip.EXIT_OK, status, printed + err.toString(StandardCharsets.UTF_8));
+        assertEquals("", err.toString(StandardCharsets.UTF_8));
+        assertTrue(printed.startsWith("Round trip on http://127.0.0.1:") && printed.contains("on the database of "
+                + "--jdbc-url:"), printed);
+        assertTrue(printed.contains("4. receiver verified webhook msg_") && printed.contains("recorded it once"), printed);
+        assertTrue(printed.contains("5. redelivery of msg_") && printed.contains("-> 204 duplicate"), printed);
+        assertTrue(printed.contains("6. tampered signature") && printed.contains("-> 401"), printed);
+        assertTrue(printed.contains("Round trip OK"), printed);
     }
 
     @BeforeEach
@@ -1121,15 +1145,20 @@ abstract class PublishingApiScenarios {
      * Flyway's own marker rows (such as "history table created" on H2) have no version and are left out.
      */
     List<String> successfulVersions(String historyTable) throws SQLException {
-        try (Connection connection = server.dataSource().getConnection();
-                PreparedStatement select = connection.prepareStatement("SELECT \"version\" FROM \"" + historyTable
-                        + "\" WHERE \"success\" = TRUE AND \"version\" IS NOT NULL ORDER BY \"installed_rank\"");
-                ResultSet rows = select.executeQuery()) {
-            List<String> versions = new ArrayList<>();
-            while (rows.next()) {
-                versions.add(rows.getString(1));
+        try (Connection connection = server.dataSource().getConnection()) {
+            // Flyway quotes its lower-case names on H2, whose unquoted names are upper case; MariaDB and MySQL
+            // quote with backticks, so the driver says how.
+            String q = connection.getMetaData().getIdentifierQuoteString();
+            try (PreparedStatement select = connection.prepareStatement("SELECT " + q + "version" + q + " FROM " + q
+                    + historyTable + q + " WHERE " + q + "success" + q + " = TRUE AND " + q + "version" + q
+                    + " IS NOT NULL ORDER BY " + q + "installed_rank" + q);
+                    ResultSet rows = select.executeQuery()) {
+                List<String> versions = new ArrayList<>();
+                while (rows.next()) {
+                    versions.add(rows.getString(1));
+                }
+                return versions;
             }
-            return versions;
         }
     }
 }

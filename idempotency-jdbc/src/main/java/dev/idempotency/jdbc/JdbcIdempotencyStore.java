@@ -12,6 +12,7 @@ import dev.idempotency.jdbc.internal.DatabaseProbe;
 import dev.idempotency.jdbc.internal.DriverLocator;
 import dev.idempotency.jdbc.internal.JdbcClaim;
 import dev.idempotency.jdbc.internal.JdbcLeaseClaim;
+import dev.idempotency.jdbc.internal.JdbcUrlSchemes;
 import dev.idempotency.jdbc.internal.LocalTransactions;
 import dev.idempotency.jdbc.internal.ManagedTransaction;
 import dev.idempotency.jdbc.internal.RecordPurge;
@@ -208,11 +209,21 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
      * with its settings ({@code idempotency.purge-interval}, {@code idempotency.purge-batch-size}), so that
      * these keep working where they are set.
      *
+     * <p>It also checks that the database can store an outcome of {@code config}'s
+     * {@code idempotency.max-response-bytes}: on MariaDB and MySQL a statement larger than the server's
+     * {@code max_allowed_packet} is refused.
+     *
      * @return {@code true}: this store purges its expired records itself
+     * @throws StoreException if the database cannot store outcomes as large as {@code config} allows, saying
+     *     which setting to change
      */
     @Override
     public boolean adoptPurgeSettings(IdempotencyConfig config) {
-        purge.adopt(Objects.requireNonNull(config, "config"));
+        Objects.requireNonNull(config, "config");
+        // The one moment the store sees the adapter's settings: an outcome the database could never store is
+        // refused at start-up, not at the first large response (MariaDB's and MySQL's max_allowed_packet).
+        dialect.checkMaxResponseBytes(config.maxResponseBytes());
+        purge.adopt(config);
         return true;
     }
 
@@ -323,6 +334,10 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
          * A JDBC URL such as {@code jdbc:postgresql://db:5432/app} or {@code jdbc:h2:file:./data/app};
          * the store builds a HikariCP pool on it and closes the pool in {@link #close()}. Messages about it
          * show it {@linkplain Redaction redacted}.
+         *
+         * @throws IdempotencyConfigException if it does not start with {@code jdbc:}, or names a database the
+         *     store does not support ({@code jdbc:sqlserver:}, {@code jdbc:oracle:}, ...): the message names the
+         *     scheme and the engines supported
          */
         public Builder jdbcUrl(String jdbcUrl) {
             Objects.requireNonNull(jdbcUrl, "jdbcUrl");
@@ -330,6 +345,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                 throw IdempotencyConfigException.invalid("jdbcUrl", Redaction.redact(jdbcUrl),
                         "a JDBC URL such as jdbc:postgresql://localhost:5432/app or jdbc:h2:file:./data/app");
             }
+            JdbcUrlSchemes.requireSupported("jdbcUrl", jdbcUrl);
             this.jdbcUrl = jdbcUrl;
             return this;
         }

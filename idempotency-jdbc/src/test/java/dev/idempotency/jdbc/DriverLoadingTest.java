@@ -1,6 +1,7 @@
 package dev.idempotency.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,13 +9,16 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.IdempotencyConfigException;
+import dev.idempotency.jdbc.internal.DriverLocator;
 import dev.idempotency.spi.StoreException;
+import dev.idempotency.spi.StoreUnavailableException;
 import java.lang.reflect.InvocationTargetException;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.database.postgresql.PostgreSQLConfigurationExtension;
 import org.junit.jupiter.api.Test;
@@ -105,6 +109,45 @@ class DriverLoadingTest {
 
         assertTrue(e.getMessage().contains("jdbc:nosuchdb://db/app")
                 && e.getMessage().contains("the JDBC driver jar of this database"), e.getMessage());
+    }
+
+    @Test
+    void urlOfAnUnsupportedEngineIsRefusedBeforeAnyPoolNamingTheSchemeAndTheEnginesSupported() {
+        for (String[] refused : new String[][] {
+                {"jdbc:sqlserver://db:1433;user=sa;password=s3cret;databaseName=app", "jdbc:sqlserver:",
+                        "Microsoft SQL Server"},
+                {"jdbc:oracle:thin:scott/s3cret@db:1521:orcl", "jdbc:oracle:", "Oracle Database"},
+                {"jdbc:SQLite:/tmp/app.db?password=s3cret", "jdbc:SQLite:", "SQLite"}}) {
+            Set<java.sql.Driver> before = DriverLocator.registeredDrivers();
+
+            IdempotencyConfigException e = assertThrows(IdempotencyConfigException.class,
+                    () -> JdbcIdempotencyStore.builder().jdbcUrl(refused[0]), refused[0]);
+
+            assertEquals("jdbcUrl", e.setting());
+            assertEquals(refused[1], e.value(), "the scheme only: the rest of a URL may hold a user and a password");
+            assertEquals("Invalid value '" + refused[1] + "' for jdbcUrl: expected the URL of a database the store "
+                    + "supports, PostgreSQL (jdbc:postgresql:), MariaDB (jdbc:mariadb:), MySQL (jdbc:mysql:) and H2 "
+                    + "(jdbc:h2:); " + refused[2] + " is not one of them", e.getMessage());
+            assertFalse(e.getMessage().contains("s3cret") || e.getMessage().contains("scott"), e.getMessage());
+            assertEquals(List.of(), DriverLocator.registeredSince(before), "refused before any driver is loaded");
+        }
+    }
+
+    @Test
+    void aMySqlUrlIsServedByMySqlConnectorJOfTheApplicationNotRefusedAsADriverHikariCpCannotGet() throws Exception {
+        java.sql.DriverManager.getDrivers();
+        try (URLClassLoader application = webApplication(jarOf(com.mysql.cj.jdbc.Driver.class))) {
+            Throwable e = assertThrows(InvocationTargetException.class,
+                    () -> withContextClassLoader(application, () -> build(application,
+                            "jdbc:mysql://127.0.0.1:1/app?password=s3cret"))).getCause();
+
+            // Nothing listens on port 1: the driver was found and tried to connect.
+            assertEquals(StoreUnavailableException.class.getName(), e.getClass().getName(), e.toString());
+            assertTrue(e.getMessage().startsWith("Cannot open a connection pool on "
+                    + "jdbc:mysql://127.0.0.1:1/app?password=***: "), e.getMessage());
+            assertFalse(e.getMessage().contains("Failed to get driver instance"), e.getMessage());
+            assertFalse(e.getMessage().contains("s3cret"), e.getMessage());
+        }
     }
 
     @Test

@@ -207,7 +207,9 @@ class JdbcIdempotencyStoreTest {
 
     @Test
     void unsupportedDatabaseIsNamed() {
-        StoreException e = assertThrows(StoreException.class, () -> DatabaseEngine.fromProductName("MariaDB"));
-        assertTrue(e.getMessage().contains("MariaDB") && e.getMessage().contains("PostgreSQL and H2"), e.getMessage());
+        StoreException e = assertThrows(StoreException.class,
+                () -> DatabaseEngine.fromProductName("Microsoft SQL Server"));
+        assertEquals("Unsupported database 'Microsoft SQL Server': the JDBC idempotency store supports PostgreSQL, "
+                + "MariaDB, MySQL and H2", e.getMessage());
     }
 }

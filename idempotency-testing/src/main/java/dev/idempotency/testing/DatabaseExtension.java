@@ -9,7 +9,7 @@ import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * What {@link H2DatabaseExtension} and {@link PostgresDatabaseExtension} share: a database for a test class
+ * What {@link H2DatabaseExtension}, {@link PostgresDatabaseExtension} and {@link MariaDbDatabaseExtension} share: a database for a test class
  * when registered in a static field and for each test when registered in an instance field (decided by
  * {@link ExtensionLifecycle}), or for as long as a harness holds it between {@link #startOutsideJUnit()} and
  * {@link #close()}; the connection pools, every one of which is closed at the end; and the clean-up when
@@ -55,6 +55,11 @@ abstract class DatabaseExtension<D extends DatabaseExtension.Database> implement
         Pools.requireValidPoolSize(maxPoolSize);
         this.maxPoolSize = maxPoolSize;
         this.unit = unit;
+    }
+
+    /** The size of the pool behind {@link #dataSource()}. */
+    final int maxPoolSize() {
+        return maxPoolSize;
     }
 
     /** Makes a new, empty database; it must not be in use by anything else. */

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.database.mysql.MySQLDatabaseType;
 import org.flywaydb.database.postgresql.PostgreSQLDatabaseType;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -101,7 +102,7 @@ class OptionalDependenciesTest {
         ModuleLayer layer = layer(Set.of(WEBHOOKS, "dev.idempotency.jdbc", "dev.idempotency.servlet"),
                 WebhookSigner.class, IdempotencyConfigException.class, JsonFactory.class, JdbcInbox.class,
                 CapturedExchange.class, Filter.class, HikariDataSource.class, LoggerFactory.class, Flyway.class,
-                PostgreSQLDatabaseType.class);
+                PostgreSQLDatabaseType.class, MySQLDatabaseType.class);
         Module webhooks = layer.findModule(WEBHOOKS).orElseThrow();
         assertTrue(webhooks.canRead(layer.findModule("dev.idempotency.jdbc").orElseThrow()));
         assertTrue(webhooks.canRead(layer.findModule("dev.idempotency.servlet").orElseThrow()));
@@ -117,7 +118,8 @@ class OptionalDependenciesTest {
     void aReceiverWithoutTheServletModuleIsRefusedWhenBuiltNamingTheDependency() throws Exception {
         ModuleLayer layer = layer(Set.of(WEBHOOKS, "dev.idempotency.jdbc", "jakarta.servlet"),
                 WebhookSigner.class, IdempotencyConfigException.class, JsonFactory.class, JdbcInbox.class,
-                Filter.class, HikariDataSource.class, LoggerFactory.class, Flyway.class, PostgreSQLDatabaseType.class);
+                Filter.class, HikariDataSource.class, LoggerFactory.class, Flyway.class, PostgreSQLDatabaseType.class,
+                MySQLDatabaseType.class);
         ClassLoader loader = layer.findLoader(WEBHOOKS);
         Class<?> receiver = Class.forName(WebhookReceiverFilter.class.getName(), true, loader);
         Class<?> inbox = Class.forName(JdbcInbox.class.getName(), false, loader);

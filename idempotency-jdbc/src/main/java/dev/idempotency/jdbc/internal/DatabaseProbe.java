@@ -23,8 +23,11 @@ import javax.sql.DataSource;
  *     the component joins the same transactions as the idempotency store on that pool
  * @param engine the database engine
  * @param forceReadCommitted whether the component must set READ COMMITTED on its own transactions
+ * @param maxStatementBytes the largest statement the server accepts ({@code max_allowed_packet} on MariaDB
+ *     and MySQL), or 0 where the engine sets no such limit
  */
-public record DatabaseProbe(DataSource pool, DatabaseEngine engine, boolean forceReadCommitted) {
+public record DatabaseProbe(DataSource pool, DatabaseEngine engine, boolean forceReadCommitted,
+        long maxStatementBytes) {
 
     /**
      * What every component's builder does: probes {@code dataSource} and, if {@code migrate}, creates or
@@ -32,7 +35,7 @@ public record DatabaseProbe(DataSource pool, DatabaseEngine engine, boolean forc
      *
      * @param component who asks, for messages, such as {@code "JdbcOutbox"}; passwords in it are redacted
      * @throws StoreUnavailableException if the database cannot be reached
-     * @throws StoreException if the database is not PostgreSQL or H2, or the migration fails
+     * @throws StoreException if the database is not one the library supports, or the migration fails
      */
     public static DatabaseProbe prepare(DataSource dataSource, String component, boolean migrate) {
         DatabaseProbe probe = of(dataSource, component);
@@ -44,7 +47,7 @@ public record DatabaseProbe(DataSource pool, DatabaseEngine engine, boolean forc
 
     /** The SQL of the engine. */
     public SqlDialect dialect() {
-        return SqlDialect.of(engine);
+        return SqlDialect.of(engine, maxStatementBytes);
     }
 
     /** The transactions a component opens for itself on the pool, at READ COMMITTED. */
@@ -57,7 +60,7 @@ public record DatabaseProbe(DataSource pool, DatabaseEngine engine, boolean forc
      *
      * @param component who asks, for messages, such as {@code "JdbcOutbox"}; passwords in it are redacted
      * @throws StoreUnavailableException if the database cannot be reached
-     * @throws StoreException if the database is not PostgreSQL or H2
+     * @throws StoreException if the database is not one the library supports, or a version too old
      */
     public static DatabaseProbe of(DataSource dataSource, String component) {
         Objects.requireNonNull(dataSource, "dataSource");
@@ -65,12 +68,18 @@ public record DatabaseProbe(DataSource pool, DatabaseEngine engine, boolean forc
         String described = Redaction.redact(component);
         try (Connection connection = pool.getConnection()) {
             DatabaseEngine engine = DatabaseEngine.fromProductName(connection.getMetaData().getDatabaseProductName());
+            long maxStatementBytes = 0;
             if (engine == DatabaseEngine.H2) {
                 warnAboutDelayedWrites(connection, described);
                 warnAboutH2CheckConstraints(connection.getMetaData().getDatabaseProductVersion(), described);
+            } else if (engine == DatabaseEngine.MARIADB || engine == DatabaseEngine.MYSQL) {
+                ServerVersion server = ServerVersion.of(connection);
+                engine = server.engine();
+                server.requireSupported(described);
+                maxStatementBytes = server.maxAllowedPacket();
             }
             return new DatabaseProbe(pool, engine,
-                    connection.getTransactionIsolation() != Connection.TRANSACTION_READ_COMMITTED);
+                    connection.getTransactionIsolation() != Connection.TRANSACTION_READ_COMMITTED, maxStatementBytes);
         } catch (SQLException e) {
             // A pool's description may quote its URL (H2's JdbcDataSource does); translate redacts it.
             throw SqlErrors.translate("connecting " + described + " to its database (" + pool + ")", e);
@@ -108,6 +117,57 @@ public record DatabaseProbe(DataSource pool, DatabaseEngine engine, boolean forc
                         + "effects whose clients were answered, and their stored outcomes. Add ;WRITE_DELAY=0 to "
                         + "the JDBC URL.");
             }
+        }
+    }
+
+    /**
+     * A MariaDB or MySQL server as it describes itself. The driver's product name cannot tell them apart: MySQL
+     * Connector/J calls every server "MySQL", and a MariaDB server announces itself to it as "5.5.5-10.11...".
+     * {@code VERSION()} says "MariaDB" on MariaDB.
+     */
+    record ServerVersion(String version, long maxAllowedPacket) {
+
+        static ServerVersion of(Connection connection) throws SQLException {
+            try (Statement statement = connection.createStatement();
+                    ResultSet rs = statement.executeQuery("SELECT VERSION(), @@max_allowed_packet")) {
+                rs.next();
+                return new ServerVersion(rs.getString(1), rs.getLong(2));
+            }
+        }
+
+        DatabaseEngine engine() {
+            return version.toLowerCase(java.util.Locale.ROOT).contains("mariadb") ? DatabaseEngine.MARIADB
+                    : DatabaseEngine.MYSQL;
+        }
+
+        /**
+         * The store claims with {@code FOR UPDATE NOWAIT} and purges with {@code SKIP LOCKED}: MariaDB has both
+         * since 10.6, MySQL since 8.0.1.
+         */
+        void requireSupported(String component) {
+            boolean mariadb = engine() == DatabaseEngine.MARIADB;
+            int[] least = mariadb ? new int[] {10, 6, 0} : new int[] {8, 0, 1};
+            int[] have = numbers(version);
+            for (int i = 0; i < 3; i++) {
+                if (have[i] != least[i]) {
+                    if (have[i] > least[i]) {
+                        return;
+                    }
+                    throw new StoreException(component + " needs " + (mariadb ? "MariaDB 10.6" : "MySQL 8.0.1")
+                            + " or later (for FOR UPDATE NOWAIT and SKIP LOCKED); the server is " + version);
+                }
+            }
+        }
+
+        private static int[] numbers(String version) {
+            int[] numbers = new int[3];
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\d+)\\.(\\d+)\\.(\\d+)").matcher(version);
+            if (m.find()) {
+                for (int i = 0; i < 3; i++) {
+                    numbers[i] = Integer.parseInt(m.group(i + 1));
+                }
+            }
+            return numbers;
         }
     }
 

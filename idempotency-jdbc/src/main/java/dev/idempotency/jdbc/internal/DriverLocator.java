@@ -33,7 +33,10 @@ public final class DriverLocator {
     /** The Maven coordinates of the driver each supported URL prefix needs, for the error message. */
     private static final Map<String, String> DRIVER_JARS = Map.of(
             "jdbc:postgresql:", "org.postgresql:postgresql",
-            "jdbc:h2:", "com.h2database:h2");
+            "jdbc:h2:", "com.h2database:h2",
+            "jdbc:mariadb:", "org.mariadb.jdbc:mariadb-java-client",
+            "jdbc:mysql:", "com.mysql:mysql-connector-j (or org.mariadb.jdbc:mariadb-java-client with a "
+                    + "jdbc:mariadb: URL)");
 
     private DriverLocator() {
     }

@@ -134,6 +134,10 @@ final class H2Dialect extends SqlDialect {
     /** The inbox's marker insert on H2. */
     private static final class Inbox extends InboxSql {
 
+        Inbox() {
+            super(SqlTimes.WITH_TIME_ZONE);
+        }
+
         @Override
         public boolean insertMarker(Transaction transaction, String consumer, String messageId, Instant appliedAt,
                 Instant expiresAt, byte[] digest) throws SQLException {

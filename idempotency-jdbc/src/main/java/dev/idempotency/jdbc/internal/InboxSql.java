@@ -31,7 +31,21 @@ public abstract class InboxSql {
             + "SELECT consumer, message_id FROM " + TABLE + " WHERE expires_at <= ? "
             + "FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED)";
 
-    InboxSql() {
+    /**
+     * MariaDB and MySQL take no {@code LIMIT} in a subquery of a delete, and no {@code SKIP LOCKED} in a delete:
+     * the delete is limited itself. In READ COMMITTED it passes over the uncommitted markers of deliveries in
+     * progress (it judges a locked row by its committed version, and they have none); an expired marker is
+     * locked only for an instant, by a delivery of its message that finds it.
+     */
+    private static final String PURGE_LIMITED = "DELETE FROM " + TABLE + " WHERE expires_at <= ? ORDER BY expires_at "
+            + "LIMIT ?";
+
+    private final SqlTimes times;
+    private final String purge;
+
+    InboxSql(SqlTimes times) {
+        this.times = times;
+        this.purge = times == SqlTimes.UTC_DATETIME ? PURGE_LIMITED : PURGE;
     }
 
     /**
@@ -44,12 +58,12 @@ public abstract class InboxSql {
             Instant appliedAt, Instant expiresAt, byte[] digest) throws SQLException;
 
     /** Binds {@link #INSERT}. */
-    protected static void bindMarker(PreparedStatement ps, String consumer, String messageId, Instant appliedAt,
+    protected void bindMarker(PreparedStatement ps, String consumer, String messageId, Instant appliedAt,
             Instant expiresAt, byte[] digest) throws SQLException {
         ps.setString(1, consumer);
         ps.setString(2, messageId);
-        ps.setObject(3, SqlValues.timestamp(appliedAt));
-        ps.setObject(4, SqlValues.timestamp(expiresAt));
+        ps.setObject(3, times.parameter(appliedAt));
+        ps.setObject(4, times.parameter(expiresAt));
         ps.setBytes(5, digest);
     }
 
@@ -66,8 +80,8 @@ public abstract class InboxSql {
 
     /** Deletes up to {@code limit} markers that expired at {@code now}; the caller commits. */
     public int purge(Connection connection, Instant now, int limit) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(PURGE)) {
-            ps.setObject(1, SqlValues.timestamp(now));
+        try (PreparedStatement ps = connection.prepareStatement(purge)) {
+            ps.setObject(1, times.parameter(now));
             ps.setInt(2, limit);
             return ps.executeUpdate();
         }

@@ -9,8 +9,8 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * The outbox's statements on its table, {@value #TABLE}: the same on PostgreSQL and H2, and had by each
- * dialect's {@link SqlDialect#outbox()}. Statements over many messages name them in IN lists of at most
+ * The outbox's statements on its table, {@value #TABLE}: the same on PostgreSQL and H2, with a few of their own
+ * on MariaDB and MySQL, and had by each dialect's {@link SqlDialect#outbox()}. Statements over many messages name them in IN lists of at most
  * {@value #MAX_IDS_PER_STATEMENT}.
  */
 public final class OutboxSql {
@@ -27,39 +27,71 @@ public final class OutboxSql {
     private static final String INSERT = "INSERT INTO " + TABLE + " (id, destination, message_key, payload, headers, "
             + "created_at, state, attempts, available_at) VALUES (?, ?, ?, ?, ?, ?, 'PENDING', 0, ?)";
 
-    private static final String CLAIM_DUE = "SELECT " + MESSAGE_COLUMNS + ", seq, attempts FROM " + TABLE
-            + " WHERE state = 'PENDING' AND available_at <= ? ORDER BY available_at, seq FETCH FIRST ? ROWS ONLY "
-            + "FOR UPDATE SKIP LOCKED";
-
-    private static final String UNFINISHED_WINDOW = "SELECT seq, id, message_key, state, available_at FROM " + TABLE
-            + " WHERE state <> 'DELIVERED' AND seq > ? ORDER BY seq FETCH FIRST ? ROWS ONLY";
-
     private static final String MARK_RETRY = "UPDATE " + TABLE + " SET available_at = ?, last_error = ?, "
             + "lease_token = NULL WHERE id = ? AND lease_token = ?";
 
     private static final String MARK_DEAD = "UPDATE " + TABLE + " SET state = 'DEAD', last_error = ?, "
             + "lease_token = NULL WHERE id = ? AND lease_token = ?";
 
-    private static final String DEAD = "SELECT " + MESSAGE_COLUMNS + ", attempts, last_error, last_attempt_at FROM "
-            + TABLE + " WHERE state = 'DEAD' ORDER BY seq FETCH FIRST ? ROWS ONLY";
-
     private static final String REQUEUE = "UPDATE " + TABLE + " SET state = 'PENDING', attempts = 0, "
             + "available_at = ?, lease_token = NULL WHERE id = ? AND state = 'DEAD'";
 
-    private static final String REQUEUE_DEAD = "UPDATE " + TABLE + " SET state = 'PENDING', attempts = 0, "
-            + "available_at = ?, lease_token = NULL WHERE id IN (SELECT id FROM " + TABLE
-            + " WHERE state = 'DEAD' FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED)";
-
     private static final String DISCARD = "DELETE FROM " + TABLE + " WHERE id = ? AND state = 'DEAD'";
-
-    private static final String PURGE_DELIVERED = "DELETE FROM " + TABLE + " WHERE id IN (SELECT id FROM " + TABLE
-            + " WHERE state = 'DELIVERED' AND delivered_at <= ? FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED)";
 
     private static final String COUNT_PENDING = "SELECT count(*) FROM " + TABLE + " WHERE state = 'PENDING'";
 
-    static final OutboxSql INSTANCE = new OutboxSql();
+    /** PostgreSQL and H2: {@code FETCH FIRST}, and {@code SKIP LOCKED} in the subqueries of updates and deletes. */
+    static final OutboxSql STANDARD = new OutboxSql(SqlTimes.WITH_TIME_ZONE, false);
 
-    private OutboxSql() {
+    /**
+     * MariaDB and MySQL: {@code LIMIT}, since MySQL has no {@code FETCH FIRST}; and since neither takes a
+     * {@code LIMIT} in a subquery of an update or a delete, re-queueing dead messages and purging delivered
+     * ones limit the update or delete itself, without {@code SKIP LOCKED} (which neither engine has there):
+     * the rows they touch are dead or delivered ones, which no relay holds, so at worst two of them wait for
+     * each other for one short batch.
+     */
+    static final OutboxSql MYSQL = new OutboxSql(SqlTimes.UTC_DATETIME, true);
+
+    private final SqlTimes times;
+    private final boolean mysql;
+    private final String claimDue;
+    private final String unfinishedWindow;
+    private final String dead;
+    private final String requeueDead;
+    private final String purgeDelivered;
+
+    private OutboxSql(SqlTimes times, boolean mysql) {
+        this.times = times;
+        this.mysql = mysql;
+        String first = mysql ? " LIMIT ?" : " FETCH FIRST ? ROWS ONLY";
+        claimDue = "SELECT " + MESSAGE_COLUMNS + ", seq, attempts FROM " + TABLE
+                + " WHERE state = 'PENDING' AND available_at <= ? ORDER BY available_at, seq" + first
+                + " FOR UPDATE SKIP LOCKED";
+        unfinishedWindow = "SELECT seq, id, message_key, state, available_at FROM " + TABLE
+                + " WHERE state <> 'DELIVERED' AND seq > ? ORDER BY seq" + first;
+        dead = "SELECT " + MESSAGE_COLUMNS + ", attempts, last_error, last_attempt_at FROM " + TABLE
+                + " WHERE state = 'DEAD' ORDER BY seq" + first;
+        requeueDead = mysql
+                ? "UPDATE " + TABLE + " SET state = 'PENDING', attempts = 0, available_at = ?, lease_token = NULL "
+                        + "WHERE state = 'DEAD' ORDER BY seq LIMIT ?"
+                : "UPDATE " + TABLE + " SET state = 'PENDING', attempts = 0, available_at = ?, lease_token = NULL "
+                        + "WHERE id IN (SELECT id FROM " + TABLE + " WHERE state = 'DEAD' FETCH FIRST ? ROWS ONLY "
+                        + "FOR UPDATE SKIP LOCKED)";
+        purgeDelivered = mysql
+                ? "DELETE FROM " + TABLE + " WHERE state = 'DELIVERED' AND delivered_at <= ? ORDER BY delivered_at "
+                        + "LIMIT ?"
+                : "DELETE FROM " + TABLE + " WHERE id IN (SELECT id FROM " + TABLE + " WHERE state = 'DELIVERED' "
+                        + "AND delivered_at <= ? FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED)";
+    }
+
+    /** {@code instant} as a parameter of this engine's time columns. */
+    public Object timestamp(Instant instant) {
+        return times.parameter(instant);
+    }
+
+    /** The point in time in {@code column} of the current row, or {@code null}. */
+    public Instant instant(ResultSet rs, int column) throws SQLException {
+        return times.read(rs, column);
     }
 
     /** Inserts a message, pending and due at once; bind it with {@link #bindInsert}. */
@@ -73,7 +105,7 @@ public final class OutboxSql {
      * Parameters: now, how many.
      */
     public String claimDue() {
-        return CLAIM_DUE;
+        return claimDue;
     }
 
     /**
@@ -82,11 +114,16 @@ public final class OutboxSql {
      * Parameters: the seq to start after, how many.
      */
     public String unfinishedWindow() {
-        return UNFINISHED_WINDOW;
+        return unfinishedWindow;
     }
 
     /** Of {@code keys} keys, those with an unfinished message at or before a given seq (the last parameter). */
     public String keysUnfinishedBefore(int keys) {
+        if (mysql) {
+            // Neither engine names the columns of a VALUES list the same way; asking the table is the same answer.
+            return "SELECT DISTINCT message_key FROM " + TABLE + " WHERE message_key IN (" + SqlValues.placeholders(keys)
+                    + ") AND state <> 'DELIVERED' AND seq <= ?";
+        }
         return "SELECT v.message_key FROM (VALUES " + String.join(", ", Collections.nCopies(keys, "(?)"))
                 + ") AS v(message_key) WHERE EXISTS (SELECT 1 FROM " + TABLE + " e WHERE e.message_key = v.message_key "
                 + "AND e.state <> 'DELIVERED' AND e.seq <= ?)";
@@ -145,7 +182,7 @@ public final class OutboxSql {
 
     /** Dead messages, oldest first: {@link #message}, then attempts, last error, last attempt. Parameter: how many. */
     public String dead() {
-        return DEAD;
+        return dead;
     }
 
     /** Makes a dead message pending again. Parameters: when it is due, the id. */
@@ -155,7 +192,7 @@ public final class OutboxSql {
 
     /** Makes dead messages pending again. Parameters: when they are due, how many. */
     public String requeueDead() {
-        return REQUEUE_DEAD;
+        return requeueDead;
     }
 
     /** Deletes a dead message. Parameter: the id. */
@@ -165,7 +202,7 @@ public final class OutboxSql {
 
     /** Deletes delivered messages, skipping those another transaction holds. Parameters: delivered before, how many. */
     public String purgeDelivered() {
-        return PURGE_DELIVERED;
+        return purgeDelivered;
     }
 
     /** Counts the pending messages. */
@@ -180,8 +217,8 @@ public final class OutboxSql {
         ps.setString(3, message.key());
         ps.setBytes(4, message.payload());
         ps.setString(5, HeaderCodec.encode(message.headers()));
-        ps.setObject(6, SqlValues.timestamp(message.createdAt()));
-        ps.setObject(7, SqlValues.timestamp(now));
+        ps.setObject(6, times.parameter(message.createdAt()));
+        ps.setObject(7, times.parameter(now));
     }
 
     /** Binds {@code ids} from parameter {@code first} on. */
@@ -201,6 +238,6 @@ public final class OutboxSql {
         byte[] payload = rs.getBytes(4);
         return new OutboxMessage(rs.getString(1), rs.getString(2), rs.getString(3),
                 payload == null ? new byte[0] : payload, HeaderCodec.decode(rs.getString(5)),
-                SqlValues.instant(rs, 6));
+                times.read(rs, 6));
     }
 }

@@ -153,8 +153,8 @@ final class PostgresDialect extends SqlDialect {
             ps.setInt(5, response.status());
             ps.setString(6, HeaderCodec.encode(response.headers()));
             ps.setBytes(7, response.body());
-            ps.setObject(8, SqlValues.timestamp(request.now()));
-            ps.setObject(9, SqlValues.timestamp(expiresAt));
+            ps.setObject(8, times().parameter(request.now()));
+            ps.setObject(9, times().parameter(expiresAt));
             ps.execute();
             return true;
         } catch (SQLException e) {
@@ -227,6 +227,10 @@ final class PostgresDialect extends SqlDialect {
 
     /** The inbox's marker insert on PostgreSQL. */
     private static final class Inbox extends InboxSql {
+
+        Inbox() {
+            super(SqlTimes.WITH_TIME_ZONE);
+        }
 
         // A conflicting uncommitted marker makes the insert wait for its transaction, then do nothing if it
         // committed.

@@ -14,12 +14,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 
 /**
  * The SQL of one database engine, chosen once per component from its {@link DatabaseEngine}: the store's
- * statements on {@value #TABLE} (here, with what the engines share; the claims in {@link PostgresDialect} and
- * {@link H2Dialect}), the inbox's ({@link #inbox()}) and the outbox's ({@link #outbox()}). Nothing outside the
+ * statements on {@value #TABLE} (here, with what the engines share; the claims in {@link PostgresDialect},
+ * {@link MariaDbDialect} and {@link H2Dialect}), the inbox's ({@link #inbox()}) and the outbox's ({@link #outbox()}). Nothing outside the
  * dialects asks which engine it runs on.
  *
  * <p>Claims run inside a {@link Transaction} the caller began; a dialect never commits or rolls back except
@@ -86,12 +85,31 @@ public abstract class SqlDialect {
                 + "FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED)";
     }
 
-    /** The dialect of {@code engine}. */
-    public static SqlDialect of(DatabaseEngine engine) {
+    /**
+     * The dialect of {@code engine}.
+     *
+     * @param maxStatementBytes the largest statement the server accepts, or 0 where there is no such limit
+     */
+    public static SqlDialect of(DatabaseEngine engine, long maxStatementBytes) {
         return switch (engine) {
             case POSTGRESQL -> new PostgresDialect();
             case H2 -> new H2Dialect();
+            case MARIADB, MYSQL -> new MariaDbDialect(engine, maxStatementBytes);
         };
+    }
+
+    /**
+     * Checks, when an adapter hands the store its settings, that the server can store an outcome of
+     * {@code maxResponseBytes}; engines without a statement size limit accept any.
+     *
+     * @throws dev.idempotency.spi.StoreException saying which setting to change, if it cannot
+     */
+    public void checkMaxResponseBytes(int maxResponseBytes) {
+    }
+
+    /** How this engine's statements pass and read points in time. */
+    public SqlTimes times() {
+        return SqlTimes.WITH_TIME_ZONE;
     }
 
     /** The database's current time, as a SQL expression that moves within a transaction. */
@@ -140,7 +158,7 @@ public abstract class SqlDialect {
 
     /** The outbox's statements on this engine. */
     public OutboxSql outbox() {
-        return OutboxSql.INSTANCE;
+        return OutboxSql.STANDARD;
     }
 
     /**
@@ -154,7 +172,7 @@ public abstract class SqlDialect {
             ps.setInt(1, response.status());
             ps.setString(2, HeaderCodec.encode(response.headers()));
             ps.setBytes(3, response.body());
-            ps.setObject(4, SqlValues.timestamp(expiresAt));
+            ps.setObject(4, times().parameter(expiresAt));
             ps.setString(5, key.scope());
             ps.setString(6, key.key().value());
             ps.setLong(7, fencingToken);
@@ -205,7 +223,7 @@ public abstract class SqlDialect {
     /** Deletes up to {@code limit} expired records; the caller commits. */
     public int purge(Connection connection, Instant now, int limit) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement(purge)) {
-            ps.setObject(1, SqlValues.timestamp(now));
+            ps.setObject(1, times().parameter(now));
             ps.setInt(2, limit);
             return ps.executeUpdate();
         }
@@ -226,17 +244,18 @@ public abstract class SqlDialect {
      * The record in the next row of {@code rs} ({@link #ROW_COLUMNS} and the database's clock), or
      * {@code null} if there is none.
      */
-    protected static Row readRow(ResultSet rs, RecordKey key) throws SQLException {
+    protected Row readRow(ResultSet rs, RecordKey key) throws SQLException {
         if (!rs.next()) {
             return null;
         }
         String state = rs.getString(1);
         RequestFingerprint fingerprint = RequestFingerprint.restore(rs.getInt(2), rs.getBytes(3));
-        Instant createdAt = rs.getObject(7, OffsetDateTime.class).toInstant();
-        Instant expiresAt = rs.getObject(8, OffsetDateTime.class).toInstant();
-        OffsetDateTime lease = rs.getObject(9, OffsetDateTime.class);
+        SqlTimes times = times();
+        Instant createdAt = times.read(rs, 7);
+        Instant expiresAt = times.read(rs, 8);
+        Instant lease = times.read(rs, 9);
         long token = rs.getLong(10);
-        Instant databaseNow = rs.getObject(11, OffsetDateTime.class).toInstant();
+        Instant databaseNow = times.read(rs, 11);
         StoredRecord record = null;
         if ("COMPLETED".equals(state)) {
             byte[] body = rs.getBytes(6);
@@ -244,8 +263,7 @@ public abstract class SqlDialect {
                     body == null ? new byte[0] : body);
             record = new StoredRecord(key, fingerprint, response, createdAt, expiresAt);
         }
-        return new Row(state, fingerprint, record, expiresAt, lease == null ? null : lease.toInstant(), token,
-                databaseNow);
+        return new Row(state, fingerprint, record, expiresAt, lease, token, databaseNow);
     }
 
     /**
@@ -295,14 +313,14 @@ public abstract class SqlDialect {
         try (PreparedStatement ps = connection.prepareStatement(reclaim)) {
             ps.setInt(1, request.fingerprint().version());
             ps.setBytes(2, request.fingerprint().digest());
-            ps.setObject(3, SqlValues.timestamp(request.now()));
-            ps.setObject(4, SqlValues.timestamp(request.expiresAt()));
+            ps.setObject(3, times().parameter(request.now()));
+            ps.setObject(4, times().parameter(request.expiresAt()));
             ps.setLong(5, leaseMillis);
             ps.setLong(6, leaseMillis);
             ps.setString(7, request.key().scope());
             ps.setString(8, request.key().key().value());
             ps.setLong(9, row.fencingToken());
-            ps.setObject(10, SqlValues.timestamp(request.now()));
+            ps.setObject(10, times().parameter(request.now()));
             ps.setInt(11, request.fingerprint().version());
             ps.setBytes(12, request.fingerprint().digest());
             if (ps.executeUpdate() != 1) {
@@ -342,14 +360,14 @@ public abstract class SqlDialect {
      * Binds a new in-progress record, with a lease of {@code leaseMillis} (0: none), from parameter
      * {@code first} on (8 parameters).
      */
-    protected static void bindInsert(PreparedStatement ps, int first, ClaimRequest request, long leaseMillis)
+    protected void bindInsert(PreparedStatement ps, int first, ClaimRequest request, long leaseMillis)
             throws SQLException {
         ps.setString(first, request.key().scope());
         ps.setString(first + 1, request.key().key().value());
         ps.setInt(first + 2, request.fingerprint().version());
         ps.setBytes(first + 3, request.fingerprint().digest());
-        ps.setObject(first + 4, SqlValues.timestamp(request.now()));
-        ps.setObject(first + 5, SqlValues.timestamp(request.expiresAt()));
+        ps.setObject(first + 4, times().parameter(request.now()));
+        ps.setObject(first + 5, times().parameter(request.expiresAt()));
         ps.setLong(first + 6, leaseMillis);
         ps.setLong(first + 7, leaseMillis);
     }

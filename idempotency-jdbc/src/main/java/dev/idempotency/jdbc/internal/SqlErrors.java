@@ -21,6 +21,19 @@ public final class SqlErrors {
     /** H2's error code for a lock not had within the session's lock timeout (SQLState {@code HYT00}). */
     public static final int H2_LOCK_TIMEOUT = 50200;
 
+    /** MariaDB and MySQL: a duplicate key (SQLState {@code 23000}, shared with other integrity violations). */
+    static final int MYSQL_DUPLICATE_KEY = 1062;
+
+    /**
+     * MariaDB and MySQL error codes for a lock not had: the lock wait timeout (1205, which MariaDB also
+     * answers to {@code NOWAIT}), MySQL's answer to {@code NOWAIT} (3572), and a deadlock, whose victim's whole
+     * transaction was rolled back (1213).
+     */
+    private static final Set<Integer> MYSQL_LOCK_NOT_HAD = Set.of(1205, 3572, 1213);
+
+    /** MariaDB and MySQL error codes that mean the server is going away (shutdown in progress, killed). */
+    private static final Set<Integer> MYSQL_UNAVAILABLE_CODES = Set.of(1053, 1927);
+
     /** SQLStates a retry can fix. */
     private static final Set<String> TRANSIENT_STATES = Set.of(
             "40001", // serialization failure
@@ -63,6 +76,10 @@ public final class SqlErrors {
                 if (H2_UNAVAILABLE_CODES.contains(sql.getErrorCode())) {
                     return true;
                 }
+                if (isMysqlFamily(sql) && (MYSQL_LOCK_NOT_HAD.contains(sql.getErrorCode())
+                        || MYSQL_UNAVAILABLE_CODES.contains(sql.getErrorCode()))) {
+                    return true;
+                }
             }
             if (t.getCause() == t) {
                 break;
@@ -73,7 +90,27 @@ public final class SqlErrors {
 
     /** Whether {@code e} itself is a unique or primary key violation. */
     public static boolean isUniqueViolation(SQLException e) {
-        return UNIQUE_VIOLATION.equals(e.getSQLState());
+        return UNIQUE_VIOLATION.equals(e.getSQLState())
+                || ("23000".equals(e.getSQLState()) && e.getErrorCode() == MYSQL_DUPLICATE_KEY);
+    }
+
+    /**
+     * Whether {@code e} itself says, on MariaDB or MySQL, that a lock was not had: at once ({@code NOWAIT}, or
+     * a lock wait timeout of 0), after the lock wait timeout, or as a deadlock's victim.
+     */
+    public static boolean isMysqlLockNotHad(SQLException e) {
+        return isMysqlFamily(e) && MYSQL_LOCK_NOT_HAD.contains(e.getErrorCode());
+    }
+
+    /**
+     * MariaDB and MySQL errors carry SQLStates {@code HY000}, {@code 40001} or the like, which other engines share;
+     * their error codes (1000 and up) are their own, while PostgreSQL reports 0 and H2's are above 2000 and
+     * checked apart.
+     */
+    private static boolean isMysqlFamily(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.equals("HY000") || state.startsWith("40") || state.startsWith("08")
+                || state.equals("70100"));
     }
 
     /**

@@ -1,28 +1,12 @@
 package dev.idempotency.jdbc.internal;
 
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.Collections;
 import java.util.List;
 
-/** How the statements of this library pass times and lists of values, the same on every engine. */
+/** How the statements of this library pass lists of values, the same on every engine (times: {@link SqlTimes}). */
 public final class SqlValues {
 
     private SqlValues() {
-    }
-
-    /** {@code instant} as a {@code TIMESTAMP WITH TIME ZONE} parameter, in UTC. */
-    public static OffsetDateTime timestamp(Instant instant) {
-        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
-    }
-
-    /** The {@code TIMESTAMP WITH TIME ZONE} in {@code column} of the current row, or {@code null}. */
-    public static Instant instant(ResultSet rs, int column) throws SQLException {
-        OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
-        return value == null ? null : value.toInstant();
     }
 
     /** {@code n} comma-separated parameter placeholders, for an IN list. */

@@ -4,7 +4,6 @@ import dev.idempotency.jdbc.internal.LocalTransaction;
 import dev.idempotency.jdbc.internal.LocalTransactions;
 import dev.idempotency.jdbc.internal.OutboxSql;
 import dev.idempotency.jdbc.internal.SqlErrors;
-import dev.idempotency.jdbc.internal.SqlValues;
 import dev.idempotency.jdbc.outbox.ClaimedBatch.Message;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -69,9 +68,9 @@ final class BatchClaimer {
             List<String> ids = units.stream().flatMap(List::stream).map(Message::id).toList();
             for (List<String> chunk : sql.slices(ids)) {
                 try (PreparedStatement ps = connection.prepareStatement(sql.lease(chunk.size()))) {
-                    ps.setObject(1, SqlValues.timestamp(leaseEnd));
+                    ps.setObject(1, sql.timestamp(leaseEnd));
                     ps.setLong(2, token);
-                    ps.setObject(3, SqlValues.timestamp(now));
+                    ps.setObject(3, sql.timestamp(now));
                     sql.bindIds(ps, 4, chunk);
                     ps.executeUpdate();
                 }
@@ -88,7 +87,7 @@ final class BatchClaimer {
     private List<List<Message>> claimDue(Connection connection, Instant now) throws SQLException {
         List<List<Message>> units = new ArrayList<>();
         try (PreparedStatement ps = connection.prepareStatement(sql.claimDue())) {
-            ps.setObject(1, SqlValues.timestamp(now));
+            ps.setObject(1, sql.timestamp(now));
             ps.setInt(2, config.batchSize());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -171,7 +170,7 @@ final class BatchClaimer {
             ps.setInt(2, size);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    boolean due = "PENDING".equals(rs.getString(4)) && !SqlValues.instant(rs, 5).isAfter(now);
+                    boolean due = "PENDING".equals(rs.getString(4)) && !sql.instant(rs, 5).isAfter(now);
                     rows.add(new WindowRow(rs.getLong(1), rs.getString(2), rs.getString(3), due));
                 }
             }
@@ -262,7 +261,7 @@ final class BatchClaimer {
                 sql.bindIds(ps, 1, chunk);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        if ("PENDING".equals(rs.getString(9)) && !SqlValues.instant(rs, 10).isAfter(now)) {
+                        if ("PENDING".equals(rs.getString(9)) && !sql.instant(rs, 10).isAfter(now)) {
                             OutboxMessage message = sql.message(rs);
                             locked.put(message.id(), new Message(message, rs.getLong(7), rs.getInt(8) + 1));
                         }

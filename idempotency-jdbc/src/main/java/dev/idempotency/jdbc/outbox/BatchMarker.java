@@ -4,7 +4,6 @@ import dev.idempotency.jdbc.internal.LocalTransaction;
 import dev.idempotency.jdbc.internal.LocalTransactions;
 import dev.idempotency.jdbc.internal.OutboxSql;
 import dev.idempotency.jdbc.internal.SqlErrors;
-import dev.idempotency.jdbc.internal.SqlValues;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -88,7 +87,7 @@ final class BatchMarker {
             try (PreparedStatement ps = connection.prepareStatement(statement)) {
                 int next = 1;
                 if (keepDelivered) {
-                    ps.setObject(next++, SqlValues.timestamp(now));
+                    ps.setObject(next++, sql.timestamp(now));
                 }
                 ps.setLong(next++, leaseToken);
                 sql.bindIds(ps, next, chunk);
@@ -103,7 +102,7 @@ final class BatchMarker {
         int changed = 0;
         for (List<String> chunk : sql.slices(ids(marked))) {
             try (PreparedStatement ps = connection.prepareStatement(sql.release(chunk.size()))) {
-                ps.setObject(1, SqlValues.timestamp(now));
+                ps.setObject(1, sql.timestamp(now));
                 ps.setLong(2, leaseToken);
                 sql.bindIds(ps, 3, chunk);
                 changed += ps.executeUpdate();
@@ -120,7 +119,7 @@ final class BatchMarker {
             for (Marking marking : marked) {
                 int next = 1;
                 if (retry) {
-                    ps.setObject(next++, SqlValues.timestamp(marking.availableAt()));
+                    ps.setObject(next++, sql.timestamp(marking.availableAt()));
                 }
                 ps.setString(next++, marking.error());
                 ps.setString(next++, marking.claimed().id());

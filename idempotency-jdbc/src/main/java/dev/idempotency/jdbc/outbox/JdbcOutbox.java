@@ -10,7 +10,6 @@ import dev.idempotency.jdbc.internal.LocalTransaction;
 import dev.idempotency.jdbc.internal.LocalTransactions;
 import dev.idempotency.jdbc.internal.OutboxSql;
 import dev.idempotency.jdbc.internal.SqlErrors;
-import dev.idempotency.jdbc.internal.SqlValues;
 import dev.idempotency.jdbc.internal.TransactionBinding;
 import dev.idempotency.spi.StoreException;
 import dev.idempotency.spi.StoreUnavailableException;
@@ -215,7 +214,7 @@ public final class JdbcOutbox {
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
                             dead.add(new DeadLetter(sql.message(rs), rs.getInt(7), rs.getString(8),
-                                    SqlValues.instant(rs, 9)));
+                                    sql.instant(rs, 9)));
                         }
                     }
                     return dead;
@@ -235,7 +234,7 @@ public final class JdbcOutbox {
     public boolean requeue(String messageId) {
         Objects.requireNonNull(messageId, "messageId");
         return update("re-queueing outbox message " + messageId, sql.requeue(), ps -> {
-            ps.setObject(1, SqlValues.timestamp(clock.instant()));
+            ps.setObject(1, sql.timestamp(clock.instant()));
             ps.setString(2, messageId);
         }) == 1;
     }
@@ -251,7 +250,7 @@ public final class JdbcOutbox {
         int requeued;
         do {
             requeued = update("re-queueing dead outbox messages", sql.requeueDead(), ps -> {
-                ps.setObject(1, SqlValues.timestamp(clock.instant()));
+                ps.setObject(1, sql.timestamp(clock.instant()));
                 ps.setInt(2, REQUEUE_BATCH_SIZE);
             });
             total += requeued;
@@ -282,7 +281,7 @@ public final class JdbcOutbox {
         Objects.requireNonNull(deliveredBefore, "deliveredBefore");
         requirePositive(limit);
         return update("purging delivered outbox messages", sql.purgeDelivered(), ps -> {
-            ps.setObject(1, SqlValues.timestamp(deliveredBefore));
+            ps.setObject(1, sql.timestamp(deliveredBefore));
             ps.setInt(2, limit);
         });
     }

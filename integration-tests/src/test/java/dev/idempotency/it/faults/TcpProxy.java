@@ -102,16 +102,30 @@ final class TcpProxy implements AutoCloseable {
             } catch (IOException e) {
                 return; // closed by refuseNew() or close()
             }
+            // Open from the moment it is accepted, before the upstream connection is made: a cutAll() while
+            // it is made resets it too. And a connection accepted just before refuseNew() closed the listener is
+            // reset here, unless it is open already when the cutAll() that follows refuseNew() looks. Without
+            // both, a connection the pool was opening when the database went "down" survived the outage.
             Socket server = new Socket();
+            open.add(client);
+            open.add(server);
+            if (socket.isClosed()) {
+                reset(client);
+                close(server);
+                return;
+            }
             try {
                 server.connect(upstream, 5000);
             } catch (IOException e) {
                 reset(client);
+                close(server);
+                continue;
+            }
+            if (client.isClosed() || server.isClosed()) {
+                close(server);
                 continue;
             }
             accepted.incrementAndGet();
-            open.add(client);
-            open.add(server);
             threads.execute(() -> pump(client, server));
             threads.execute(() -> pump(server, client));
         }

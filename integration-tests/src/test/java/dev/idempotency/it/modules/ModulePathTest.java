@@ -39,7 +39,8 @@ class ModulePathTest {
     private static final Pattern MODULE_PATH_ENTRIES = Pattern.compile(
             "idempotency-(core|servlet|jdbc)(-[0-9][^/]*\\.jar|/target/classes)"
                     + "|(jackson-(core|databind|annotations)|HikariCP|slf4j-api|flyway-core|flyway-database-postgresql"
-                    + "|commons-text|commons-lang3|h2|jakarta\\.servlet-api|jetty-(server|http|io|util|ee10-servlet|ee"
+                    + "|flyway-mysql|commons-text|commons-lang3|h2|jakarta\\.servlet-api"
+                    + "|jetty-(server|http|io|util|ee10-servlet|ee"
                     + "|session|security|jmx|util-ajax))-[0-9][^/]*\\.jar");
 
     private static final Path BUILD = Paths.get("target", "module-path-test");

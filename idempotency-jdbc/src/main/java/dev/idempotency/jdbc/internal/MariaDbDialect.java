@@ -1,0 +1,318 @@
+package dev.idempotency.jdbc.internal;
+
+import dev.idempotency.StoredResponse;
+import dev.idempotency.jdbc.DatabaseEngine;
+import dev.idempotency.spi.ClaimRequest;
+import dev.idempotency.spi.ClaimResult;
+import dev.idempotency.spi.RecordKey;
+import dev.idempotency.spi.StoreException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * MariaDB (10.6 and later) and MySQL (8.0.1 and later), on InnoDB: the claim is the key's in-progress row, as on
+ * H2, and a claim never waits for another transaction's lock on it.
+ *
+ * <p>A claim first reads the key's row with a locking read, {@code FOR UPDATE NOWAIT}, unless a plain read
+ * finds it completed (replays of one key run side by side, and a locking read would queue them). A locking read
+ * sees the newest committed row whatever the transaction's snapshot, and meets the uncommitted row of a holder
+ * at once: {@code NOWAIT} fails it, which reads as "busy". With no row there the claim inserts one; with an
+ * expired one it takes it over. Between the locking read and the insert another claim may insert the same key;
+ * the insert then meets that uncommitted row and would wait for its whole transaction, so the claim's statements
+ * run with the session's {@code innodb_lock_wait_timeout} at its least (0 on MariaDB, which then fails at once;
+ * 1 second on MySQL, whose least it is), and the value the session had is put back before the handler runs.
+ * The primary key stays the last word: a duplicate key fails the insert, and the claim reads again.
+ *
+ * <p>No {@code GET_LOCK}: it is a lock of the session, not of the transaction; a commit or a rollback does not
+ * release it, so a claim ended by either would still hold its key, on a pooled connection that lives on.
+ *
+ * <p>Times are {@code DATETIME(6)} in UTC ({@link SqlTimes#UTC_DATETIME}), and the database's clock is
+ * {@code UTC_TIMESTAMP(6)}, which the session's {@code time_zone} does not move, to the microsecond.
+ */
+final class MariaDbDialect extends SqlDialect {
+
+    /** The least {@code innodb_lock_wait_timeout} each engine takes, in seconds: MariaDB 0 means "do not wait". */
+    private final int leastLockWaitSeconds;
+
+    /** The largest statement the server accepts ({@code max_allowed_packet}), or 0 if not known. */
+    private final long maxStatementBytes;
+
+    private final String insert = "INSERT INTO " + TABLE + " " + INSERT_COLUMNS + " VALUES (" + insertValues() + ")";
+
+    private final String lockRow = "SELECT " + ROW_COLUMNS + ", " + now() + " FROM " + TABLE
+            + " WHERE scope = ? AND idempotency_key = ? FOR UPDATE NOWAIT";
+
+    /**
+     * Rows a claim holds are locked; SKIP LOCKED leaves them, and lets concurrent purges share the work. Neither
+     * engine takes a LIMIT in a subquery of a delete, so the rows are locked first and deleted by key after.
+     */
+    private final String selectExpired = "SELECT scope, idempotency_key FROM " + TABLE + " WHERE expires_at <= ? "
+            + "AND (lease_expires_at IS NULL OR lease_expires_at <= " + now() + ") ORDER BY expires_at LIMIT ? "
+            + "FOR UPDATE SKIP LOCKED";
+
+    private final InboxSql inbox = new Inbox();
+
+    MariaDbDialect(DatabaseEngine engine, long maxStatementBytes) {
+        this.leastLockWaitSeconds = engine == DatabaseEngine.MARIADB ? 0 : 1;
+        this.maxStatementBytes = maxStatementBytes;
+    }
+
+    @Override
+    protected String now() {
+        // UTC_TIMESTAMP(6): the session's time_zone moves NOW() and CURRENT_TIMESTAMP, and without (6) they drop
+        // the microseconds.
+        return "UTC_TIMESTAMP(6)";
+    }
+
+    @Override
+    protected String nowMicros() {
+        return "TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6))";
+    }
+
+    @Override
+    protected String leaseExpiry(String millis) {
+        return "CASE WHEN " + millis + " > 0 THEN UTC_TIMESTAMP(6) + INTERVAL (" + millis + " * 1000) MICROSECOND END";
+    }
+
+    @Override
+    public SqlTimes times() {
+        return SqlTimes.UTC_DATETIME;
+    }
+
+    @Override
+    public InboxSql inbox() {
+        return inbox;
+    }
+
+    @Override
+    public OutboxSql outbox() {
+        return OutboxSql.MYSQL;
+    }
+
+    @Override
+    public ClaimFound claimInTransaction(Transaction transaction, ClaimRequest request) throws SQLException {
+        return claim(transaction, request, 0);
+    }
+
+    @Override
+    public ClaimFound claimLease(Transaction transaction, ClaimRequest request) throws SQLException {
+        return claim(transaction, request, leaseMillis(request));
+    }
+
+    private ClaimFound claim(Transaction transaction, ClaimRequest request, long leaseMillis) throws SQLException {
+        Connection connection = transaction.connection();
+        int previous = lockWaitTimeout(connection);
+        setLockWaitTimeout(connection, leastLockWaitSeconds);
+        ClaimFound found;
+        try {
+            found = claimWithoutWaiting(transaction, request, leaseMillis);
+        } finally {
+            setLockWaitTimeout(connection, previous);
+        }
+        return found == BUSY_HOLDER_UNSEEN ? busyWithTheHoldersFingerprint(transaction, request) : found;
+    }
+
+    /** Busy because another transaction holds the key's row, which may not be committed. */
+    private static final ClaimFound BUSY_HOLDER_UNSEEN = busy(ClaimResult.Busy.unknown());
+
+    private ClaimFound claimWithoutWaiting(Transaction transaction, ClaimRequest request, long leaseMillis)
+            throws SQLException {
+        Connection connection = transaction.connection();
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                // A committed row that is in the way (completed, or a live lease) is answered from a plain read:
+                // replays of one key run side by side. A transaction-mode holder's row is uncommitted, and
+                // invisible here.
+                Row row = read(connection, request.key());
+                if (row != null && !reclaimable(row, request)) {
+                    return occupied(row);
+                }
+                row = lock(connection, request.key());
+                if (row != null) {
+                    if (!reclaimable(row, request)) {
+                        return occupied(row);
+                    }
+                    ClaimFound reclaimed = reclaim(connection, request, row, leaseMillis);
+                    if (reclaimed instanceof ClaimFound.Acquired) {
+                        return reclaimed;
+                    }
+                    return BUSY_HOLDER_UNSEEN;
+                }
+                try (PreparedStatement ps = connection.prepareStatement(insert)) {
+                    bindInsert(ps, 1, request, leaseMillis);
+                    ps.executeUpdate();
+                    return ClaimFound.Acquired.withRecord(tokenOf(connection, request.key()));
+                }
+            } catch (SQLException e) {
+                if (SqlErrors.isMysqlLockNotHad(e)) {
+                    return BUSY_HOLDER_UNSEEN;
+                }
+                if (!SqlErrors.isUniqueViolation(e)) {
+                    throw e;
+                }
+            }
+            // Another claim committed the key's row between the locking read and the insert. The failed insert
+            // left a shared lock on that row in this transaction, which a takeover would have to upgrade against
+            // other claims holding the same: start afresh, then read again.
+            transaction.restart();
+        }
+        return BUSY_HOLDER_UNSEEN;
+    }
+
+    /**
+     * The holder of a key in transaction mode has not committed its in-progress row, so a committed read cannot
+     * see whose request it is. Reading it uncommitted can: its fingerprint is written by the claim and never
+     * changes, so it tells a retry of the holder's request (409) from another request under the key (422).
+     * Nothing else is decided on what is read this way.
+     */
+    private ClaimFound busyWithTheHoldersFingerprint(Transaction transaction, ClaimRequest request)
+            throws SQLException {
+        Row row = transaction.readUncommitted(connection -> read(connection, request.key()));
+        if (row == null || !"IN_PROGRESS".equals(row.state())) {
+            return BUSY_HOLDER_UNSEEN;
+        }
+        if (row.leaseExpiresAt() != null) {
+            return occupied(row);
+        }
+        return busy(ClaimResult.Busy.heldFor(row.fingerprint()));
+    }
+
+    private Row lock(Connection connection, RecordKey key) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(lockRow)) {
+            ps.setString(1, key.scope());
+            ps.setString(2, key.key().value());
+            try (ResultSet rs = ps.executeQuery()) {
+                return readRow(rs, key);
+            }
+        }
+    }
+
+    /**
+     * Refuses, before sending it, an outcome larger than the server takes in one statement: past
+     * {@code max_allowed_packet} the server drops the connection, and the driver reports a broken connection
+     * rather than the cause.
+     */
+    @Override
+    public boolean complete(Connection connection, RecordKey key, long fencingToken, StoredResponse response,
+            Instant expiresAt) throws SQLException {
+        requireFits(key, response);
+        return super.complete(connection, key, fencingToken, response, expiresAt);
+    }
+
+    /** Bytes of a statement storing an outcome besides the body and headers: SQL text, key, scope, times. */
+    static final int OUTCOME_STATEMENT_OVERHEAD = 4096;
+
+    /** The largest outcome (body and headers) this server stores, or {@link Long#MAX_VALUE} if not known. */
+    long largestOutcomeBytes() {
+        // A body is sent as bytes in a prepared statement, but escaped in the text of a client-side one, where a
+        // byte may take two: count it twice.
+        return maxStatementBytes <= 0 ? Long.MAX_VALUE : (maxStatementBytes - OUTCOME_STATEMENT_OVERHEAD) / 2;
+    }
+
+    private void requireFits(RecordKey key, StoredResponse response) {
+        long size = (long) response.body().length
+                + HeaderCodec.encode(response.headers()).getBytes(StandardCharsets.UTF_8).length;
+        if (size > largestOutcomeBytes()) {
+            throw new StoreException("The outcome of " + key + " takes " + size + " bytes, more than the database "
+                    + "accepts in one statement (max_allowed_packet = " + maxStatementBytes + " bytes stores outcomes "
+                    + "of up to " + largestOutcomeBytes() + " bytes): raise max_allowed_packet, or lower "
+                    + "idempotency.max-response-bytes to at most " + largestOutcomeBytes());
+        }
+    }
+
+    @Override
+    public void checkMaxResponseBytes(int maxResponseBytes) {
+        if (maxResponseBytes > largestOutcomeBytes()) {
+            throw new StoreException("idempotency.max-response-bytes is " + maxResponseBytes + ", but the database "
+                    + "accepts statements of at most " + maxStatementBytes + " bytes (max_allowed_packet), which "
+                    + "store outcomes of up to " + largestOutcomeBytes() + " bytes: raise max_allowed_packet to at "
+                    + "least " + (2L * maxResponseBytes + OUTCOME_STATEMENT_OVERHEAD) + ", or lower "
+                    + "idempotency.max-response-bytes");
+        }
+    }
+
+    @Override
+    public int purge(Connection connection, Instant now, int limit) throws SQLException {
+        List<String[]> keys = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement(selectExpired)) {
+            ps.setObject(1, times().parameter(now));
+            ps.setInt(2, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    keys.add(new String[] {rs.getString(1), rs.getString(2)});
+                }
+            }
+        }
+        int deleted = 0;
+        for (int from = 0; from < keys.size(); from += PURGE_KEYS_PER_DELETE) {
+            List<String[]> slice = keys.subList(from, Math.min(keys.size(), from + PURGE_KEYS_PER_DELETE));
+            String sql = "DELETE FROM " + TABLE + " WHERE (scope, idempotency_key) IN ("
+                    + String.join(", ", Collections.nCopies(slice.size(), "(?, ?)")) + ")";
+            try (PreparedStatement ps = connection.prepareStatement(sql)) {
+                int parameter = 1;
+                for (String[] key : slice) {
+                    ps.setString(parameter++, key[0]);
+                    ps.setString(parameter++, key[1]);
+                }
+                deleted += ps.executeUpdate();
+            }
+        }
+        return deleted;
+    }
+
+    private static final int PURGE_KEYS_PER_DELETE = 500;
+
+    /** The inbox's marker insert on MariaDB and MySQL. */
+    private static final class Inbox extends InboxSql {
+
+        Inbox() {
+            super(SqlTimes.UTC_DATETIME);
+        }
+
+        @Override
+        public boolean insertMarker(Transaction transaction, String consumer, String messageId, Instant appliedAt,
+                Instant expiresAt, byte[] digest) throws SQLException {
+            // InnoDB waits for a conflicting uncommitted marker's transaction as PostgreSQL does, then fails with a
+            // duplicate key if it committed.
+            while (true) {
+                try (PreparedStatement ps = transaction.connection().prepareStatement(INSERT)) {
+                    bindMarker(ps, consumer, messageId, appliedAt, expiresAt, digest);
+                    return ps.executeUpdate() == 1;
+                } catch (SQLException e) {
+                    if (SqlErrors.isUniqueViolation(e)) {
+                        return false;
+                    }
+                    if (!SqlErrors.isMysqlLockNotHad(e)) {
+                        throw e;
+                    }
+                    // The first delivery's transaction outlasted the lock wait timeout, or two deliveries waiting
+                    // for a third that rolled back deadlocked: keep waiting, as PostgreSQL does, in a fresh
+                    // transaction (nothing else happened in this one yet).
+                    transaction.restart();
+                }
+            }
+        }
+    }
+
+    private static int lockWaitTimeout(Connection connection) throws SQLException {
+        try (Statement st = connection.createStatement();
+                ResultSet rs = st.executeQuery("SELECT @@SESSION.innodb_lock_wait_timeout")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    private static void setLockWaitTimeout(Connection connection, int seconds) throws SQLException {
+        try (Statement st = connection.createStatement()) {
+            st.execute("SET SESSION innodb_lock_wait_timeout = " + seconds);
+        }
+    }
+}
