@@ -56,6 +56,10 @@ public final class OutboxSql {
             + " WHERE state = 'DELIVERED' AND delivered_at <= ? FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED)";
 
     private static final String COUNT_PENDING = "SELECT count(*) FROM " + TABLE + " WHERE state = 'PENDING'";
+    // One pass over the unfinished messages (their partial index), however many have been delivered.
+    private static final String BACKLOG = "SELECT count(CASE WHEN state = 'PENDING' THEN 1 END), "
+            + "min(CASE WHEN state = 'PENDING' THEN created_at END), count(CASE WHEN state = 'DEAD' THEN 1 END) "
+            + "FROM " + TABLE + " WHERE state <> 'DELIVERED'";
 
     static final OutboxSql INSTANCE = new OutboxSql();
 
@@ -171,6 +175,11 @@ public final class OutboxSql {
     /** Counts the pending messages. */
     public String countPending() {
         return COUNT_PENDING;
+    }
+
+    /** Counts the pending messages, reads the oldest one's enqueue time, and counts the dead ones. */
+    public String backlog() {
+        return BACKLOG;
     }
 
     /** Binds {@link #insert()} for {@code message}, available from {@code now}. */

@@ -51,6 +51,7 @@ public abstract class SqlDialect {
     private final String reclaim;
     private final String complete;
     private final String purge;
+    private final String countExpired;
     private final String renew;
     private final String release;
 
@@ -82,6 +83,9 @@ public abstract class SqlDialect {
                 + "SELECT scope, idempotency_key FROM " + TABLE + " WHERE expires_at <= ? "
                 + "AND (lease_expires_at IS NULL OR lease_expires_at <= " + now + ") "
                 + "FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED)";
+        // Capped: an index range scan of at most the cap's rows, however far behind the purge is.
+        countExpired = "SELECT count(*) FROM (SELECT 1 FROM " + TABLE + " WHERE expires_at <= ? "
+                + "FETCH FIRST ? ROWS ONLY) expired";
     }
 
     /** The dialect of {@code engine}. */
@@ -187,6 +191,18 @@ public abstract class SqlDialect {
             ps.setObject(1, SqlValues.timestamp(now));
             ps.setInt(2, limit);
             return ps.executeUpdate();
+        }
+    }
+
+    /** Counts the records that expired at {@code now}, up to {@code cap}. */
+    public long countExpired(Connection connection, Instant now, long cap) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(countExpired)) {
+            ps.setObject(1, SqlValues.timestamp(now));
+            ps.setLong(2, cap);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
         }
     }
 
