@@ -149,7 +149,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                 case LEASE -> claimLease(request);
             };
         } catch (SQLException e) {
-            throw SqlErrors.translate("claiming idempotency key " + request.key().key(), e);
+            // The message names no key: the engine logs it, and logs never carry a client's key.
+            throw SqlErrors.translate("claiming an idempotency key", e);
         }
     }
 

@@ -15,6 +15,7 @@ import dev.idempotency.servlet.IdempotencyFilter;
 import dev.idempotency.servlet.ScopeResolver;
 import dev.idempotency.testing.CapturedLog;
 import dev.idempotency.testing.PostgresDatabaseExtension;
+import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServlet;
@@ -71,6 +72,7 @@ class MetricsOverHttpTest {
     private final IdempotencyMetrics metrics = IdempotencyMetrics.create(registry);
     private final CountDownLatch holding = new CountDownLatch(1);
     private final CountDownLatch release = new CountDownLatch(1);
+    private HikariDataSource pool;
     private JdbcIdempotencyStore store;
     private JdbcOutbox outbox;
     private Server server;
@@ -80,9 +82,10 @@ class MetricsOverHttpTest {
         try (Connection connection = db.dataSource().getConnection(); Statement statement = connection.createStatement()) {
             statement.execute("CREATE TABLE IF NOT EXISTS orders (id VARCHAR(64) PRIMARY KEY, body TEXT NOT NULL)");
         }
-        store = JdbcIdempotencyStore.builder().dataSource(db.dataSource()).purgeInterval(Duration.ZERO)
+        pool = db.newDataSource(10);
+        store = JdbcIdempotencyStore.builder().dataSource(pool).purgeInterval(Duration.ZERO)
                 .listener(metrics).build();
-        outbox = JdbcOutbox.builder().dataSource(db.dataSource()).listener(metrics).build();
+        outbox = JdbcOutbox.builder().dataSource(pool).listener(metrics).build();
         metrics.bindOutbox(outbox, Duration.ofMillis(1)).bindPurgeBacklog(store, Duration.ofMillis(1));
         IdempotencyFilter filter = IdempotencyFilter.builder(store).config(IdempotencyConfig.ofDefaults())
                 .scopeResolver(ScopeResolver.header("X-Api-Key")).listener(metrics).build();
@@ -278,5 +281,34 @@ class MetricsOverHttpTest {
         } finally {
             engine.setLevel(previous);
         }
+    }
+
+    @Test
+    void aStoreFailureIsCountedAndLoggedAtWarningWithoutKeyBodyOrScope() throws Exception {
+        Map<String, Double> counts = requestCounts();
+        try (CapturedLog log = CapturedLog.of("dev.idempotency")) {
+            // The store's pool is gone: a failure a retry of the same process cannot fix, answered 500.
+            pool.close();
+
+            assertEquals(500, post("secret-key-0002", "{\"card\":\"4111111111111114\"}").statusCode());
+
+            assertMovedByOne(counts, "store_unavailable");
+            List<CapturedLog.Entry> warnings = log.entries(System.Logger.Level.WARNING);
+            assertEquals(1, warnings.size(), log.toString());
+            assertEquals(System.Logger.Level.ERROR, warnings.get(0).level(), log.toString());
+            assertTrue(warnings.get(0).message().contains("mode=transaction scope="), log.toString());
+            for (CapturedLog.Entry entry : log.entries()) {
+                String text = entry.toString() + (entry.thrown() == null ? "" : stackOf(entry.thrown()));
+                assertFalse(text.contains("secret-key-0002"), "the key leaked: " + text);
+                assertFalse(text.contains("4111"), "the body leaked: " + text);
+                assertFalse(text.contains(API_KEY), "the scope leaked: " + text);
+            }
+        }
+    }
+
+    private static String stackOf(Throwable thrown) {
+        java.io.StringWriter text = new java.io.StringWriter();
+        thrown.printStackTrace(new java.io.PrintWriter(text));
+        return text.toString();
     }
 }

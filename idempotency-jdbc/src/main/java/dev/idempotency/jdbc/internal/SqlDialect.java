@@ -143,7 +143,7 @@ public abstract class SqlDialect {
             ps.setLong(7, fencingToken);
             int updated = ps.executeUpdate();
             if (updated > 1) {
-                throw new StoreException("Storing the outcome of " + key + " updated " + updated + " rows");
+                throw new StoreException("Storing the outcome of one key updated " + updated + " rows");
             }
             return updated == 1;
         }
