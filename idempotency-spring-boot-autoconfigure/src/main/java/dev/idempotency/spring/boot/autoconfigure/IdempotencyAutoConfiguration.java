@@ -1,6 +1,7 @@
 package dev.idempotency.spring.boot.autoconfigure;
 
 import dev.idempotency.IdempotencyConfig;
+import dev.idempotency.event.IdempotencyListener;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
 import dev.idempotency.servlet.EndpointSettings;
 import dev.idempotency.servlet.ScopeResolver;
@@ -79,13 +80,22 @@ public class IdempotencyAutoConfiguration {
     @ConditionalOnSingleCandidate(DataSource.class)
     @DependsOnDatabaseInitialization
     JdbcIdempotencyStore idempotencyStore(DataSource dataSource,
-            ObjectProvider<PlatformTransactionManager> transactionManagers) {
-        JdbcIdempotencyStore.Builder store = JdbcIdempotencyStore.builder().dataSource(dataSource);
+            ObjectProvider<PlatformTransactionManager> transactionManagers, ObjectProvider<IdempotencyListener> listeners) {
+        JdbcIdempotencyStore.Builder store = JdbcIdempotencyStore.builder().dataSource(dataSource)
+                .listener(listener(listeners));
         PlatformTransactionManager transactionManager = transactionManagers.getIfUnique();
         if (transactionManager != null) {
             store.claimTransactions(SpringManagedClaimTransactions.forRequests(transactionManager, dataSource));
         }
         return store.build();
+    }
+
+    /**
+     * The application's one {@link IdempotencyListener} bean (the Micrometer binding, when there is a
+     * {@code MeterRegistry}), or none: every component the starter builds reports to it.
+     */
+    static IdempotencyListener listener(ObjectProvider<IdempotencyListener> listeners) {
+        return listeners.getIfUnique(IdempotencyListener::none);
     }
 
     /** Who the client is: {@code idempotency.scope}, the authenticated principal by default. */

@@ -95,6 +95,12 @@ public class IdempotencyConfigurationProperties {
     /** Signed webhooks (Standard Webhooks v1). */
     private final Webhooks webhooks = new Webhooks();
 
+    /** The Micrometer metrics, when the application has a MeterRegistry and idempotency-micrometer. */
+    private final Switch metrics = new Switch();
+
+    /** The idempotency health indicator, when the application has Actuator's health API. */
+    private final Switch health = new Switch();
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -259,6 +265,14 @@ public class IdempotencyConfigurationProperties {
         return webhooks;
     }
 
+    public Switch getMetrics() {
+        return metrics;
+    }
+
+    public Switch getHealth() {
+        return health;
+    }
+
     /**
      * Settings for the requests whose path matches one of {@code paths} (Spring's path patterns, such as
      * {@code /legacy/**}), as {@link dev.idempotency.spring.Idempotent} gives them to a handler method. Unset
@@ -369,6 +383,21 @@ public class IdempotencyConfigurationProperties {
          * Whether a JdbcOutbox bean is configured, with a relay that runs with the application context when the
          * application defines an OutboxPublisher bean.
          */
+        private boolean enabled = true;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+    }
+
+    /** A part that is on unless switched off. */
+    public static class Switch {
+
+        /** Whether it is configured (when what it needs is there). */
         private boolean enabled = true;
 
         public boolean isEnabled() {
