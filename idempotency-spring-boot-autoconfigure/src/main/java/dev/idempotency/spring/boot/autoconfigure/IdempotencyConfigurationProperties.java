@@ -96,7 +96,7 @@ public class IdempotencyConfigurationProperties {
     private final Webhooks webhooks = new Webhooks();
 
     /** The Micrometer metrics, when the application has a MeterRegistry and idempotency-micrometer. */
-    private final Switch metrics = new Switch();
+    private final Metrics metrics = new Metrics();
 
     /** The idempotency health indicator, when the application has Actuator's health API. */
     private final Switch health = new Switch();
@@ -265,7 +265,7 @@ public class IdempotencyConfigurationProperties {
         return webhooks;
     }
 
-    public Switch getMetrics() {
+    public Metrics getMetrics() {
         return metrics;
     }
 
@@ -406,6 +406,24 @@ public class IdempotencyConfigurationProperties {
 
         public void setEnabled(boolean enabled) {
             this.enabled = enabled;
+        }
+    }
+
+    /** The Micrometer metrics. */
+    public static class Metrics extends Switch {
+
+        /**
+         * How long the outbox and purge backlog gauges keep a value before they query the database again, however
+         * often they are scraped.
+         */
+        private Duration backlogRefresh = Duration.ofSeconds(15);
+
+        public Duration getBacklogRefresh() {
+            return backlogRefresh;
+        }
+
+        public void setBacklogRefresh(Duration backlogRefresh) {
+            this.backlogRefresh = backlogRefresh;
         }
     }
 

@@ -1,9 +1,11 @@
 package dev.idempotency.spring.boot.autoconfigure;
 
+import dev.idempotency.IdempotencyConfigException;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
 import dev.idempotency.jdbc.outbox.JdbcOutbox;
 import dev.idempotency.micrometer.IdempotencyMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -11,6 +13,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 
 /**
@@ -28,6 +31,7 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnClass({IdempotencyMetrics.class, MeterRegistry.class})
 @ConditionalOnBean(MeterRegistry.class)
 @ConditionalOnProperty(prefix = "idempotency.metrics", name = "enabled", havingValue = "true", matchIfMissing = true)
+@EnableConfigurationProperties(IdempotencyConfigurationProperties.class)
 public class IdempotencyMetricsAutoConfiguration {
 
     @Bean
@@ -42,10 +46,16 @@ public class IdempotencyMetricsAutoConfiguration {
      */
     @Bean
     SmartInitializingSingleton idempotencyBacklogGauges(IdempotencyMetrics metrics,
-            ObjectProvider<JdbcIdempotencyStore> stores, ObjectProvider<JdbcOutbox> outboxes) {
+            ObjectProvider<JdbcIdempotencyStore> stores, ObjectProvider<JdbcOutbox> outboxes,
+            IdempotencyConfigurationProperties properties) {
+        Duration refresh = properties.getMetrics().getBacklogRefresh();
+        if (refresh == null || refresh.isNegative() || refresh.isZero()) {
+            throw IdempotencyConfigException.invalid("idempotency.metrics.backlog-refresh", refresh,
+                    "a positive duration, such as 15s");
+        }
         return () -> {
-            stores.ifUnique(metrics::bindPurgeBacklog);
-            outboxes.ifUnique(metrics::bindOutbox);
+            stores.ifUnique(store -> metrics.bindPurgeBacklog(store, refresh));
+            outboxes.ifUnique(outbox -> metrics.bindOutbox(outbox, refresh));
         };
     }
 }
