@@ -9,6 +9,8 @@ import dev.idempotency.adapter.RequestHandler;
 import dev.idempotency.event.IdempotencyListener;
 import dev.idempotency.event.RequestEvent;
 import dev.idempotency.event.RequestOutcome;
+import dev.idempotency.event.Stage;
+import dev.idempotency.event.StageScope;
 import dev.idempotency.internal.GuardedListener;
 import dev.idempotency.internal.LeaseRenewals;
 import dev.idempotency.internal.ScopeHash;
@@ -147,27 +149,32 @@ public final class Idempotency implements AutoCloseable {
     public Outcome process(IncomingRequest request, RequestHandler handler) throws Exception {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(handler, "handler");
+        String method = request.method();
+        if (!config.covers(method)) {
+            return Outcome.PassThrough.INSTANCE;
+        }
+        StageScope stage = listener.onStageStart(Stage.REQUEST, null);
         Report report = new Report(request);
         Outcome outcome;
         try {
-            outcome = decide(request, handler, report);
+            outcome = decide(request, method, handler, report);
         } catch (Exception | Error e) {
             if (report.outcome == RequestOutcome.FAILED) {
                 report(report);
             }
+            stage.end(e);
             throw e;
         }
         if (report.outcome != null) {
             report(report);
         }
+        stage.end(null);
         return outcome;
     }
 
-    private Outcome decide(IncomingRequest request, RequestHandler handler, Report report) throws Exception {
-        String method = request.method();
-        if (!config.covers(method)) {
-            return Outcome.PassThrough.INSTANCE;
-        }
+    /** The decisions of {@link #process} for a request whose method the protocol covers. */
+    private Outcome decide(IncomingRequest request, String method, RequestHandler handler, Report report)
+            throws Exception {
         List<String> keyHeaders = request.idempotencyKeyHeaders();
         if (keyHeaders.isEmpty()) {
             return config.required() ? report.refuse(RequestOutcome.MISSING_KEY, Problem.missingKey(method))
@@ -230,17 +237,24 @@ public final class Idempotency implements AutoCloseable {
             // Durations are measured with the JVM's monotonic timer, not the configured clock: they are reported,
             // never decided by.
             long claimStart = System.nanoTime();
+            StageScope claimStage = listener.onStageStart(Stage.CLAIM, mode.mode());
             try {
                 result = store.claim(mode.claimRequest(recordKey, fingerprint, config.clock().instant(), config));
             } catch (StoreUnavailableException e) {
+                claimStage.end(e);
                 report.claimed(claimStart);
                 report.storeFailure(Level.WARNING, "store unavailable while claiming a key; answering 503", e);
                 return report.refuse(RequestOutcome.STORE_UNAVAILABLE, Problem.storeUnavailable(config.retryAfter()));
             } catch (StoreException e) {
+                claimStage.end(e);
                 report.claimed(claimStart);
                 report.storeFailure(Level.ERROR, "store failed while claiming a key; answering 500", e);
                 return report.refuse(RequestOutcome.STORE_UNAVAILABLE, Problem.storeFailure());
+            } catch (RuntimeException | Error e) {
+                claimStage.end(e);
+                throw e;
             }
+            claimStage.end(null);
             report.claimed(claimStart);
             if (result instanceof ClaimResult.Acquired acquired) {
                 Claim claim = acquired.claim();
@@ -276,15 +290,18 @@ public final class Idempotency implements AutoCloseable {
         try (claim) {
             HandlerResponse response;
             KeepAlive keepAlive = mode.keepAlive(claim, config, renewals);
+            StageScope handlerStage = listener.onStageStart(Stage.HANDLER, mode.mode());
             try {
                 response = claim.execute(() -> context.runAsCurrent(() -> handler.handle(body)));
             } catch (Exception | Error e) {
+                handlerStage.end(e);
                 claim.abandon();
                 report.outcome = RequestOutcome.FAILED;
                 throw e;
             } finally {
                 keepAlive.stop();
             }
+            handlerStage.end(null);
             if (response.truncated() || response.body().length > config.maxResponseBytes()) {
                 claim.abandon();
                 LOG.log(Level.WARNING, "A response exceeded idempotency.max-response-bytes ("
@@ -299,20 +316,27 @@ public final class Idempotency implements AutoCloseable {
             StoredResponse stored = StoredResponse.of(response.status(), replayable(response.headers()),
                     response.body());
             long completeStart = System.nanoTime();
+            StageScope completeStage = listener.onStageStart(Stage.COMPLETE, mode.mode());
             try {
                 // The record lives a time to live from now, not from the claim: a request that ran longer than
                 // the time to live is still replayed to its retries.
                 claim.complete(stored, config.clock().instant().plus(config.keyTtl()));
             } catch (LeaseLostException e) {
+                completeStage.end(e);
                 report.completeNanos = System.nanoTime() - completeStart;
                 // Not the exception's message: it names the key.
                 report.storeFailure(Level.WARNING, "lease lost: the lease ran out and another request took the key "
                         + "over; this outcome was not stored, answering 409", null);
                 return report.refuse(RequestOutcome.LEASE_LOST, Problem.leaseLost(config.retryAfter()));
             } catch (StoreException e) {
+                completeStage.end(e);
                 report.completeNanos = System.nanoTime() - completeStart;
                 return mode.outcomeNotStored(e, config, report);
+            } catch (RuntimeException | Error e) {
+                completeStage.end(e);
+                throw e;
             }
+            completeStage.end(null);
             report.completeNanos = System.nanoTime() - completeStart;
             report.outcome = RequestOutcome.EXECUTED;
             return new Outcome.Executed(response, true);

@@ -1,5 +1,8 @@
 package dev.idempotency.event;
 
+import dev.idempotency.ExecutionMode;
+import java.util.List;
+
 /**
  * Receives what the library decided and did, as immutable events; the SPI that metrics, tracing and audit
  * bindings implement (the {@code idempotency-micrometer} module is one). Every method has a default that
@@ -20,6 +23,29 @@ public interface IdempotencyListener {
     /** A listener that ignores every event: the default of every builder. */
     static IdempotencyListener none() {
         return NoListener.INSTANCE;
+    }
+
+    /**
+     * One listener that passes every event to each of {@code listeners}, in order, and starts and ends their
+     * stages together; an exception from one does not keep the event from the others.
+     */
+    static IdempotencyListener of(List<? extends IdempotencyListener> listeners) {
+        return CompositeListener.of(listeners);
+    }
+
+    /**
+     * A {@link Stage} starts, on the thread that runs it; the stage ends when the returned scope is ended. For
+     * tracing: a span opened here and made current lets the spans of the application's handler nest inside
+     * the {@link Stage#HANDLER handler}'s. Requests report {@code REQUEST}, then within it {@code CLAIM},
+     * {@code HANDLER} and {@code COMPLETE} as far as the request goes; the request's {@link RequestEvent} is
+     * reported before its {@code REQUEST} stage ends. Outbox relays report {@code PUBLISH} per message.
+     *
+     * @param mode the request's mode, or {@code null} for {@link Stage#PUBLISH} and for a request's
+     *     {@code REQUEST} stage (whose mode is known later; it is in its {@link RequestEvent})
+     * @return what ends the stage; the default, {@link StageScope#NONE}
+     */
+    default StageScope onStageStart(Stage stage, ExecutionMode mode) {
+        return StageScope.NONE;
     }
 
     /** The protocol answered a request it covers (a request passed through untouched is not reported). */

@@ -1,10 +1,13 @@
 package dev.idempotency.internal;
 
+import dev.idempotency.ExecutionMode;
 import dev.idempotency.event.IdempotencyListener;
 import dev.idempotency.event.InboxEvent;
 import dev.idempotency.event.OutboxEvent;
 import dev.idempotency.event.PurgeEvent;
 import dev.idempotency.event.RequestEvent;
+import dev.idempotency.event.Stage;
+import dev.idempotency.event.StageScope;
 import dev.idempotency.event.WebhookVerificationEvent;
 import java.lang.System.Logger.Level;
 import java.util.Objects;
@@ -71,6 +74,30 @@ public final class GuardedListener {
         deliver(event, listener::onWebhookVerification);
     }
 
+    /** {@link IdempotencyListener#onStageStart}, guarded, as is the end of the scope it returns. */
+    public StageScope onStageStart(Stage stage, ExecutionMode mode) {
+        if (!active) {
+            return StageScope.NONE;
+        }
+        StageScope scope;
+        try {
+            scope = listener.onStageStart(stage, mode);
+        } catch (RuntimeException e) {
+            failed(stage, e);
+            return StageScope.NONE;
+        }
+        if (scope == null || scope == StageScope.NONE) {
+            return StageScope.NONE;
+        }
+        return failure -> {
+            try {
+                scope.end(failure);
+            } catch (RuntimeException e) {
+                failed(stage, e);
+            }
+        };
+    }
+
     private <E> void deliver(E event, Consumer<E> method) {
         if (!active) {
             return;
@@ -78,14 +105,17 @@ public final class GuardedListener {
         try {
             method.accept(event);
         } catch (RuntimeException e) {
-            if (failedBefore.compareAndSet(false, true)) {
-                LOG.log(Level.WARNING, "The idempotency listener " + listener.getClass().getName() + " threw on "
-                        + event.getClass().getSimpleName() + "; the answer is unchanged. Later failures of this "
-                        + "listener are logged at DEBUG", e);
-            } else {
-                LOG.log(Level.DEBUG, "The idempotency listener " + listener.getClass().getName() + " threw again: "
-                        + e.getClass().getName());
-            }
+            failed(event.getClass().getSimpleName(), e);
+        }
+    }
+
+    private void failed(Object on, RuntimeException e) {
+        if (failedBefore.compareAndSet(false, true)) {
+            LOG.log(Level.WARNING, "The idempotency listener " + listener.getClass().getName() + " threw on " + on
+                    + "; the answer is unchanged. Later failures of this listener are logged at DEBUG", e);
+        } else {
+            LOG.log(Level.DEBUG, "The idempotency listener " + listener.getClass().getName() + " threw again: "
+                    + e.getClass().getName());
         }
     }
 

@@ -76,7 +76,7 @@ public final class OutboxRelay implements AutoCloseable {
         this.outbox = outbox;
         this.config = config;
         this.claimer = new BatchClaimer(outbox.transactions(), outbox.sql(), outbox.clock(), config);
-        this.publisher = new BatchPublisher(publisher, outbox.clock(), config);
+        this.publisher = new BatchPublisher(publisher, outbox.clock(), config, outbox.listener());
         this.marker = new BatchMarker(outbox.transactions(), outbox.sql(), outbox.clock(), config);
         this.deliveredPurge = new DeliveredPurge(outbox, outbox.clock(), config.deliveredRetention());
         int relay = RELAYS.incrementAndGet();

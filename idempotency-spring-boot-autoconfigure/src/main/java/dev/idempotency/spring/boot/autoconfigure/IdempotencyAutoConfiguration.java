@@ -91,11 +91,12 @@ public class IdempotencyAutoConfiguration {
     }
 
     /**
-     * The application's one {@link IdempotencyListener} bean (the Micrometer binding, when there is a
-     * {@code MeterRegistry}), or none: every component the starter builds reports to it.
+     * Every {@link IdempotencyListener} bean of the application, in order, as one (the Micrometer metrics when
+     * there is a {@code MeterRegistry}, the observations when there is an {@code ObservationRegistry}, and the
+     * application's own), or none: every component the starter builds reports to it.
      */
     static IdempotencyListener listener(ObjectProvider<IdempotencyListener> listeners) {
-        return listeners.getIfUnique(IdempotencyListener::none);
+        return IdempotencyListener.of(listeners.orderedStream().toList());
     }
 
     /** Who the client is: {@code idempotency.scope}, the authenticated principal by default. */

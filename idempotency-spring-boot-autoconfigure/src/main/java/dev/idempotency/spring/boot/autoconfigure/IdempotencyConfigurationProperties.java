@@ -101,6 +101,9 @@ public class IdempotencyConfigurationProperties {
     /** The idempotency health indicator, when the application has Actuator's health API. */
     private final Switch health = new Switch();
 
+    /** Observations (spans) of each request's stages, when the application has an ObservationRegistry. */
+    private final Switch tracing = new Switch();
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -271,6 +274,10 @@ public class IdempotencyConfigurationProperties {
 
     public Switch getHealth() {
         return health;
+    }
+
+    public Switch getTracing() {
+        return tracing;
     }
 
     /**

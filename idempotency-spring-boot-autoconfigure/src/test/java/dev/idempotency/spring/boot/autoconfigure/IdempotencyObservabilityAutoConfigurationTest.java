@@ -7,8 +7,10 @@ import dev.idempotency.event.IdempotencyListener;
 import dev.idempotency.jdbc.IdempotencySchema;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
 import dev.idempotency.micrometer.IdempotencyMetrics;
+import dev.idempotency.micrometer.IdempotencyObservations;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -29,6 +31,7 @@ class IdempotencyObservabilityAutoConfigurationTest {
 
     private final WebApplicationContextRunner web = new WebApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(IdempotencyMetricsAutoConfiguration.class,
+                    IdempotencyTracingAutoConfiguration.class,
                     IdempotencyAutoConfiguration.class, IdempotencyWebAutoConfiguration.class,
                     IdempotencyMessagingAutoConfiguration.class, IdempotencyHealthAutoConfiguration.class))
             .withUserConfiguration(H2DataSource.class);
@@ -62,6 +65,24 @@ class IdempotencyObservabilityAutoConfigurationTest {
             assertThat(registry.find(IdempotencyMetrics.OUTBOX_PENDING).gauge().value()).isEqualTo(0.0);
             assertThat(registry.find(IdempotencyMetrics.PURGE_BACKLOG).gauge()).isNotNull();
         });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class Observations {
+        @Bean
+        ObservationRegistry observationRegistry() {
+            return ObservationRegistry.create();
+        }
+    }
+
+    @Test
+    void withAnObservationRegistryTheStagesAreObservedBesideTheMetrics() {
+        web.withUserConfiguration(Registry.class, Observations.class).run(context -> {
+            assertThat(context).hasSingleBean(IdempotencyObservations.class).hasSingleBean(IdempotencyMetrics.class);
+            assertThat(context.getBeansOfType(IdempotencyListener.class)).hasSize(2);
+        });
+        web.withUserConfiguration(Observations.class).withPropertyValues("idempotency.tracing.enabled=false")
+                .run(context -> assertThat(context).doesNotHaveBean(IdempotencyObservations.class));
     }
 
     @Test
