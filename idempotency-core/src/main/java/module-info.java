@@ -5,16 +5,18 @@
  *
  * <p>Applications use {@code dev.idempotency} and {@code dev.idempotency.store}; framework adapters
  * {@code dev.idempotency.adapter}; store implementations {@code dev.idempotency.spi}. The
- * {@code dev.idempotency.internal} package is exported to this library's JDBC module alone, which runs its
- * background work on the same scheduler and purge.
+ * {@code dev.idempotency.internal} package is exported to this library's JDBC module, which runs its
+ * background work on the same scheduler and purge, and to its webhook module; both report to listeners
+ * ({@code dev.idempotency.event}) through the same guard.
  */
-@SuppressWarnings("module") // the JDBC module is built after this one
+@SuppressWarnings("module") // the JDBC and webhook modules are built after this one
 module dev.idempotency.core {
     requires com.fasterxml.jackson.core;
 
     exports dev.idempotency;
     exports dev.idempotency.adapter;
+    exports dev.idempotency.event;
     exports dev.idempotency.spi;
     exports dev.idempotency.store;
-    exports dev.idempotency.internal to dev.idempotency.jdbc;
+    exports dev.idempotency.internal to dev.idempotency.jdbc, dev.idempotency.webhooks;
 }

@@ -6,7 +6,14 @@ import dev.idempotency.adapter.Outcome;
 import dev.idempotency.adapter.Problem;
 import dev.idempotency.adapter.RequestBodyTooLargeException;
 import dev.idempotency.adapter.RequestHandler;
+import dev.idempotency.event.IdempotencyListener;
+import dev.idempotency.event.RequestEvent;
+import dev.idempotency.event.RequestOutcome;
+import dev.idempotency.event.Stage;
+import dev.idempotency.event.StageScope;
+import dev.idempotency.internal.GuardedListener;
 import dev.idempotency.internal.LeaseRenewals;
+import dev.idempotency.internal.ScopeHash;
 import dev.idempotency.spi.Claim;
 import dev.idempotency.spi.ClaimRequest;
 import dev.idempotency.spi.ClaimResult;
@@ -26,6 +33,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
@@ -48,6 +56,11 @@ import java.util.concurrent.ScheduledFuture;
  * claim and stores its outcome if its status is stored. A handler that throws, a status that is not
  * stored, and a response over the size limit all give the key back.
  *
+ * <p>Every answer to a covered request is reported once, as a {@link RequestEvent}, to the
+ * {@link IdempotencyListener} the engine was created with, and logged: a refusal at {@code DEBUG}, a store
+ * failure at {@code WARNING} (or {@code ERROR} for a failure a retry will not fix), each line with the outcome,
+ * the mode and the scope's short hash, never the key, the scope or a body.
+ *
  * <p>Thread-safe; one instance serves all requests. It renews the leases of lease-mode requests on a thread of
  * its own ({@code idempotency-lease-renewal}), started by the first such request; {@link #close()} stops it.
  */
@@ -60,6 +73,7 @@ public final class Idempotency implements AutoCloseable {
     private final IdempotencyStore store;
     private final IdempotencyConfig config;
     private final Sleeper sleeper;
+    private final GuardedListener listener;
     private final LeaseRenewals renewals = new LeaseRenewals();
 
     /**
@@ -71,10 +85,12 @@ public final class Idempotency implements AutoCloseable {
         void sleep(long millis) throws InterruptedException;
     }
 
-    private Idempotency(IdempotencyStore store, IdempotencyConfig config, Sleeper sleeper) {
+    private Idempotency(IdempotencyStore store, IdempotencyConfig config, Sleeper sleeper,
+            IdempotencyListener listener) {
         this.store = store;
         this.config = config;
         this.sleeper = sleeper;
+        this.listener = GuardedListener.of(listener);
     }
 
     /** The protocol over {@code store} with default settings. */
@@ -84,13 +100,31 @@ public final class Idempotency implements AutoCloseable {
 
     /** The protocol over {@code store} with {@code config}. */
     public static Idempotency create(IdempotencyStore store, IdempotencyConfig config) {
-        return create(store, config, Thread::sleep);
+        return create(store, config, IdempotencyListener.none());
+    }
+
+    /**
+     * The protocol over {@code store} with {@code config}, reporting every answer to {@code listener} (see
+     * {@link IdempotencyListener} for when and on which thread).
+     */
+    public static Idempotency create(IdempotencyStore store, IdempotencyConfig config, IdempotencyListener listener) {
+        return create(store, config, Thread::sleep, listener);
     }
 
     /** As {@link #create(IdempotencyStore, IdempotencyConfig)}, pausing a waiting request with {@code sleeper}. */
     static Idempotency create(IdempotencyStore store, IdempotencyConfig config, Sleeper sleeper) {
+        return create(store, config, sleeper, IdempotencyListener.none());
+    }
+
+    private static Idempotency create(IdempotencyStore store, IdempotencyConfig config, Sleeper sleeper,
+            IdempotencyListener listener) {
         return new Idempotency(Objects.requireNonNull(store, "store"), Objects.requireNonNull(config, "config"),
-                Objects.requireNonNull(sleeper, "sleeper"));
+                Objects.requireNonNull(sleeper, "sleeper"), Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** The listener this engine reports to; {@link IdempotencyListener#none()} if it was given none. */
+    public IdempotencyListener listener() {
+        return listener.listener();
     }
 
     /** The settings this engine applies. */
@@ -119,40 +153,65 @@ public final class Idempotency implements AutoCloseable {
         if (!config.covers(method)) {
             return Outcome.PassThrough.INSTANCE;
         }
+        StageScope stage = listener.onStageStart(Stage.REQUEST, null);
+        Report report = new Report(request);
+        Outcome outcome;
+        try {
+            outcome = decide(request, method, handler, report);
+        } catch (Exception | Error e) {
+            if (report.outcome == RequestOutcome.FAILED) {
+                report(report);
+            }
+            stage.end(e);
+            throw e;
+        }
+        if (report.outcome != null) {
+            report(report);
+        }
+        stage.end(null);
+        return outcome;
+    }
+
+    /** The decisions of {@link #process} for a request whose method the protocol covers. */
+    private Outcome decide(IncomingRequest request, String method, RequestHandler handler, Report report)
+            throws Exception {
         List<String> keyHeaders = request.idempotencyKeyHeaders();
         if (keyHeaders.isEmpty()) {
-            return config.required() ? rejected(Problem.missingKey(method)) : Outcome.PassThrough.INSTANCE;
+            return config.required() ? report.refuse(RequestOutcome.MISSING_KEY, Problem.missingKey(method))
+                    : Outcome.PassThrough.INSTANCE;
         }
         if (keyHeaders.size() > 1) {
-            return rejected(Problem.multipleKeys(keyHeaders.size()));
+            return report.refuse(RequestOutcome.INVALID_KEY, Problem.multipleKeys(keyHeaders.size()));
         }
         IdempotencyKey key;
         try {
             key = IdempotencyKey.parseHeader(keyHeaders.get(0));
         } catch (InvalidIdempotencyKeyException e) {
-            return rejected(Problem.invalidKey(e.getMessage()));
+            return report.refuse(RequestOutcome.INVALID_KEY, Problem.invalidKey(e.getMessage()));
         }
         Optional<String> scope = request.scope().filter(s -> !s.isEmpty());
         if (scope.isEmpty()) {
-            return rejected(Problem.scopeUnresolved(request.scopeSource()));
+            return report.refuse(RequestOutcome.UNIDENTIFIED_CLIENT, Problem.scopeUnresolved(request.scopeSource()));
         }
         byte[] body;
         try {
             body = request.readBody(config.maxRequestBytes());
         } catch (RequestBodyTooLargeException e) {
-            return rejected(Problem.bodyTooLarge(e));
+            return report.refuse(RequestOutcome.TOO_LARGE, Problem.bodyTooLarge(e));
         }
         FingerprintInput input = new FingerprintInput(method, request.path(), request.rawQuery(),
                 request.contentType(), request.contentEncoding(), request.fingerprintBody(body));
         ModeRules mode = ModeRules.of(config.modeFor(request.routedPath()));
+        report.mode = mode.mode();
         RequestFingerprint fingerprint;
         try {
             fingerprint = input.fingerprint(RequestFingerprint.CURRENT_VERSION);
         } catch (MalformedRequestBodyException e) {
-            return rejected(Problem.malformedBody(e.getMessage()));
+            return report.refuse(RequestOutcome.MALFORMED_BODY, Problem.malformedBody(e.getMessage()));
         }
         RecordKey recordKey = new RecordKey(boundedScope(scope.get()), key);
-        return claimAndRun(recordKey, mode, fingerprint, input, body, handler);
+        report.scope = recordKey.scope();
+        return claimAndRun(recordKey, mode, fingerprint, input, body, handler, report);
     }
 
     /** What the fingerprint is computed from, read from the request once. */
@@ -169,85 +228,117 @@ public final class Idempotency implements AutoCloseable {
      * wait timeout, measured on the configured clock, runs out.
      */
     private Outcome claimAndRun(RecordKey recordKey, ModeRules mode, RequestFingerprint fingerprint,
-            FingerprintInput input, byte[] body, RequestHandler handler) throws Exception {
+            FingerprintInput input, byte[] body, RequestHandler handler, Report report) throws Exception {
         boolean waiting = config.concurrent() == ConcurrentRequestPolicy.WAIT;
         Instant deadline = config.clock().instant().plus(config.waitTimeout());
         long backoff = FIRST_BACKOFF_MILLIS;
         while (true) {
             ClaimResult result;
+            // Durations are measured with the JVM's monotonic timer, not the configured clock: they are reported,
+            // never decided by.
+            long claimStart = System.nanoTime();
+            StageScope claimStage = listener.onStageStart(Stage.CLAIM, mode.mode());
             try {
                 result = store.claim(mode.claimRequest(recordKey, fingerprint, config.clock().instant(), config));
             } catch (StoreUnavailableException e) {
-                LOG.log(Level.WARNING, "Idempotency store unavailable while claiming a key; answering 503", e);
-                return rejected(Problem.storeUnavailable(config.retryAfter()));
+                claimStage.end(e);
+                report.claimed(claimStart);
+                report.storeFailure(Level.WARNING, "store unavailable while claiming a key; answering 503", e);
+                return report.refuse(RequestOutcome.STORE_UNAVAILABLE, Problem.storeUnavailable(config.retryAfter()));
             } catch (StoreException e) {
-                LOG.log(Level.ERROR, "Idempotency store failed while claiming a key; answering 500", e);
-                return rejected(Problem.storeFailure());
+                claimStage.end(e);
+                report.claimed(claimStart);
+                report.storeFailure(Level.ERROR, "store failed while claiming a key; answering 500", e);
+                return report.refuse(RequestOutcome.STORE_UNAVAILABLE, Problem.storeFailure());
+            } catch (RuntimeException | Error e) {
+                claimStage.end(e);
+                throw e;
             }
+            claimStage.end(null);
+            report.claimed(claimStart);
             if (result instanceof ClaimResult.Acquired acquired) {
                 Claim claim = acquired.claim();
                 return run(claim, mode, new IdempotencyContext(recordKey, mode.mode(), claim.fencingToken()), body,
-                        handler);
+                        handler, report);
             }
             if (result instanceof ClaimResult.Existing existing) {
-                return replayOrRefuse(existing.record(), fingerprint, input);
+                return replayOrRefuse(existing.record(), fingerprint, input, report);
             }
             ClaimResult.Busy busy = (ClaimResult.Busy) result;
             if (busy.heldForAnotherRequest()
                     || busy.holderFingerprint().filter(holder -> !sameRequest(holder, fingerprint, input)).isPresent()) {
-                return rejected(Problem.keyReused());
+                return report.refuse(RequestOutcome.MISMATCH, Problem.keyReused());
             }
             Duration hint = busy.retryAfterHint().filter(d -> !d.isZero()).map(IdempotencyContext::atLeastOneSecond)
                     .orElse(config.retryAfter());
             long remaining = Duration.between(config.clock().instant(), deadline).toMillis();
             if (!waiting || remaining <= 0) {
-                return rejected(Problem.inProgress(hint));
+                return report.refuse(RequestOutcome.CONFLICT, Problem.inProgress(hint));
             }
             try {
                 sleeper.sleep(Math.min(backoff, remaining));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return rejected(Problem.inProgress(hint));
+                return report.refuse(RequestOutcome.CONFLICT, Problem.inProgress(hint));
             }
             backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
         }
     }
 
-    private Outcome run(Claim claim, ModeRules mode, IdempotencyContext context, byte[] body, RequestHandler handler)
-            throws Exception {
+    private Outcome run(Claim claim, ModeRules mode, IdempotencyContext context, byte[] body, RequestHandler handler,
+            Report report) throws Exception {
         try (claim) {
             HandlerResponse response;
             KeepAlive keepAlive = mode.keepAlive(claim, config, renewals);
+            StageScope handlerStage = listener.onStageStart(Stage.HANDLER, mode.mode());
             try {
                 response = claim.execute(() -> context.runAsCurrent(() -> handler.handle(body)));
             } catch (Exception | Error e) {
+                handlerStage.end(e);
                 claim.abandon();
+                report.outcome = RequestOutcome.FAILED;
                 throw e;
             } finally {
                 keepAlive.stop();
             }
+            handlerStage.end(null);
             if (response.truncated() || response.body().length > config.maxResponseBytes()) {
                 claim.abandon();
                 LOG.log(Level.WARNING, "A response exceeded idempotency.max-response-bytes ("
                         + config.maxResponseBytes() + " bytes); it was not stored and its key was freed");
-                return rejected(Problem.responseTooLarge(config.maxResponseBytes()));
+                return report.refuse(RequestOutcome.RESPONSE_TOO_LARGE, Problem.responseTooLarge(config.maxResponseBytes()));
             }
             if (!config.storedStatuses().stores(response.status())) {
                 claim.abandon();
+                report.outcome = RequestOutcome.FAILED;
                 return new Outcome.Executed(response, false);
             }
             StoredResponse stored = StoredResponse.of(response.status(), replayable(response.headers()),
                     response.body());
+            long completeStart = System.nanoTime();
+            StageScope completeStage = listener.onStageStart(Stage.COMPLETE, mode.mode());
             try {
                 // The record lives a time to live from now, not from the claim: a request that ran longer than
                 // the time to live is still replayed to its retries.
                 claim.complete(stored, config.clock().instant().plus(config.keyTtl()));
             } catch (LeaseLostException e) {
-                LOG.log(Level.WARNING, e.getMessage());
-                return rejected(Problem.leaseLost(config.retryAfter()));
+                completeStage.end(e);
+                report.completeNanos = System.nanoTime() - completeStart;
+                // Not the exception's message: it names the key.
+                report.storeFailure(Level.WARNING, "lease lost: the lease ran out and another request took the key "
+                        + "over; this outcome was not stored, answering 409", null);
+                return report.refuse(RequestOutcome.LEASE_LOST, Problem.leaseLost(config.retryAfter()));
             } catch (StoreException e) {
-                return mode.outcomeNotStored(e, config);
+                completeStage.end(e);
+                report.completeNanos = System.nanoTime() - completeStart;
+                return mode.outcomeNotStored(e, config, report);
+            } catch (RuntimeException | Error e) {
+                completeStage.end(e);
+                throw e;
             }
+            completeStage.end(null);
+            report.completeNanos = System.nanoTime() - completeStart;
+            report.outcome = RequestOutcome.EXECUTED;
             return new Outcome.Executed(response, true);
         }
     }
@@ -262,13 +353,18 @@ public final class Idempotency implements AutoCloseable {
         renewals.close();
     }
 
-    private Outcome replayOrRefuse(StoredRecord record, RequestFingerprint fingerprint, FingerprintInput input) {
+    private Outcome replayOrRefuse(StoredRecord record, RequestFingerprint fingerprint, FingerprintInput input,
+            Report report) {
         RequestFingerprint stored = record.fingerprint();
         if (!RequestFingerprint.isKnownVersion(stored.version())) {
-            return rejected(Problem.unknownFingerprintVersion(stored.version(), config.retryAfter()));
+            return report.refuse(RequestOutcome.UNKNOWN_FINGERPRINT_VERSION,
+                    Problem.unknownFingerprintVersion(stored.version(), config.retryAfter()));
         }
-        return sameRequest(stored, fingerprint, input) ? new Outcome.Replayed(record.response())
-                : rejected(Problem.keyReused());
+        if (!sameRequest(stored, fingerprint, input)) {
+            return report.refuse(RequestOutcome.MISMATCH, Problem.keyReused());
+        }
+        report.outcome = RequestOutcome.REPLAYED;
+        return new Outcome.Replayed(record.response());
     }
 
     /** Whether {@code stored} fingerprints this request, recomputing it with the stored version if need be. */
@@ -308,8 +404,77 @@ public final class Idempotency implements AutoCloseable {
         }
     }
 
-    private static Outcome rejected(Problem problem) {
-        return new Outcome.Rejected(problem);
+    /** Reports the answer {@code report} holds to the listener, and logs it at {@code DEBUG} if it is a refusal. */
+    private void report(Report report) {
+        RequestOutcome outcome = report.outcome;
+        boolean debug = outcome.refused() && outcome != RequestOutcome.STORE_UNAVAILABLE
+                && outcome != RequestOutcome.LEASE_LOST && LOG.isLoggable(Level.DEBUG);
+        if (!listener.active() && !debug) {
+            return;
+        }
+        ExecutionMode mode = report.mode(config);
+        if (debug) {
+            LOG.log(Level.DEBUG, "Idempotency refused a request: outcome=" + outcome.tag() + " mode="
+                    + mode.name().toLowerCase(Locale.ROOT) + " scope=" + report.scopeHash());
+        }
+        if (listener.active()) {
+            listener.onRequest(new RequestEvent(outcome, mode,
+                    report.claimNanos < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(report.claimNanos)),
+                    report.completeNanos < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(report.completeNanos)),
+                    Optional.ofNullable(report.scope).map(ScopeHash::of)));
+        }
+    }
+
+    /**
+     * What one request's answer is reported with: filled in as the decision goes, reported once by
+     * {@link #process}. Confined to the request's thread.
+     */
+    private static final class Report {
+
+        private final IncomingRequest request;
+        /** The answer, or {@code null} while undecided and for a request passed through. */
+        RequestOutcome outcome;
+        /** Known once the body was read; before that, worked out only if the answer is reported. */
+        ExecutionMode mode;
+        /** The scope as stored, or {@code null} before it was known. */
+        String scope;
+        /** Time spent in the store's claim, or -1 before the first. */
+        long claimNanos = -1;
+        /** Time spent storing the outcome, or -1 if it was not attempted. */
+        long completeNanos = -1;
+
+        Report(IncomingRequest request) {
+            this.request = request;
+        }
+
+        /** Adds the time since {@code startNanos} to the time spent claiming. */
+        void claimed(long startNanos) {
+            claimNanos = Math.max(claimNanos, 0) + (System.nanoTime() - startNanos);
+        }
+
+        Outcome refuse(RequestOutcome refusal, Problem problem) {
+            outcome = refusal;
+            return new Outcome.Rejected(problem);
+        }
+
+        ExecutionMode mode(IdempotencyConfig config) {
+            if (mode == null) {
+                mode = config.modeFor(request.routedPath());
+            }
+            return mode;
+        }
+
+        String scopeHash() {
+            return scope == null ? "unknown" : ScopeHash.of(scope);
+        }
+
+        /** Logs a store failure, with the mode and the scope's hash; {@code e} may be {@code null}. */
+        void storeFailure(Level level, String what, Throwable e) {
+            if (LOG.isLoggable(level)) {
+                String mode = this.mode == null ? "unknown" : this.mode.name().toLowerCase(Locale.ROOT);
+                LOG.log(level, "Idempotency " + what + " (mode=" + mode + " scope=" + scopeHash() + ")", e);
+            }
+        }
     }
 
     /** What keeps a claim alive while its handler runs. */
@@ -338,15 +503,15 @@ public final class Idempotency implements AutoCloseable {
             }
 
             @Override
-            Outcome outcomeNotStored(StoreException e, IdempotencyConfig config) {
+            Outcome outcomeNotStored(StoreException e, IdempotencyConfig config, Report report) {
                 if (e instanceof StoreUnavailableException) {
-                    LOG.log(Level.WARNING, "Idempotency store unavailable while storing an outcome; effects rolled "
+                    report.storeFailure(Level.WARNING, "store unavailable while storing an outcome; effects rolled "
                             + "back, answering 503", e);
-                    return rejected(Problem.storeUnavailable(config.retryAfter()));
+                    return report.refuse(RequestOutcome.STORE_UNAVAILABLE, Problem.storeUnavailable(config.retryAfter()));
                 }
-                LOG.log(Level.ERROR, "Idempotency store failed while storing an outcome; effects rolled back, "
+                report.storeFailure(Level.ERROR, "store failed while storing an outcome; effects rolled back, "
                         + "answering 500", e);
-                return rejected(Problem.storeFailure());
+                return report.refuse(RequestOutcome.STORE_UNAVAILABLE, Problem.storeFailure());
             }
         },
 
@@ -364,12 +529,12 @@ public final class Idempotency implements AutoCloseable {
             }
 
             @Override
-            Outcome outcomeNotStored(StoreException e, IdempotencyConfig config) {
+            Outcome outcomeNotStored(StoreException e, IdempotencyConfig config, Report report) {
                 // Nothing rolls back in lease mode: the key stays leased until the claim's release (attempted by
                 // the store) or the lease's end, and the retry after it runs the handler again.
-                LOG.log(Level.WARNING, "Idempotency store failed while storing a lease-mode outcome; answering 503",
-                        e);
-                return rejected(Problem.leaseOutcomeNotStored(config.leaseDuration()));
+                report.storeFailure(Level.WARNING, "store failed while storing a lease-mode outcome; answering 503", e);
+                return report.refuse(RequestOutcome.STORE_UNAVAILABLE,
+                        Problem.leaseOutcomeNotStored(config.leaseDuration()));
             }
         };
 
@@ -397,7 +562,7 @@ public final class Idempotency implements AutoCloseable {
         /** Starts keeping {@code claim} alive while the handler runs, until the result is stopped. */
         abstract KeepAlive keepAlive(Claim claim, IdempotencyConfig config, LeaseRenewals renewals);
 
-        /** The answer when storing the outcome failed with {@code e} (other than a lost lease). */
-        abstract Outcome outcomeNotStored(StoreException e, IdempotencyConfig config);
+        /** The answer when storing the outcome failed with {@code e} (other than a lost lease), logged. */
+        abstract Outcome outcomeNotStored(StoreException e, IdempotencyConfig config, Report report);
     }
 }

@@ -4,8 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
+import dev.idempotency.micrometer.IdempotencyMetrics;
 import dev.idempotency.servlet.IdempotencyFilter;
 import dev.idempotency.servlet.ScopeResolver;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.servlet.DispatcherType;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +30,9 @@ import org.eclipse.jetty.server.ServerConnector;
  * <li>{@value #BASELINE_AUTO_COMMIT}: no filter; the insert in auto-commit (one statement, for reference);</li>
  * <li>{@value #NO_DATABASE}: no filter, no insert: the cost of HTTP and JSON alone, for reference;</li>
  * <li>{@value #TRANSACTION}: behind the filter in transaction mode (the default);</li>
- * <li>{@value #LEASE}: behind the filter in lease mode ({@code idempotency.lease-paths=/lease/*}).</li>
+ * <li>{@value #LEASE}: behind the filter in lease mode ({@code idempotency.lease-paths=/lease/*});</li>
+ * <li>{@value #TRANSACTION_METRICS}: as {@value #TRANSACTION}, behind a second filter on the same store that
+ * reports to the Micrometer binding on a Prometheus registry (the cost of the metrics).</li>
  * </ul>
  * The scope is the {@value #CLIENT_HEADER} header, as in the demo. The background purge is off: the
  * purge benchmark runs it on purpose.
@@ -40,6 +45,7 @@ final class BenchServer implements AutoCloseable {
     static final String NO_DATABASE = "/nodb/posts";
     static final String TRANSACTION = "/tx/posts";
     static final String LEASE = "/lease/posts";
+    static final String TRANSACTION_METRICS = "/txm/posts";
 
     private final Server jetty;
     private final JdbcIdempotencyStore store;
@@ -70,11 +76,17 @@ final class BenchServer implements AutoCloseable {
         FilterHolder holder = new FilterHolder(filter);
         context.addFilter(holder, "/tx/*", EnumSet.of(DispatcherType.REQUEST));
         context.addFilter(holder, "/lease/*", EnumSet.of(DispatcherType.REQUEST));
+        IdempotencyFilter measured = IdempotencyFilter.builder(store).config(config)
+                .scopeResolver(ScopeResolver.header(CLIENT_HEADER))
+                .listener(IdempotencyMetrics.create(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))).build();
+        context.addFilter(new FilterHolder(measured), "/txm/*", EnumSet.of(DispatcherType.REQUEST));
         DataSource joined = store.transactionalDataSource();
         context.addServlet(new ServletHolder("tx", new PostsServlet(joined, json, PostsServlet.Commit.JOINED, timestamp)),
                 TRANSACTION);
         context.addServlet(new ServletHolder("lease", new PostsServlet(joined, json, PostsServlet.Commit.JOINED, timestamp)),
                 LEASE);
+        context.addServlet(new ServletHolder("txm", new PostsServlet(joined, json, PostsServlet.Commit.JOINED)),
+                TRANSACTION_METRICS);
         context.addServlet(new ServletHolder("baseline",
                 new PostsServlet(pool, json, PostsServlet.Commit.OWN_TRANSACTION, timestamp)), BASELINE);
         context.addServlet(new ServletHolder("autocommit",

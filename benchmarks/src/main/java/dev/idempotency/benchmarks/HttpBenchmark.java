@@ -22,6 +22,7 @@ final class HttpBenchmark {
     static final String AUTO_COMMIT = "baseline, auto-commit";
     static final String NO_DATABASE = "HTTP only, no database";
     static final String TRANSACTION = "transaction mode, new keys";
+    static final String TRANSACTION_METRICS = "transaction mode, new keys, metrics on";
     static final String LEASE = "lease mode, new keys";
     static final String REPLAYS = "replays";
     static final String STORM = "duplicate storm";
@@ -65,6 +66,7 @@ final class HttpBenchmark {
                 Scenario.withoutKeys(AUTO_COMMIT, BenchServer.BASELINE_AUTO_COMMIT),
                 Scenario.withoutKeys(NO_DATABASE, BenchServer.NO_DATABASE),
                 Scenario.newKeys(TRANSACTION, BenchServer.TRANSACTION),
+                Scenario.newKeys(TRANSACTION_METRICS, BenchServer.TRANSACTION_METRICS),
                 Scenario.newKeys(LEASE, BenchServer.LEASE),
                 Scenario.replays(REPLAYS, completed),
                 storm);
@@ -207,7 +209,22 @@ final class HttpBenchmark {
                         + "WAL writer and checkpointer not included)")
                 + ". Throughput on two shared cores follows the sum of the last two.\n\n"
                 + Report.table(List.of("Scenario", "load generator", "server JVM", engine.serverCpuLabel(),
-                        "server + database", "vs baseline"), cpuTable);
+                        "server + database", "vs baseline"), cpuTable)
+                + metricsCost(result);
+    }
+
+    /** The metrics-on scenario against the same one without metrics, measured in the same rounds. */
+    private static String metricsCost(Result result) {
+        Row off = result.row(TRANSACTION);
+        Row on = result.row(TRANSACTION_METRICS);
+        return Report.format("%nMetrics on vs off (transaction mode, new keys; the Micrometer binding on a "
+                + "Prometheus registry): throughput %.3f x; server JVM CPU per request %+.1f%% (%.0f vs %.0f µs); "
+                + "server + database CPU per request %+.1f%%; p99 %.2f vs %.2f ms.%n",
+                on.throughput() / off.throughput(),
+                100.0 * (on.serverCpuMicros() / off.serverCpuMicros() - 1), on.serverCpuMicros(), off.serverCpuMicros(),
+                100.0 * ((on.serverCpuMicros() + on.backendCpuMicros()) / (off.serverCpuMicros() + off.backendCpuMicros())
+                        - 1),
+                on.latencies().getValueAtPercentile(99) / 1e6, off.latencies().getValueAtPercentile(99) / 1e6);
     }
 
     private static String outcomes(Row row) {

@@ -1,7 +1,15 @@
 package dev.idempotency.benchmarks;
 
+import dev.idempotency.Idempotency;
 import dev.idempotency.RequestFingerprint;
+import dev.idempotency.adapter.IncomingRequest;
+import dev.idempotency.adapter.RequestHandler;
 import dev.idempotency.benchmarks.jmh.JsonBodies;
+import dev.idempotency.benchmarks.jmh.ListenerBenchmark;
+import dev.idempotency.event.IdempotencyListener;
+import dev.idempotency.micrometer.IdempotencyMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
@@ -82,9 +90,50 @@ final class JmhBenchmarks {
                         List.of("1 KiB", Report.format("%.1f", cpu[0]), jmh(sorted, 1024)),
                         List.of("64 KiB", Report.format("%.1f", cpu[1]), jmh(sorted, 65536)),
                         List.of("1 MiB", Report.format("%.1f", cpu[2]), jmh(sorted, 1048576)))));
+        double[] listener = listenerCpuNanos();
+        report.section("Metrics CPU time", "Thread CPU time of one replay by the engine on the in-memory store, "
+                + "without a listener and with the Micrometer binding on a Prometheus registry, alternating 100 ms "
+                + "slices (ListenerBenchmark): the difference is what the metrics add to every request, to be set "
+                + "against the CPU time per request of the HTTP part.\n\n"
+                + Report.table(List.of("Engine", "CPU ns/replay"), List.of(
+                        List.of("without listener", Report.format("%.0f", listener[0])),
+                        List.of("with metrics", Report.format("%.0f", listener[1])),
+                        List.of("metrics add", Report.format("%.0f", listener[1] - listener[0])))));
         report.verdict("Fingerprint of a 64 KiB JSON body: < 1 ms (CPU time)", cpu[1] < 1000,
                 Report.format("%.0f µs CPU (JMH wall clock %s µs)", cpu[1],
                         fingerprint64k == null ? "n/a" : Report.format("%.0f", fingerprint64k)));
+    }
+
+    /**
+     * Thread CPU time per replay, in nanoseconds, by an engine without a listener ([0]) and by one with the
+     * metrics ([1]) ({@link ListenerBenchmark}): 5 s of warm-up on both, then 40 slices of 100 ms alternating
+     * between them, so that whatever else the machine does falls on both alike.
+     */
+    static double[] listenerCpuNanos() throws Exception {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        Idempotency[] engines = {ListenerBenchmark.engine(IdempotencyListener.none()),
+                ListenerBenchmark.engine(IdempotencyMetrics.create(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)))};
+        IncomingRequest request = ListenerBenchmark.request();
+        RequestHandler handler = body -> {
+            throw new IllegalStateException("a replay runs no handler");
+        };
+        long warmUntil = System.nanoTime() + 5_000_000_000L;
+        for (int n = 0; System.nanoTime() < warmUntil; n++) {
+            engines[n & 1].process(request, handler);
+        }
+        long[] cpu = new long[2];
+        long[] ops = new long[2];
+        for (int slice = 0; slice < 40; slice++) {
+            int which = slice & 1;
+            long wallStart = System.nanoTime();
+            long cpuStart = threads.getCurrentThreadCpuTime();
+            while (System.nanoTime() - wallStart < 100_000_000L) {
+                engines[which].process(request, handler);
+                ops[which]++;
+            }
+            cpu[which] += threads.getCurrentThreadCpuTime() - cpuStart;
+        }
+        return new double[] {(double) cpu[0] / ops[0], (double) cpu[1] / ops[1]};
     }
 
     private static String jmh(List<RunResult> results, int size) {

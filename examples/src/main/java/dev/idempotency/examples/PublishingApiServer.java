@@ -13,12 +13,15 @@ import dev.idempotency.jdbc.inbox.JdbcInbox;
 import dev.idempotency.jdbc.outbox.JdbcOutbox;
 import dev.idempotency.jdbc.outbox.OutboxRelay;
 import dev.idempotency.jdbc.outbox.OutboxRelayConfig;
+import dev.idempotency.micrometer.IdempotencyMetrics;
 import dev.idempotency.servlet.IdempotencyFilter;
 import dev.idempotency.servlet.ScopeResolver;
 import dev.idempotency.webhooks.WebhookPublisher;
 import dev.idempotency.webhooks.WebhookReceiverFilter;
 import dev.idempotency.webhooks.WebhookSecret;
 import dev.idempotency.webhooks.WebhookSigner;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.servlet.DispatcherType;
 import java.io.IOException;
 import java.net.Inet6Address;
@@ -77,6 +80,9 @@ import org.flywaydb.core.Flyway;
  * without recording it again.</li>
  * </ol>
  * {@code --round-trip} runs through all of it once and prints each step ({@link RoundTrip}).
+ *
+ * <p>{@code GET /metrics} serves the library's metrics in the Prometheus text format: every component above
+ * reports to one {@link IdempotencyMetrics} on a Prometheus registry.
  *
  * <p><b>The idempotency filter covers the API's paths only</b> ({@code /posts}, {@code /posts/*},
  * {@code /payments}, {@code /payments/*}), not {@code /webhooks/*}: an idempotent request holds a transaction
@@ -203,6 +209,9 @@ public final class PublishingApiServer implements AutoCloseable {
     /** Where a load balancer asks whether the server can serve. */
     static final String HEALTH_PATH = "/health";
 
+    /** The Prometheus scrape endpoint. */
+    static final String METRICS_PATH = "/metrics";
+
     /** The path of the error page, reached only through Jetty's ERROR dispatch. */
     static final String ERROR_PATH = "/error";
 
@@ -314,7 +323,9 @@ public final class PublishingApiServer implements AutoCloseable {
         IdempotencyConfig config = idempotencyConfig(options);
         WebhookSecret secret = webhookSecret(options);
         InetAddress address = resolve(options.host());
-        JdbcIdempotencyStore store = openStore(options);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        IdempotencyMetrics metrics = IdempotencyMetrics.create(registry);
+        JdbcIdempotencyStore store = openStore(options, metrics);
         JdbcInbox inbox = null;
         OutboxRelay relay = null;
         try {
@@ -324,8 +335,9 @@ public final class PublishingApiServer implements AutoCloseable {
             // Both on the store's pool (its transactionalDataSource() is unwrapped to it), so that they find the
             // transactions bound on it: enqueue() joins the idempotent request's, and the receiver's writes join
             // the inbox's.
-            JdbcOutbox outbox = JdbcOutbox.create(dataSource);
-            inbox = JdbcInbox.create(dataSource);
+            JdbcOutbox outbox = JdbcOutbox.builder().dataSource(dataSource).listener(metrics).build();
+            inbox = JdbcInbox.builder().dataSource(dataSource).listener(metrics).build();
+            metrics.bindOutbox(outbox).bindPurgeBacklog(store);
             relay = outbox.relay(WebhookPublisher.create(WebhookSigner.create(secret)),
                     OutboxRelayConfig.custom().pollInterval(RELAY_POLL_INTERVAL).build());
             PostRepository posts = new PostRepository(dataSource, flavour);
@@ -356,10 +368,12 @@ public final class PublishingApiServer implements AutoCloseable {
                     .path(WEBHOOK_PATH, "POST")
                     .path(RECEIVED_PATH, "GET")
                     .path(HEALTH_PATH, "GET")
+                    .path(METRICS_PATH, "GET")
                     .build()), "/*", EnumSet.of(DispatcherType.REQUEST));
             IdempotencyFilter filter = IdempotencyFilter.builder(store)
                     .config(config)
                     .scopeResolver(ScopeResolver.header(CLIENT_HEADER))
+                    .listener(metrics)
                     .build();
             FilterHolder idempotency = new FilterHolder(filter);
             idempotency.setName("idempotency");
@@ -377,6 +391,7 @@ public final class PublishingApiServer implements AutoCloseable {
             WebhookReceiverFilter receiver = WebhookReceiverFilter.builder(inbox, WEBHOOK_CONSUMER)
                     .secrets(secret)
                     .maxBodyBytes(WEBHOOK_MAX_BODY_BYTES)
+                    .listener(metrics)
                     .build();
             context.addFilter(new FilterHolder(receiver), WEBHOOK_PATH, EnumSet.of(DispatcherType.REQUEST));
             context.addServlet(new ServletHolder("post-published", new PostPublishedReceiver(receipts, json,
@@ -385,6 +400,7 @@ public final class PublishingApiServer implements AutoCloseable {
                     RECEIVED_PATH);
 
             context.addServlet(new ServletHolder("health", new HealthServlet(posts)), HEALTH_PATH);
+            context.addServlet(new ServletHolder("metrics", new MetricsServlet(registry)), METRICS_PATH);
             ContainerRefusals refusals = new ContainerRefusals(limits);
             context.addServlet(new ServletHolder("error", new ErrorServlet(json, refusals, config)), ERROR_PATH);
             ErrorPageErrorHandler errors = new ErrorPageErrorHandler();
@@ -551,8 +567,8 @@ public final class PublishingApiServer implements AutoCloseable {
     private static final Map<String, String> OPTIONS_BY_PROPERTY = Map.of(IdempotencyProperties.KEY_TTL, "--key-ttl",
             IdempotencyProperties.LEASE_DURATION, "--lease-duration");
 
-    private static JdbcIdempotencyStore openStore(Options options) throws IOException {
-        JdbcIdempotencyStore.Builder builder = JdbcIdempotencyStore.builder();
+    private static JdbcIdempotencyStore openStore(Options options, IdempotencyMetrics metrics) throws IOException {
+        JdbcIdempotencyStore.Builder builder = JdbcIdempotencyStore.builder().listener(metrics);
         if (options.jdbcUrl().isPresent()) {
             builder.jdbcUrl(options.jdbcUrl().get())
                     .username(options.jdbcUser().orElse(null))

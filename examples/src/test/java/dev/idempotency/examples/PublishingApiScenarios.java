@@ -34,6 +34,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -361,6 +362,59 @@ abstract class PublishingApiScenarios {
         assertProblem(send(get("/posts/999999999")), 404, Problems.NOT_FOUND_TYPE);
         assertProblem(send(get("/posts/not-a-number")), 404, Problems.NOT_FOUND_TYPE);
         assertProblem(send(get("/nothing-here")), 404, Problems.NOT_FOUND_TYPE);
+    }
+
+    /** The {@code idempotency_requests_total} series of a scrape of /metrics, by their labels. */
+    private Map<String, Double> requestCounters() throws Exception {
+        HttpResponse<byte[]> scrape = send(get(PublishingApiServer.METRICS_PATH));
+        assertEquals(200, scrape.statusCode());
+        String contentType = scrape.headers().firstValue("Content-Type").orElseThrow();
+        assertTrue(contentType.startsWith("text/plain"), contentType);
+        Map<String, Double> counters = new java.util.TreeMap<>();
+        for (String line : new String(scrape.body(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+            if (line.startsWith("idempotency_requests_total{")) {
+                counters.put(line.substring(0, line.lastIndexOf(' ')).replace(",}", "}"),
+                        Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
+            }
+        }
+        return counters;
+    }
+
+    private static double sample(String scrape, String series) {
+        for (String line : scrape.split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return Double.parseDouble(line.substring(series.length() + 1).trim());
+            }
+        }
+        throw new AssertionError("no " + series + " in " + scrape);
+    }
+
+    @Test
+    void metricsAreScrapedInThePrometheusFormatAndEachAnswerCountsOnce() throws Exception {
+        Map<String, Double> expected = requestCounters();
+        assertEquals(0.0, expected.get("idempotency_requests_total{mode=\"transaction\",outcome=\"executed\"}"),
+                "every outcome is there from the start, at zero: " + expected);
+        String key = newKey();
+
+        assertEquals(201, send(createPost(key, account, "measured")).statusCode());
+        assertEquals(201, send(createPost(key, account, "measured")).statusCode());
+        assertEquals(422, send(createPost(key, account, "measured again")).statusCode());
+
+        for (String outcome : List.of("executed", "replayed", "mismatch")) {
+            expected.merge("idempotency_requests_total{mode=\"transaction\",outcome=\"" + outcome + "\"}", 1.0,
+                    Double::sum);
+        }
+        assertEquals(expected, requestCounters());
+        String scrape = new String(send(get(PublishingApiServer.METRICS_PATH)).body(),
+                java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(3.0, sample(scrape, "idempotency_store_claim_seconds_count{mode=\"transaction\"}"),
+                "one claim per request that reached the store");
+        assertEquals(1.0, sample(scrape, "idempotency_store_complete_seconds_count{mode=\"transaction\"}"),
+                "one outcome stored");
+        for (String gauge : List.of("idempotency_outbox_pending", "idempotency_outbox_oldest_age_seconds",
+                "idempotency_outbox_dead", "idempotency_purge_backlog")) {
+            assertTrue(scrape.contains("\n" + gauge + " "), gauge + " in " + scrape);
+        }
     }
 
     @Test

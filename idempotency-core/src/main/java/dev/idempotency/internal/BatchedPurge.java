@@ -1,6 +1,7 @@
 package dev.idempotency.internal;
 
 import dev.idempotency.IdempotencyConfigException;
+import dev.idempotency.event.PurgeEvent;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,6 +40,8 @@ public final class BatchedPurge implements AutoCloseable {
     private final int batchSize;
     private final Duration interval;
     private final Clock clock;
+    private final PurgeEvent.Target target;
+    private final GuardedListener listener;
     private Scheduler scheduler;
 
     /**
@@ -47,14 +50,18 @@ public final class BatchedPurge implements AutoCloseable {
      * @param threadName the name of its thread after {@code idempotency-}
      * @param what what it deletes, for log messages, such as {@code "expired inbox markers"}
      * @param interval how long between two runs once started; zero never starts one
+     * @param target what it deletes, for the {@link PurgeEvent} each run that ends reports to {@code listener}
      */
-    public BatchedPurge(String threadName, String what, Batch batch, int batchSize, Duration interval, Clock clock) {
+    public BatchedPurge(String threadName, String what, Batch batch, int batchSize, Duration interval, Clock clock,
+            PurgeEvent.Target target, GuardedListener listener) {
         this.threadName = Objects.requireNonNull(threadName, "threadName");
         this.what = Objects.requireNonNull(what, "what");
         this.batch = Objects.requireNonNull(batch, "batch");
         this.batchSize = batchSize;
         this.interval = Objects.requireNonNull(interval, "interval");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.target = Objects.requireNonNull(target, "target");
+        this.listener = Objects.requireNonNull(listener, "listener");
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be positive, not " + batchSize);
         }
@@ -106,6 +113,7 @@ public final class BatchedPurge implements AutoCloseable {
      * @return how many rows were deleted
      */
     public long runOnce() {
+        long start = System.nanoTime();
         long total = 0;
         for (int run = 0; run < MAX_BATCHES_PER_RUN; run++) {
             int deleted = batch.delete(clock.instant(), batchSize);
@@ -113,6 +121,9 @@ public final class BatchedPurge implements AutoCloseable {
             if (deleted < batchSize) {
                 break;
             }
+        }
+        if (listener.active()) {
+            listener.onPurge(new PurgeEvent(target, total, Duration.ofNanos(System.nanoTime() - start)));
         }
         return total;
     }

@@ -1,7 +1,10 @@
 package dev.idempotency.store;
 
 import dev.idempotency.IdempotencyConfig;
+import dev.idempotency.event.IdempotencyListener;
+import dev.idempotency.event.PurgeEvent;
 import dev.idempotency.internal.BatchedPurge;
+import dev.idempotency.internal.GuardedListener;
 import dev.idempotency.spi.IdempotencyStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,16 +30,26 @@ public final class ExpiredRecordPurger implements AutoCloseable {
 
     private final BatchedPurge purge;
 
-    private ExpiredRecordPurger(IdempotencyStore store, Duration interval, int batchSize, Clock clock) {
+    private ExpiredRecordPurger(IdempotencyStore store, Duration interval, int batchSize, Clock clock,
+            IdempotencyListener listener) {
         Objects.requireNonNull(store, "store");
         this.purge = new BatchedPurge("purge", "expired idempotency records", store::purgeExpired, batchSize,
-                interval, clock);
+                interval, clock, PurgeEvent.Target.RECORDS, GuardedListener.of(listener));
     }
 
     /** A purger for {@code store} with the interval, batch size and clock of {@code config}; not started. */
     public static ExpiredRecordPurger create(IdempotencyStore store, IdempotencyConfig config) {
+        return create(store, config, IdempotencyListener.none());
+    }
+
+    /**
+     * As {@link #create(IdempotencyStore, IdempotencyConfig)}, reporting each run that ends to {@code listener}
+     * as a {@link PurgeEvent} of {@link PurgeEvent.Target#RECORDS}.
+     */
+    public static ExpiredRecordPurger create(IdempotencyStore store, IdempotencyConfig config,
+            IdempotencyListener listener) {
         Objects.requireNonNull(config, "config");
-        return create(store, config.purgeInterval(), config.purgeBatchSize(), config.clock());
+        return create(store, config.purgeInterval(), config.purgeBatchSize(), config.clock(), listener);
     }
 
     /**
@@ -48,8 +61,17 @@ public final class ExpiredRecordPurger implements AutoCloseable {
      * @throws IllegalArgumentException if {@code batchSize} is not positive
      */
     public static ExpiredRecordPurger create(IdempotencyStore store, Duration interval, int batchSize, Clock clock) {
+        return create(store, interval, batchSize, clock, IdempotencyListener.none());
+    }
+
+    /**
+     * As {@link #create(IdempotencyStore, Duration, int, Clock)}, reporting each run that ends to
+     * {@code listener} as a {@link PurgeEvent} of {@link PurgeEvent.Target#RECORDS}.
+     */
+    public static ExpiredRecordPurger create(IdempotencyStore store, Duration interval, int batchSize, Clock clock,
+            IdempotencyListener listener) {
         return new ExpiredRecordPurger(store, Objects.requireNonNull(interval, "interval"), batchSize,
-                Objects.requireNonNull(clock, "clock"));
+                Objects.requireNonNull(clock, "clock"), Objects.requireNonNull(listener, "listener"));
     }
 
     /**

@@ -1,7 +1,13 @@
 package dev.idempotency.jdbc;
 
 import dev.idempotency.jdbc.internal.RedactedThrowable;
+import dev.idempotency.jdbc.internal.SqlErrors;
 import dev.idempotency.spi.StoreException;
+import dev.idempotency.spi.StoreUnavailableException;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -28,7 +34,57 @@ public final class IdempotencySchema {
     private static final List<String> SCRIPTS = List.of("V1__create_idempotency_record.sql", "V2__lease_mode.sql",
             "V3__inbox.sql", "V4__outbox.sql", "V5__inbox_payload_digest.sql");
 
+    /** The version of the last migration this release ships: a database at a lower one is behind the library. */
+    public static final int LATEST_VERSION = SCRIPTS.size();
+
     private IdempotencySchema() {
+    }
+
+    /**
+     * The version of the library's last migration applied to the DataSource's default schema, read from
+     * {@value #HISTORY_TABLE}: {@link #LATEST_VERSION} when up to date, lower when the schema is behind this
+     * release, 0 when none was applied (the history table is missing, as when the schema is managed by hand and
+     * never recorded). For health checks; it also proves the database answers.
+     *
+     * @throws StoreUnavailableException if the database cannot be reached
+     * @throws StoreException if it failed otherwise
+     */
+    public static int appliedVersion(DataSource dataSource) {
+        Objects.requireNonNull(dataSource, "dataSource");
+        try (Connection connection = dataSource.getConnection()) {
+            try (ResultSet tables = connection.getMetaData().getTables(null, null, null, new String[] {"TABLE"})) {
+                boolean found = false;
+                while (tables.next() && !found) {
+                    found = HISTORY_TABLE.equalsIgnoreCase(tables.getString("TABLE_NAME"))
+                            && isCurrentSchema(connection, tables.getString("TABLE_SCHEM"));
+                }
+                if (!found) {
+                    return 0;
+                }
+            }
+            // Versions are text in Flyway's table ("0" is the baseline); compared as numbers here, not as text.
+            // Quoted: Flyway creates its table and columns in lower case on H2 as well.
+            int applied = 0;
+            try (Statement statement = connection.createStatement();
+                    ResultSet versions = statement.executeQuery("SELECT \"version\" FROM \"" + HISTORY_TABLE
+                            + "\" WHERE \"success\" AND \"version\" IS NOT NULL")) {
+                while (versions.next()) {
+                    try {
+                        applied = Math.max(applied, Integer.parseInt(versions.getString(1).trim()));
+                    } catch (NumberFormatException e) {
+                        // Not one of this library's versions (1, 2, 3...): ignore it.
+                    }
+                }
+            }
+            return applied;
+        } catch (SQLException e) {
+            throw SqlErrors.translate("reading the idempotency schema version", e);
+        }
+    }
+
+    private static boolean isCurrentSchema(Connection connection, String schema) throws SQLException {
+        String current = connection.getSchema();
+        return schema == null || current == null || schema.equalsIgnoreCase(current);
     }
 
     /**

@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.SQLExceptionOverride;
 import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.IdempotencyConfigException;
+import dev.idempotency.event.IdempotencyListener;
 import dev.idempotency.internal.BatchedPurge;
 import dev.idempotency.internal.DaemonThreads;
 import dev.idempotency.jdbc.internal.ClaimFound;
@@ -99,7 +100,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         this.claimTransactions = builder.claimTransactions == null ? transactions
                 : ManagedTransaction.source(builder.claimTransactions, pool, probe.forceReadCommitted());
         this.transactionalDataSource = new TransactionJoiningDataSource(pool);
-        this.purge = new RecordPurge(this, builder.purgeInterval, builder.purgeBatchSize, builder.clock)
+        this.purge = new RecordPurge(this, builder.purgeInterval, builder.purgeBatchSize, builder.clock,
+                builder.listener)
                 .start(IdempotencyConfig.ofDefaults());
     }
 
@@ -148,7 +150,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                 case LEASE -> claimLease(request);
             };
         } catch (SQLException e) {
-            throw SqlErrors.translate("claiming idempotency key " + request.key().key(), e);
+            // The message names no key: the engine logs it, and logs never carry a client's key.
+            throw SqlErrors.translate("claiming an idempotency key", e);
         }
     }
 
@@ -188,6 +191,27 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             return new ClaimResult.Existing(existing.record());
         }
         return ((ClaimFound.Busy) found).answer();
+    }
+
+    /**
+     * How many records had expired at {@code now} and are not purged yet, counted up to {@code cap}: the purge's
+     * backlog, for gauges and health checks. The count reads at most {@code cap} index entries, so its cost is
+     * bounded however far behind the purge is; a result equal to {@code cap} means "at least". Records whose
+     * lease is still live are counted although the purge leaves them.
+     *
+     * @throws IllegalArgumentException if {@code cap} is not positive
+     * @throws StoreException if the database failed
+     */
+    public long expiredRecords(Instant now, long cap) {
+        Objects.requireNonNull(now, "now");
+        if (cap < 1) {
+            throw new IllegalArgumentException("cap must be positive, not " + cap);
+        }
+        try {
+            return transactions.inTransaction(connection -> dialect.countExpired(connection, now, cap));
+        } catch (SQLException e) {
+            throw SqlErrors.translate("counting expired idempotency records", e);
+        }
     }
 
     @Override
@@ -292,7 +316,18 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         private Clock clock;
 
         private ClaimTransactions claimTransactions;
+        private IdempotencyListener listener = IdempotencyListener.none();
         private Builder() {
+        }
+
+        /**
+         * Where each run of the store's purge of expired records is reported ({@link
+         * dev.idempotency.event.PurgeEvent}); default {@link IdempotencyListener#none()}. Requests are reported by
+         * the filter, to the listener of its own builder.
+         */
+        public Builder listener(IdempotencyListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
         }
 
         /**

@@ -43,6 +43,26 @@ class IdempotencySchemaTest {
         }
 
         @Test
+        void appliedVersionIsZeroBeforeTheMigrationsAndTheLatestAfter() {
+            DataSource ds = database().dataSource();
+            assertEquals(0, IdempotencySchema.appliedVersion(ds));
+            JdbcIdempotencyStore.create(ds).close();
+            assertEquals(IdempotencySchema.LATEST_VERSION, IdempotencySchema.appliedVersion(ds));
+            assertEquals(publishedVersions(engine()).size(), IdempotencySchema.LATEST_VERSION);
+        }
+
+        @Test
+        void appliedVersionSaysWhenTheSchemaIsBehindTheLibrary() throws SQLException {
+            DataSource ds = database().dataSource();
+            JdbcIdempotencyStore.create(ds).close();
+            try (Connection connection = ds.getConnection(); Statement statement = connection.createStatement()) {
+                statement.executeUpdate("DELETE FROM \"" + IdempotencySchema.HISTORY_TABLE + "\" WHERE \"version\" = '"
+                        + IdempotencySchema.LATEST_VERSION + "'");
+            }
+            assertEquals(IdempotencySchema.LATEST_VERSION - 1, IdempotencySchema.appliedVersion(ds));
+        }
+
+        @Test
         void applicationFlywayFirstThenTheStoreKeepBothHistories() throws SQLException {
             DataSource ds = database().dataSource();
             applicationFlyway(ds).load().migrate();

@@ -6,6 +6,7 @@ import dev.idempotency.IdempotencyConfigException;
 import dev.idempotency.IdempotencyContext;
 import dev.idempotency.IdempotencyProperties;
 import dev.idempotency.adapter.Outcome;
+import dev.idempotency.event.IdempotencyListener;
 import dev.idempotency.servlet.internal.ServletIncomingRequest;
 import dev.idempotency.spi.IdempotencyStore;
 import dev.idempotency.store.ExpiredRecordPurger;
@@ -88,6 +89,7 @@ public final class IdempotencyFilter implements Filter {
     private final IdempotencyConfig explicitConfig;
     private final ScopeResolver explicitScopeResolver;
     private final EndpointSettings endpointSettings;
+    private final IdempotencyListener listener;
     private final Map<IdempotencyConfig, Idempotency> endpointEngines = new ConcurrentHashMap<>();
 
     private volatile Idempotency idempotency;
@@ -99,20 +101,22 @@ public final class IdempotencyFilter implements Filter {
      * and settings from properties, when the container calls {@link #init}.
      */
     public IdempotencyFilter() {
-        this(null, null, null, EndpointSettings.defaults());
+        this(null, null, null, EndpointSettings.defaults(), IdempotencyListener.none());
     }
 
     /** A filter over {@code store}, with settings from properties read in {@link #init}. */
     public IdempotencyFilter(IdempotencyStore store) {
-        this(Objects.requireNonNull(store, "store"), null, null, EndpointSettings.defaults());
+        this(Objects.requireNonNull(store, "store"), null, null, EndpointSettings.defaults(),
+                IdempotencyListener.none());
     }
 
     private IdempotencyFilter(IdempotencyStore store, IdempotencyConfig config, ScopeResolver scopeResolver,
-            EndpointSettings endpointSettings) {
+            EndpointSettings endpointSettings, IdempotencyListener listener) {
         this.explicitStore = store;
         this.explicitConfig = config;
         this.explicitScopeResolver = scopeResolver;
         this.endpointSettings = endpointSettings;
+        this.listener = listener;
     }
 
     /** A builder for a filter over {@code store}. */
@@ -142,10 +146,10 @@ public final class IdempotencyFilter implements Filter {
             }
         }
         this.scopeResolver = resolver != null ? resolver : ScopeResolver.principal();
-        this.idempotency = Idempotency.create(store, config);
+        this.idempotency = Idempotency.create(store, config, listener);
         synchronized (this) {
             if (purger == null && !store.adoptPurgeSettings(config)) {
-                purger = ExpiredRecordPurger.create(store, config).start();
+                purger = ExpiredRecordPurger.create(store, config, listener).start();
             }
         }
     }
@@ -247,7 +251,7 @@ public final class IdempotencyFilter implements Filter {
             throw new IllegalStateException("The EndpointSettings of this IdempotencyFilter returned more than "
                     + MAX_ENDPOINT_ENGINES + " distinct IdempotencyConfig instances; return one instance per endpoint");
         }
-        return endpointEngines.computeIfAbsent(config, c -> Idempotency.create(defaults.store(), c));
+        return endpointEngines.computeIfAbsent(config, c -> Idempotency.create(defaults.store(), c, listener));
     }
 
     private Idempotency requireInitialised() {
@@ -287,6 +291,7 @@ public final class IdempotencyFilter implements Filter {
         private IdempotencyConfig config;
         private ScopeResolver scopeResolver;
         private EndpointSettings endpointSettings = EndpointSettings.defaults();
+        private IdempotencyListener listener = IdempotencyListener.none();
 
         private Builder(IdempotencyStore store) {
             this.store = store;
@@ -316,9 +321,19 @@ public final class IdempotencyFilter implements Filter {
             return this;
         }
 
+        /**
+         * Where the filter reports each answer to a covered request, and each run of the purge it runs for a store
+         * that does not purge itself (see {@link IdempotencyListener}); for metrics, the
+         * {@code idempotency-micrometer} module's binding. Default: {@link IdempotencyListener#none()}.
+         */
+        public Builder listener(IdempotencyListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
         /** The filter. */
         public IdempotencyFilter build() {
-            return new IdempotencyFilter(store, config, scopeResolver, endpointSettings);
+            return new IdempotencyFilter(store, config, scopeResolver, endpointSettings, listener);
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.idempotency.webhooks;
 import dev.idempotency.IdempotencyConfigException;
 import dev.idempotency.adapter.HandlerResponse;
 import dev.idempotency.adapter.RequestBodyTooLargeException;
+import dev.idempotency.event.IdempotencyListener;
 import dev.idempotency.jdbc.inbox.InboxResult;
 import dev.idempotency.jdbc.inbox.JdbcInbox;
 import dev.idempotency.servlet.CapturedExchange;
@@ -323,6 +324,15 @@ public final class WebhookReceiverFilter implements Filter {
         /** The clock timestamps are compared with; default {@link Clock#systemUTC()}. */
         public Builder clock(Clock clock) {
             verifier.clock(clock);
+            return this;
+        }
+
+        /**
+         * Where each signature check is reported (see {@link WebhookVerifier.Builder#listener}); the deliveries'
+         * results are reported by the inbox, to its own builder's listener.
+         */
+        public Builder listener(IdempotencyListener listener) {
+            verifier.listener(listener);
             return this;
         }
 

@@ -1,6 +1,9 @@
 package dev.idempotency.webhooks;
 
 import dev.idempotency.IdempotencyConfigException;
+import dev.idempotency.event.IdempotencyListener;
+import dev.idempotency.event.WebhookVerificationEvent;
+import dev.idempotency.internal.GuardedListener;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
@@ -9,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -50,11 +54,13 @@ public final class WebhookVerifier {
     private final List<WebhookSecret> secrets;
     private final Duration tolerance;
     private final Clock clock;
+    private final GuardedListener listener;
 
-    private WebhookVerifier(List<WebhookSecret> secrets, Duration tolerance, Clock clock) {
+    private WebhookVerifier(List<WebhookSecret> secrets, Duration tolerance, Clock clock, GuardedListener listener) {
         this.secrets = secrets;
         this.tolerance = tolerance;
         this.clock = clock;
+        this.listener = listener;
     }
 
     /**
@@ -102,9 +108,28 @@ public final class WebhookVerifier {
                 values(headers, WebhookHeaders.SIGNATURE), body);
     }
 
-    /** Verifies with every value each header had, so a repeated header is refused rather than half-read. */
+    /**
+     * Verifies with every value each header had, so a repeated header is refused rather than half-read, and
+     * reports the result to the listener.
+     */
     VerifiedWebhook verifyAll(List<String> ids, List<String> timestamps, List<String> signatures, byte[] body) {
         Objects.requireNonNull(body, "body");
+        VerifiedWebhook verified;
+        try {
+            verified = check(ids, timestamps, signatures, body);
+        } catch (WebhookVerificationException e) {
+            if (listener.active()) {
+                listener.onWebhookVerification(new WebhookVerificationEvent(e.reason().name().toLowerCase(Locale.ROOT)));
+            }
+            throw e;
+        }
+        if (listener.active()) {
+            listener.onWebhookVerification(new WebhookVerificationEvent(WebhookVerificationEvent.VERIFIED));
+        }
+        return verified;
+    }
+
+    private VerifiedWebhook check(List<String> ids, List<String> timestamps, List<String> signatures, byte[] body) {
         String id = single(WebhookHeaders.ID, ids);
         String timestampText = single(WebhookHeaders.TIMESTAMP, timestamps);
         String signatureHeader = single(WebhookHeaders.SIGNATURE, signatures);
@@ -226,8 +251,19 @@ public final class WebhookVerifier {
         private final SecretList secrets = new SecretList();
         private Duration tolerance = DEFAULT_TOLERANCE;
         private Clock clock = Clock.systemUTC();
+        private IdempotencyListener listener = IdempotencyListener.none();
 
         private Builder() {
+        }
+
+        /**
+         * Where each verification is reported, as a {@link WebhookVerificationEvent} whose result is
+         * {@code verified} or the lower-case {@link WebhookVerificationException.Reason} (such as
+         * {@code signature_mismatch}); default {@link IdempotencyListener#none()}.
+         */
+        public Builder listener(IdempotencyListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
         }
 
         /** The secrets a signature may be made with, replacing any given before. At least one. */
@@ -272,7 +308,7 @@ public final class WebhookVerifier {
          */
         public WebhookVerifier build() {
             return new WebhookVerifier(secrets.required("a webhook verifier needs at least one WebhookSecret that "
-                    + "signatures may be made with"), tolerance, clock);
+                    + "signatures may be made with"), tolerance, clock, GuardedListener.of(listener));
         }
     }
 }

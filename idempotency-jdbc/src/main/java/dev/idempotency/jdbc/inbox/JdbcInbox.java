@@ -1,7 +1,11 @@
 package dev.idempotency.jdbc.inbox;
 
 import dev.idempotency.IdempotencyConfigException;
+import dev.idempotency.event.IdempotencyListener;
+import dev.idempotency.event.InboxEvent;
+import dev.idempotency.event.PurgeEvent;
 import dev.idempotency.internal.BatchedPurge;
+import dev.idempotency.internal.GuardedListener;
 import dev.idempotency.jdbc.ClaimTransactions;
 import dev.idempotency.jdbc.DatabaseEngine;
 import dev.idempotency.jdbc.IdempotencySchema;
@@ -100,6 +104,7 @@ public final class JdbcInbox implements AutoCloseable {
     private final Clock clock;
     private final TransactionJoiningDataSource transactionalDataSource;
     private final BatchedPurge purge;
+    private final GuardedListener listener;
 
     private JdbcInbox(DatabaseProbe probe, Builder builder) {
         this.pool = probe.pool();
@@ -111,8 +116,9 @@ public final class JdbcInbox implements AutoCloseable {
         this.retention = builder.retention;
         this.clock = builder.clock;
         this.transactionalDataSource = TransactionJoiningDataSource.over(pool);
+        this.listener = GuardedListener.of(builder.listener);
         this.purge = new BatchedPurge("inbox-purge", "expired inbox markers", this::purgeExpired,
-                builder.purgeBatchSize, builder.purgeInterval, clock).start();
+                builder.purgeBatchSize, builder.purgeInterval, clock, PurgeEvent.Target.INBOX, listener).start();
     }
 
     /**
@@ -202,8 +208,19 @@ public final class JdbcInbox implements AutoCloseable {
         return apply(consumer, messageId, storedId, sha256(payload), work);
     }
 
-    /** Runs the work with the marker in one transaction; {@code digest} is the payload's, or {@code null}. */
+    /** Applies the message once, and reports what became of it. */
     private <T> InboxResult<T> apply(String consumer, String messageId, String storedId, byte[] digest,
+            InboxWork<T> work) throws Exception {
+        InboxResult<T> result = applyOnce(consumer, messageId, storedId, digest, work);
+        if (listener.active()) {
+            listener.onInboxMessage(new InboxEvent(result instanceof InboxResult.Applied ? InboxEvent.Result.PROCESSED
+                    : result instanceof InboxResult.Reused ? InboxEvent.Result.REUSED : InboxEvent.Result.DUPLICATE));
+        }
+        return result;
+    }
+
+    /** Runs the work with the marker in one transaction; {@code digest} is the payload's, or {@code null}. */
+    private <T> InboxResult<T> applyOnce(String consumer, String messageId, String storedId, byte[] digest,
             InboxWork<T> work) throws Exception {
         if (TransactionBinding.current(pool) != null) {
             throw new IllegalStateException("JdbcInbox.process(" + consumer + ", " + messageId + ") was called inside "
@@ -362,8 +379,18 @@ public final class JdbcInbox implements AutoCloseable {
         private int purgeBatchSize = DEFAULT_PURGE_BATCH_SIZE;
         private boolean migrate = true;
         private ClaimTransactions transactions;
+        private IdempotencyListener listener = IdempotencyListener.none();
 
         private Builder() {
+        }
+
+        /**
+         * Where each delivery's result ({@code processed}, {@code duplicate} or {@code reused}) and each purge run
+         * are reported; default {@link IdempotencyListener#none()}.
+         */
+        public Builder listener(IdempotencyListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
         }
 
         /**

@@ -50,19 +50,19 @@ public final class JdbcClaim implements Claim {
         try (transaction) {
             if (acquired.recordPending()) {
                 if (!dialect.insertCompletedAndCommit(transaction, request, response, expiresAt)) {
-                    throw new StoreException("A record of " + request.key() + " was found where the claim's "
+                    throw new StoreException("A record of the claimed key was found where the claim's "
                             + "outcome was to be stored; was the table changed underneath?");
                 }
             } else if (!dialect.complete(transaction.connection(), request.key(), acquired.fencingToken(), response,
                     expiresAt)) {
-                throw new StoreException("The claim of " + request.key() + " was not found while storing its outcome; "
+                throw new StoreException("The claim of a key was not found while storing its outcome; "
                         + "was the table changed underneath?");
             }
             // After insertCompletedAndCommit the transaction may have ended already, and this is a no-op for the
             // driver; it keeps the pool's own bookkeeping of the connection's transaction state right.
             transaction.commit();
         } catch (SQLException e) {
-            throw SqlErrors.translate("storing the outcome of idempotency key " + request.key().key(), e);
+            throw SqlErrors.translate("storing the outcome of an idempotency key", e);
         }
     }
 

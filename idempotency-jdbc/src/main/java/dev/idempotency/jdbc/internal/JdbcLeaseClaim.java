@@ -46,7 +46,7 @@ public final class JdbcLeaseClaim implements Claim {
             return transactions.autoCommitted(connection -> dialect.renew(connection, request.key(), fencingToken,
                     request.leaseDuration()));
         } catch (SQLException e) {
-            throw SqlErrors.translate("renewing the lease on idempotency key " + request.key().key(), e);
+            throw SqlErrors.translate("renewing the lease on an idempotency key", e);
         }
     }
 
@@ -66,7 +66,7 @@ public final class JdbcLeaseClaim implements Claim {
                     response, expiresAt));
         } catch (SQLException e) {
             releaseQuietly();
-            throw SqlErrors.translate("storing the outcome of idempotency key " + request.key().key(), e);
+            throw SqlErrors.translate("storing the outcome of an idempotency key", e);
         }
         if (!stored) {
             throw new LeaseLostException(request.key(), fencingToken);
@@ -89,8 +89,7 @@ public final class JdbcLeaseClaim implements Claim {
             });
         } catch (SQLException | RuntimeException e) {
             // Until the lease runs out, a retry is told the key is busy.
-            LOG.log(Level.WARNING, "Could not release the lease on idempotency key " + request.key().key()
-                    + "; it is freed when the lease expires", e);
+            LOG.log(Level.WARNING, "Could not release the lease on an idempotency key; it is freed when the lease expires", e);
         }
     }
 

@@ -73,6 +73,11 @@ final class MariaDbDialect extends SqlDialect {
     }
 
     @Override
+    protected String firstRows(String n) {
+        return "LIMIT " + n; // MySQL has no FETCH FIRST
+    }
+
+    @Override
     protected String nowMicros() {
         return "TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6))";
     }

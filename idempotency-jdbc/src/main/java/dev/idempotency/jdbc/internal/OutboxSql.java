@@ -39,6 +39,10 @@ public final class OutboxSql {
     private static final String DISCARD = "DELETE FROM " + TABLE + " WHERE id = ? AND state = 'DEAD'";
 
     private static final String COUNT_PENDING = "SELECT count(*) FROM " + TABLE + " WHERE state = 'PENDING'";
+    // One pass over the unfinished messages (their partial index), however many have been delivered.
+    private static final String BACKLOG = "SELECT count(CASE WHEN state = 'PENDING' THEN 1 END), "
+            + "min(CASE WHEN state = 'PENDING' THEN created_at END), count(CASE WHEN state = 'DEAD' THEN 1 END) "
+            + "FROM " + TABLE + " WHERE state <> 'DELIVERED'";
 
     /** PostgreSQL and H2: {@code FETCH FIRST}, and {@code SKIP LOCKED} in the subqueries of updates and deletes. */
     static final OutboxSql STANDARD = new OutboxSql(SqlTimes.WITH_TIME_ZONE, false);
@@ -208,6 +212,11 @@ public final class OutboxSql {
     /** Counts the pending messages. */
     public String countPending() {
         return COUNT_PENDING;
+    }
+
+    /** Counts the pending messages, reads the oldest one's enqueue time, and counts the dead ones. */
+    public String backlog() {
+        return BACKLOG;
     }
 
     /** Binds {@link #insert()} for {@code message}, available from {@code now}. */

@@ -1,6 +1,7 @@
 package dev.idempotency.jdbc.internal;
 
 import dev.idempotency.IdempotencyConfig;
+import dev.idempotency.event.IdempotencyListener;
 import dev.idempotency.spi.IdempotencyStore;
 import dev.idempotency.store.ExpiredRecordPurger;
 import java.time.Clock;
@@ -25,6 +26,7 @@ public final class RecordPurge implements AutoCloseable {
 
     private final IdempotencyStore store;
     private final Settings given;
+    private final IdempotencyListener listener;
     private Settings current;
     private ExpiredRecordPurger purger;
     private boolean closed;
@@ -35,10 +37,13 @@ public final class RecordPurge implements AutoCloseable {
      * @param interval the interval the store's builder was given, or {@code null}
      * @param batchSize the batch size the store's builder was given, or {@code null}
      * @param clock the clock the store's builder was given, or {@code null}
+     * @param listener where each run is reported
      */
-    public RecordPurge(IdempotencyStore store, Duration interval, Integer batchSize, Clock clock) {
+    public RecordPurge(IdempotencyStore store, Duration interval, Integer batchSize, Clock clock,
+            IdempotencyListener listener) {
         this.store = Objects.requireNonNull(store, "store");
         this.given = new Settings(interval, batchSize, clock);
+        this.listener = Objects.requireNonNull(listener, "listener");
     }
 
     /** Starts purging with the given settings and, for the others, those of {@code defaults}. */
@@ -68,7 +73,8 @@ public final class RecordPurge implements AutoCloseable {
             purger.close();
         }
         current = settings;
-        purger = ExpiredRecordPurger.create(store, settings.interval(), settings.batchSize(), settings.clock()).start();
+        purger = ExpiredRecordPurger.create(store, settings.interval(), settings.batchSize(), settings.clock(),
+                listener).start();
     }
 
     /** Stops the purge, interrupting a run in progress, and returns once its thread has ended. Idempotent. */

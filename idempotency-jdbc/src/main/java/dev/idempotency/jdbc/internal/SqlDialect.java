@@ -51,6 +51,7 @@ public abstract class SqlDialect {
     private final String reclaim;
     private final String complete;
     private final String purge;
+    private final String countExpired;
     private final String renew;
     private final String release;
 
@@ -83,6 +84,9 @@ public abstract class SqlDialect {
                 + "SELECT scope, idempotency_key FROM " + TABLE + " WHERE expires_at <= ? "
                 + "AND (lease_expires_at IS NULL OR lease_expires_at <= " + now + ") "
                 + "FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED)";
+        // Capped: an index range scan of at most the cap's rows, however far behind the purge is.
+        countExpired = "SELECT count(*) FROM (SELECT 1 FROM " + TABLE + " WHERE expires_at <= ? "
+                + firstRows("?") + ") expired";
     }
 
     /**
@@ -114,6 +118,14 @@ public abstract class SqlDialect {
 
     /** The database's current time, as a SQL expression that moves within a transaction. */
     protected abstract String now();
+
+    /**
+     * The clause that keeps the first {@code n} rows of a query ({@code n} is SQL: a placeholder or a number);
+     * called while the dialect is constructed, so it must not read the subclass's fields.
+     */
+    protected String firstRows(String n) {
+        return "FETCH FIRST " + n + " ROWS ONLY";
+    }
 
     /** The database's current time in microseconds since the epoch, as a SQL expression of a 64-bit integer. */
     protected abstract String nowMicros();
@@ -178,7 +190,7 @@ public abstract class SqlDialect {
             ps.setLong(7, fencingToken);
             int updated = ps.executeUpdate();
             if (updated > 1) {
-                throw new StoreException("Storing the outcome of " + key + " updated " + updated + " rows");
+                throw new StoreException("Storing the outcome of one key updated " + updated + " rows");
             }
             return updated == 1;
         }
@@ -226,6 +238,18 @@ public abstract class SqlDialect {
             ps.setObject(1, times().parameter(now));
             ps.setInt(2, limit);
             return ps.executeUpdate();
+        }
+    }
+
+    /** Counts the records that expired at {@code now}, up to {@code cap}. */
+    public long countExpired(Connection connection, Instant now, long cap) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(countExpired)) {
+            ps.setObject(1, times().parameter(now));
+            ps.setLong(2, cap);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
         }
     }
 

@@ -1,5 +1,8 @@
 package dev.idempotency.jdbc.outbox;
 
+import dev.idempotency.event.Stage;
+import dev.idempotency.event.StageScope;
+import dev.idempotency.internal.GuardedListener;
 import dev.idempotency.internal.Scheduler;
 import dev.idempotency.jdbc.outbox.ClaimedBatch.Message;
 import java.time.Clock;
@@ -27,11 +30,13 @@ final class BatchPublisher {
     private final OutboxPublisher publisher;
     private final Clock clock;
     private final OutboxRelayConfig config;
+    private final GuardedListener listener;
 
-    BatchPublisher(OutboxPublisher publisher, Clock clock, OutboxRelayConfig config) {
+    BatchPublisher(OutboxPublisher publisher, Clock clock, OutboxRelayConfig config, GuardedListener listener) {
         this.publisher = publisher;
         this.clock = clock;
         this.config = config;
+        this.listener = listener;
     }
 
     /**
@@ -104,13 +109,19 @@ final class BatchPublisher {
                 continue;
             }
             PublishResult result;
+            StageScope stage = listener.onStageStart(Stage.PUBLISH, null);
             try {
                 result = publisher.publish(claimed.message(), claimed.attempt());
                 if (result == null) {
                     result = PublishResult.retry("The publisher " + publisher + " returned null");
                 }
+                stage.end(null);
             } catch (Exception e) {
+                stage.end(e);
                 result = PublishResult.retry(describe(e));
+            } catch (Error e) {
+                stage.end(e);
+                throw e;
             }
             Marking marking = markingFor(claimed, result);
             markings.add(marking);

@@ -1,5 +1,6 @@
 package dev.idempotency.jdbc.outbox;
 
+import dev.idempotency.event.PurgeEvent;
 import dev.idempotency.internal.BatchedPurge;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,7 +24,7 @@ final class DeliveredPurge {
         this.off = retention.isZero();
         this.purge = new BatchedPurge("outbox-purge", "delivered outbox messages",
                 (now, limit) -> outbox.purgeDelivered(now.minus(retention), limit), BATCH_SIZE,
-                Duration.ofMinutes(INTERVAL_MINUTES), clock);
+                Duration.ofMinutes(INTERVAL_MINUTES), clock, PurgeEvent.Target.OUTBOX, outbox.listener());
     }
 
     /** Purges if a run is due and no other thread took it; a failure is logged, and the next run retries. */

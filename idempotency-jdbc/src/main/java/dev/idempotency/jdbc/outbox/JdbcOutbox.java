@@ -1,6 +1,8 @@
 package dev.idempotency.jdbc.outbox;
 
 import dev.idempotency.IdempotencyConfigException;
+import dev.idempotency.event.IdempotencyListener;
+import dev.idempotency.internal.GuardedListener;
 import dev.idempotency.jdbc.DatabaseEngine;
 import dev.idempotency.jdbc.IdempotencySchema;
 import dev.idempotency.jdbc.Redaction;
@@ -22,6 +24,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
@@ -69,8 +72,9 @@ public final class JdbcOutbox {
     private final OutboxSql sql;
     private final Clock clock;
     private final TransactionJoiningDataSource transactionalDataSource;
+    private final GuardedListener listener;
 
-    private JdbcOutbox(DatabaseProbe probe, Clock clock) {
+    private JdbcOutbox(DatabaseProbe probe, Clock clock, IdempotencyListener listener) {
         this.pool = probe.pool();
         this.engine = probe.engine();
         this.transactions = probe.transactions();
@@ -78,6 +82,7 @@ public final class JdbcOutbox {
         this.sql = probe.dialect().outbox();
         this.clock = clock;
         this.transactionalDataSource = TransactionJoiningDataSource.over(pool);
+        this.listener = GuardedListener.of(listener);
     }
 
     /**
@@ -301,6 +306,33 @@ public final class JdbcOutbox {
         }
     }
 
+    /**
+     * What the relays have not finished: pending messages, when the oldest of them was enqueued, and dead
+     * letters, in one query over the unfinished messages. For gauges and health checks, which should cache it
+     * rather than run it on every read: its cost grows with the backlog.
+     *
+     * @throws StoreException if the database failed
+     */
+    public OutboxBacklog backlog() {
+        try {
+            return transactions.autoCommitted(connection -> {
+                try (PreparedStatement ps = connection.prepareStatement(sql.backlog());
+                        ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return new OutboxBacklog(rs.getLong(1), Optional.ofNullable(sql.instant(rs, 2)),
+                            rs.getLong(3));
+                }
+            });
+        } catch (SQLException e) {
+            throw SqlErrors.translate("reading the outbox backlog", e);
+        }
+    }
+
+    /** Where this outbox's relays report their batches and purges. */
+    GuardedListener listener() {
+        return listener;
+    }
+
     /** The database engine in use. */
     public DatabaseEngine engine() {
         return engine;
@@ -365,8 +397,18 @@ public final class JdbcOutbox {
         private DataSource dataSource;
         private Clock clock = Clock.systemUTC();
         private boolean migrate = true;
+        private IdempotencyListener listener = IdempotencyListener.none();
 
         private Builder() {
+        }
+
+        /**
+         * Where this outbox's relays report each batch ({@link dev.idempotency.event.OutboxEvent}: published,
+         * retried, dead) and each purge of delivered messages; default {@link IdempotencyListener#none()}.
+         */
+        public Builder listener(IdempotencyListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
         }
 
         /**
@@ -410,7 +452,7 @@ public final class JdbcOutbox {
             if (dataSource == null) {
                 throw IdempotencyConfigException.missing("dataSource", "give JdbcOutbox.builder() the pool to use");
             }
-            return new JdbcOutbox(DatabaseProbe.prepare(dataSource, "JdbcOutbox", migrate), clock);
+            return new JdbcOutbox(DatabaseProbe.prepare(dataSource, "JdbcOutbox", migrate), clock, listener);
         }
     }
 }

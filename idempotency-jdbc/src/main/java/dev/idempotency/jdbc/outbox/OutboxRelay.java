@@ -1,5 +1,7 @@
 package dev.idempotency.jdbc.outbox;
 
+import dev.idempotency.event.OutboxEvent;
+import dev.idempotency.internal.GuardedListener;
 import dev.idempotency.internal.Scheduler;
 import dev.idempotency.spi.StoreException;
 import dev.idempotency.spi.StoreUnavailableException;
@@ -74,7 +76,7 @@ public final class OutboxRelay implements AutoCloseable {
         this.outbox = outbox;
         this.config = config;
         this.claimer = new BatchClaimer(outbox.transactions(), outbox.sql(), outbox.clock(), config);
-        this.publisher = new BatchPublisher(publisher, outbox.clock(), config);
+        this.publisher = new BatchPublisher(publisher, outbox.clock(), config, outbox.listener());
         this.marker = new BatchMarker(outbox.transactions(), outbox.sql(), outbox.clock(), config);
         this.deliveredPurge = new DeliveredPurge(outbox, outbox.clock(), config.deliveredRetention());
         int relay = RELAYS.incrementAndGet();
@@ -202,14 +204,25 @@ public final class OutboxRelay implements AutoCloseable {
     private record BatchResult(int claimed, int published) {
     }
 
-    /** One batch: claim, publish, mark. */
+    /** One batch: claim, publish, mark; then reported to the outbox's listener. */
     private BatchResult relayBatch() {
+        long start = System.nanoTime();
         ClaimedBatch batch = claimer.claim();
         if (batch.size() == 0) {
             return new BatchResult(0, 0);
         }
         List<Marking> markings = publisher.publish(batch, publishers);
         marker.mark(batch, markings);
+        int[] counts = new int[Marking.Mark.values().length];
+        for (Marking marking : markings) {
+            counts[marking.mark().ordinal()]++;
+        }
+        GuardedListener listener = outbox.listener();
+        if (listener.active()) {
+            listener.onOutboxBatch(new OutboxEvent(counts[Marking.Mark.DELIVERED.ordinal()],
+                    counts[Marking.Mark.RETRY.ordinal()], counts[Marking.Mark.DEAD.ordinal()],
+                    counts[Marking.Mark.RELEASE.ordinal()], Duration.ofNanos(System.nanoTime() - start)));
+        }
         int published = (int) markings.stream().filter(Marking::published).count();
         return new BatchResult(batch.size(), published);
     }

@@ -1,6 +1,7 @@
 package dev.idempotency.spring.boot.autoconfigure;
 
 import dev.idempotency.IdempotencyConfig;
+import dev.idempotency.event.IdempotencyListener;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
 import dev.idempotency.servlet.EndpointSettings;
 import dev.idempotency.servlet.ScopeResolver;
@@ -79,13 +80,23 @@ public class IdempotencyAutoConfiguration {
     @ConditionalOnSingleCandidate(DataSource.class)
     @DependsOnDatabaseInitialization
     JdbcIdempotencyStore idempotencyStore(DataSource dataSource,
-            ObjectProvider<PlatformTransactionManager> transactionManagers) {
-        JdbcIdempotencyStore.Builder store = JdbcIdempotencyStore.builder().dataSource(dataSource);
+            ObjectProvider<PlatformTransactionManager> transactionManagers, ObjectProvider<IdempotencyListener> listeners) {
+        JdbcIdempotencyStore.Builder store = JdbcIdempotencyStore.builder().dataSource(dataSource)
+                .listener(listener(listeners));
         PlatformTransactionManager transactionManager = transactionManagers.getIfUnique();
         if (transactionManager != null) {
             store.claimTransactions(SpringManagedClaimTransactions.forRequests(transactionManager, dataSource));
         }
         return store.build();
+    }
+
+    /**
+     * Every {@link IdempotencyListener} bean of the application, in order, as one (the Micrometer metrics when
+     * there is a {@code MeterRegistry}, the observations when there is an {@code ObservationRegistry}, and the
+     * application's own), or none: every component the starter builds reports to it.
+     */
+    static IdempotencyListener listener(ObjectProvider<IdempotencyListener> listeners) {
+        return IdempotencyListener.of(listeners.orderedStream().toList());
     }
 
     /** Who the client is: {@code idempotency.scope}, the authenticated principal by default. */

@@ -95,6 +95,15 @@ public class IdempotencyConfigurationProperties {
     /** Signed webhooks (Standard Webhooks v1). */
     private final Webhooks webhooks = new Webhooks();
 
+    /** The Micrometer metrics, when the application has a MeterRegistry and idempotency-micrometer. */
+    private final Metrics metrics = new Metrics();
+
+    /** The idempotency health indicator, when the application has Actuator's health API. */
+    private final Switch health = new Switch();
+
+    /** Observations (spans) of each request's stages, when the application has an ObservationRegistry. */
+    private final Switch tracing = new Switch();
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -259,6 +268,18 @@ public class IdempotencyConfigurationProperties {
         return webhooks;
     }
 
+    public Metrics getMetrics() {
+        return metrics;
+    }
+
+    public Switch getHealth() {
+        return health;
+    }
+
+    public Switch getTracing() {
+        return tracing;
+    }
+
     /**
      * Settings for the requests whose path matches one of {@code paths} (Spring's path patterns, such as
      * {@code /legacy/**}), as {@link dev.idempotency.spring.Idempotent} gives them to a handler method. Unset
@@ -377,6 +398,39 @@ public class IdempotencyConfigurationProperties {
 
         public void setEnabled(boolean enabled) {
             this.enabled = enabled;
+        }
+    }
+
+    /** A part that is on unless switched off. */
+    public static class Switch {
+
+        /** Whether it is configured (when what it needs is there). */
+        private boolean enabled = true;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+    }
+
+    /** The Micrometer metrics. */
+    public static class Metrics extends Switch {
+
+        /**
+         * How long the outbox and purge backlog gauges keep a value before they query the database again, however
+         * often they are scraped.
+         */
+        private Duration backlogRefresh = Duration.ofSeconds(15);
+
+        public Duration getBacklogRefresh() {
+            return backlogRefresh;
+        }
+
+        public void setBacklogRefresh(Duration backlogRefresh) {
+            this.backlogRefresh = backlogRefresh;
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.idempotency.spring.boot.autoconfigure;
 
 import dev.idempotency.IdempotencyConfigException;
+import dev.idempotency.event.IdempotencyListener;
 import dev.idempotency.jdbc.inbox.JdbcInbox;
 import dev.idempotency.jdbc.outbox.JdbcOutbox;
 import dev.idempotency.jdbc.outbox.OutboxPublisher;
@@ -65,8 +66,9 @@ public class IdempotencyMessagingAutoConfiguration {
         @ConditionalOnMissingBean
         @DependsOnDatabaseInitialization
         JdbcInbox idempotencyInbox(DataSource dataSource, ObjectProvider<PlatformTransactionManager> transactionManagers,
-                IdempotencyConfigurationProperties properties) {
-            JdbcInbox.Builder inbox = JdbcInbox.builder().dataSource(dataSource);
+                IdempotencyConfigurationProperties properties, ObjectProvider<IdempotencyListener> listeners) {
+            JdbcInbox.Builder inbox = JdbcInbox.builder().dataSource(dataSource)
+                    .listener(IdempotencyAutoConfiguration.listener(listeners));
             Duration retention = properties.getInbox().getRetention();
             try {
                 inbox.retention(retention);
@@ -89,8 +91,9 @@ public class IdempotencyMessagingAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         @DependsOnDatabaseInitialization
-        JdbcOutbox idempotencyOutbox(DataSource dataSource) {
-            return JdbcOutbox.create(dataSource);
+        JdbcOutbox idempotencyOutbox(DataSource dataSource, ObjectProvider<IdempotencyListener> listeners) {
+            return JdbcOutbox.builder().dataSource(dataSource).listener(IdempotencyAutoConfiguration.listener(listeners))
+                    .build();
         }
 
         @Bean
@@ -154,7 +157,8 @@ public class IdempotencyMessagingAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean(name = "idempotencyWebhookReceiverRegistration")
         FilterRegistrationBean<WebhookReceiverFilter> idempotencyWebhookReceiverRegistration(
-                ObjectProvider<JdbcInbox> inboxes, IdempotencyConfigurationProperties properties) {
+                ObjectProvider<JdbcInbox> inboxes, IdempotencyConfigurationProperties properties,
+                ObjectProvider<IdempotencyListener> listeners) {
             IdempotencyConfigurationProperties.Receiver receiver = properties.getWebhooks().getReceiver();
             ServletPathPattern path = ServletPathPattern.parse(RECEIVER_PATH, receiver.getPath());
             JdbcInbox inbox = inboxes.getIfAvailable();
@@ -171,6 +175,7 @@ public class IdempotencyMessagingAutoConfiguration {
                 throw e.renamed("idempotency.webhooks.receiver.consumer", receiver.getConsumer());
             }
             filter.secrets(secrets(receiver.getSecrets()));
+            filter.listener(IdempotencyAutoConfiguration.listener(listeners));
             try {
                 filter.tolerance(receiver.getTolerance());
             } catch (IdempotencyConfigException e) {

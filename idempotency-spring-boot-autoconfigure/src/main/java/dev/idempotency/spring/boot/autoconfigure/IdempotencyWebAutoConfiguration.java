@@ -1,6 +1,7 @@
 package dev.idempotency.spring.boot.autoconfigure;
 
 import dev.idempotency.IdempotencyConfig;
+import dev.idempotency.event.IdempotencyListener;
 import dev.idempotency.servlet.EndpointSettings;
 import dev.idempotency.servlet.IdempotencyFilter;
 import dev.idempotency.servlet.ScopeResolver;
@@ -33,7 +34,7 @@ public class IdempotencyWebAutoConfiguration {
     @ConditionalOnMissingBean(name = IdempotencyAutoConfiguration.FILTER_REGISTRATION)
     FilterRegistrationBean<IdempotencyFilter> idempotencyFilterRegistration(IdempotencyStore store,
             IdempotencyConfig config, ScopeResolver scopeResolver, ObjectProvider<EndpointSettings> endpoints,
-            IdempotencyConfigurationProperties properties) {
+            IdempotencyConfigurationProperties properties, ObjectProvider<IdempotencyListener> listeners) {
         EndpointSettings settings = endpoints.getIfAvailable(EndpointSettings::defaults);
         String receiverPath = properties.getWebhooks().getReceiver().getPath();
         if (receiverPath != null) {
@@ -42,6 +43,7 @@ public class IdempotencyWebAutoConfiguration {
                     .excludedFrom(settings);
         }
         IdempotencyFilter filter = IdempotencyFilter.builder(store).config(config).scopeResolver(scopeResolver)
+                .listener(IdempotencyAutoConfiguration.listener(listeners))
                 .endpointSettings(settings).build();
         FilterRegistrationBean<IdempotencyFilter> registration = new FilterRegistrationBean<>(filter);
         registration.setName("idempotencyFilter");

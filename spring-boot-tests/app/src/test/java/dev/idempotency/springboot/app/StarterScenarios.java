@@ -330,4 +330,127 @@ abstract class StarterScenarios {
         assertEquals("application/problem+json", forged.headers().firstValue("Content-Type").orElse(null));
         assertEquals(0, paymentEvents(id));
     }
+
+    // --- metrics and health over HTTP -----------------------------------------------------------
+
+    private static final java.util.regex.Pattern SAMPLE = java.util.regex.Pattern.compile(
+            "^(idempotency_[a-z_]+_total(?:\\{[^}]*\\})?)\\s+(\\S+)$");
+
+    /** Every idempotency counter series of /actuator/prometheus, as its name and labels, with its value. */
+    private Map<String, Double> scrapeCounters() throws Exception {
+        HttpResponse<String> scrape = app.get("/actuator/prometheus");
+        assertEquals(200, scrape.statusCode(), scrape.body());
+        Map<String, Double> counters = new java.util.TreeMap<>();
+        for (String line : scrape.body().split("\n")) {
+            java.util.regex.Matcher sample = SAMPLE.matcher(line.trim());
+            if (sample.matches()) {
+                // Labels in a fixed order whatever the registry's version writes (a trailing comma or not).
+                String series = sample.group(1).replace(",}", "}");
+                counters.put(series, Double.parseDouble(sample.group(2)));
+            }
+        }
+        return counters;
+    }
+
+    private static String requests(String outcome) {
+        return "idempotency_requests_total{mode=\"transaction\",outcome=\"" + outcome + "\"}";
+    }
+
+    /** Asserts that every counter kept its value except {@code moved}, each of which grew by exactly one. */
+    private Map<String, Double> assertMovedByOne(Map<String, Double> before, String... moved) throws Exception {
+        Map<String, Double> expected = new java.util.TreeMap<>(before);
+        for (String series : moved) {
+            expected.merge(series, 1.0, Double::sum);
+        }
+        Map<String, Double> after = scrapeCounters();
+        assertEquals(expected, after, "after the request that moves " + List.of(moved));
+        return after;
+    }
+
+    private double gauge(String name) throws Exception {
+        for (String line : app.get("/actuator/prometheus").body().split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError("no gauge " + name + " in /actuator/prometheus");
+    }
+
+    @Test
+    void prometheusCountersMoveByExactlyOnePerAnswerAndTheHealthShowsTheBacklogs() throws Exception {
+        start(Map.of("management.endpoints.web.exposure.include", "health,prometheus",
+                "management.endpoint.health.show-details", "always",
+                "idempotency.metrics.backlog-refresh", "100ms"), "metrics");
+        Map<String, Double> counters = scrapeCounters();
+        assertTrue(counters.containsKey(requests("executed")), "every outcome is registered at zero: " + counters);
+        String key = key();
+
+        assertEquals(201, app.post("/orders", ORDER, "Idempotency-Key", key, "X-Api-Key", "m").statusCode());
+        counters = assertMovedByOne(counters, requests("executed"));
+        HttpResponse<String> replay = app.post("/orders", ORDER, "Idempotency-Key", key, "X-Api-Key", "m");
+        assertEquals("true", replay.headers().firstValue("Idempotent-Replayed").orElse(null));
+        counters = assertMovedByOne(counters, requests("replayed"));
+        assertEquals(422, app.post("/orders", "{\"item\":\"pen\"}", "Idempotency-Key", key, "X-Api-Key", "m")
+                .statusCode());
+        counters = assertMovedByOne(counters, requests("mismatch"));
+        assertEquals(400, app.post("/orders", ORDER, "X-Api-Key", "m").statusCode());
+        counters = assertMovedByOne(counters, requests("missing_key"));
+
+        // A shipment held in its handler, a duplicate of it (409), then the shipment's outbox message relayed.
+        ShipmentsController.Gate gate = app.context().getBean(ShipmentsController.Gate.class);
+        String shipment = key();
+        ExecutorService client = Executors.newSingleThreadExecutor();
+        try {
+            Future<HttpResponse<String>> held = client.submit(() -> app.post("/shipments", "{\"order\":\"o-1\"}",
+                    "Idempotency-Key", shipment, "X-Api-Key", "m", "X-Hold", "yes"));
+            assertTrue(gate.entered.await(20, TimeUnit.SECONDS), "the first shipment never reached its handler");
+            assertEquals(409, app.post("/shipments", "{\"order\":\"o-1\"}", "Idempotency-Key", shipment,
+                    "X-Api-Key", "m").statusCode());
+            counters = assertMovedByOne(counters, requests("conflict"));
+            gate.open.countDown();
+            assertEquals(201, held.get(30, TimeUnit.SECONDS).statusCode());
+        } finally {
+            client.shutdownNow();
+        }
+        // The relay counts a batch once it has marked it, after the publisher returned: wait for the count.
+        String published = "idempotency_outbox_published_total";
+        double publishedBefore = counters.get(published);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (scrapeCounters().get(published) == publishedBefore && System.nanoTime() - deadline < 0) {
+            Thread.sleep(20);
+        }
+        assertMovedByOne(counters, requests("executed"), published);
+        assertEquals(1, app.context().getBean(ObservabilityConfiguration.RecordingPublisher.class).delivered.size(),
+                "the relay published the shipment's message once");
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (gauge("idempotency_outbox_pending") != 0.0 && System.nanoTime() - deadline < 0) {
+            Thread.sleep(20);
+        }
+        assertEquals(0.0, gauge("idempotency_outbox_pending"));
+        assertEquals(0.0, gauge("idempotency_outbox_dead"));
+        assertEquals(0.0, gauge("idempotency_outbox_oldest_age_seconds"));
+
+        HttpResponse<String> health = app.get("/actuator/health");
+        assertEquals(200, health.statusCode(), health.body());
+        String body = health.body().replace(" ", "");
+        String idempotency = jsonObject(body, "\"idempotency\":");
+        assertTrue(idempotency.contains("\"status\":\"UP\""), body);
+        assertTrue(idempotency.contains("\"outboxDead\":0") && idempotency.contains("\"purgeBacklog\":0")
+                && idempotency.contains("\"outboxLagSeconds\":0"), body);
+    }
+
+    /** The JSON object that follows {@code key} in {@code json}, braces matched (no braces inside strings here). */
+    private static String jsonObject(String json, String key) {
+        int start = json.indexOf(key);
+        assertTrue(start >= 0, "no " + key + " in " + json);
+        start += key.length();
+        int depth = 0;
+        for (int i = start; i < json.length(); i++) {
+            depth += json.charAt(i) == '{' ? 1 : json.charAt(i) == '}' ? -1 : 0;
+            if (depth == 0) {
+                return json.substring(start, i + 1);
+            }
+        }
+        throw new AssertionError("unbalanced JSON: " + json);
+    }
 }

@@ -1,0 +1,84 @@
+package dev.idempotency.event;
+
+import dev.idempotency.ExecutionMode;
+import java.util.List;
+
+/**
+ * Receives what the library decided and did, as immutable events; the SPI that metrics, tracing and audit
+ * bindings implement (the {@code idempotency-micrometer} module is one). Every method has a default that
+ * does nothing, so an implementation overrides only what it needs.
+ *
+ * <p>Methods are called synchronously, on the thread that made the decision (a request thread, a purge
+ * thread, an outbox relay thread), after the decision and before its answer is sent: an implementation must
+ * be thread-safe and quick, and should hand anything slow to a thread of its own. An exception it throws
+ * never changes an answer: the library catches it, logs the first one a listener throws at {@code WARNING}
+ * and later ones at {@code DEBUG}, and carries on.
+ *
+ * <p>Pass one listener to each component's builder: {@code IdempotencyFilter.builder(store).listener(l)},
+ * {@code JdbcIdempotencyStore.builder().listener(l)} (its purge), {@code JdbcInbox.builder().listener(l)},
+ * {@code OutboxRelayConfig.custom().listener(l)}, {@code WebhookVerifier.builder(...).listener(l)}.
+ */
+public interface IdempotencyListener {
+
+    /** A listener that ignores every event: the default of every builder. */
+    static IdempotencyListener none() {
+        return NoListener.INSTANCE;
+    }
+
+    /**
+     * One listener that passes every event to each of {@code listeners}, in order, and starts and ends their
+     * stages together; an exception from one does not keep the event from the others.
+     */
+    static IdempotencyListener of(List<? extends IdempotencyListener> listeners) {
+        return CompositeListener.of(listeners);
+    }
+
+    /**
+     * A {@link Stage} starts, on the thread that runs it; the stage ends when the returned scope is ended. For
+     * tracing: a span opened here and made current lets the spans of the application's handler nest inside
+     * the {@link Stage#HANDLER handler}'s. Requests report {@code REQUEST}, then within it {@code CLAIM},
+     * {@code HANDLER} and {@code COMPLETE} as far as the request goes; the request's {@link RequestEvent} is
+     * reported before its {@code REQUEST} stage ends. Outbox relays report {@code PUBLISH} per message.
+     *
+     * @param mode the request's mode, or {@code null} for {@link Stage#PUBLISH} and for a request's
+     *     {@code REQUEST} stage (whose mode is known later; it is in its {@link RequestEvent})
+     * @return what ends the stage; the default, {@link StageScope#NONE}
+     */
+    default StageScope onStageStart(Stage stage, ExecutionMode mode) {
+        return StageScope.NONE;
+    }
+
+    /** The protocol answered a request it covers (a request passed through untouched is not reported). */
+    default void onRequest(RequestEvent event) {
+    }
+
+    /** A purge run ended. */
+    default void onPurge(PurgeEvent event) {
+    }
+
+    /** An inbox delivery was processed or recognised as a duplicate. */
+    default void onInboxMessage(InboxEvent event) {
+    }
+
+    /** An outbox relay batch was published and its outcomes marked. */
+    default void onOutboxBatch(OutboxEvent event) {
+    }
+
+    /** A webhook's signature was checked. */
+    default void onWebhookVerification(WebhookVerificationEvent event) {
+    }
+}
+
+/** The listener of {@link IdempotencyListener#none()}; a type of its own so the library can skip building events. */
+final class NoListener implements IdempotencyListener {
+
+    static final NoListener INSTANCE = new NoListener();
+
+    private NoListener() {
+    }
+
+    @Override
+    public String toString() {
+        return "IdempotencyListener.none()";
+    }
+}

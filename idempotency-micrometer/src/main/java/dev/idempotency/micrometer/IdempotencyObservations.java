@@ -1,0 +1,102 @@
+package dev.idempotency.micrometer;
+
+import dev.idempotency.ExecutionMode;
+import dev.idempotency.event.IdempotencyListener;
+import dev.idempotency.event.RequestEvent;
+import dev.idempotency.event.Stage;
+import dev.idempotency.event.StageScope;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * The library's stages as Micrometer {@link Observation}s, so that an application with a tracing bridge
+ * (OpenTelemetry, Brave) sees spans: {@value #REQUEST} around each covered request, and within it
+ * {@value #CLAIM}, {@value #HANDLER} (current while the application's handler runs, so its own spans nest
+ * inside) and {@value #COMPLETE}; {@value #PUBLISH} around each message an outbox relay hands to its publisher.
+ * Key values are low-cardinality only: {@code mode} ({@code transaction}, {@code lease}) on the request's stages,
+ * and {@code outcome} ({@link dev.idempotency.event.RequestOutcome#tag()}) on {@value #REQUEST}. A stage whose
+ * work threw records the exception as the observation's error.
+ *
+ * <pre>{@code
+ * IdempotencyListener listener = IdempotencyListener.of(List.of(IdempotencyMetrics.create(meters),
+ *         IdempotencyObservations.create(observations)));
+ * }</pre>
+ *
+ * <p>Observations are opened on the thread that runs the stage and made current there. Thread-safe.
+ */
+public final class IdempotencyObservations implements IdempotencyListener {
+
+    /** A covered request, from its first decision to its answer. */
+    public static final String REQUEST = "idempotency.request";
+    /** The store's claim of a key. */
+    public static final String CLAIM = "idempotency.claim";
+    /** The application's handler. */
+    public static final String HANDLER = "idempotency.handler";
+    /** Storing the outcome (in transaction mode, with the commit). */
+    public static final String COMPLETE = "idempotency.complete";
+    /** An outbox relay publishing one message. */
+    public static final String PUBLISH = "idempotency.outbox.publish";
+
+    private final ObservationRegistry registry;
+
+    private IdempotencyObservations(ObservationRegistry registry) {
+        this.registry = registry;
+    }
+
+    /**
+     * Observations on {@code registry}.
+     *
+     * @throws NullPointerException if {@code registry} is null
+     */
+    public static IdempotencyObservations create(ObservationRegistry registry) {
+        return new IdempotencyObservations(Objects.requireNonNull(registry, "registry"));
+    }
+
+    @Override
+    public StageScope onStageStart(Stage stage, ExecutionMode mode) {
+        if (registry.isNoop()) {
+            return StageScope.NONE;
+        }
+        Observation observation = Observation.createNotStarted(name(stage), registry)
+                .contextualName("idempotency " + stage.tag());
+        if (mode != null) {
+            observation.lowCardinalityKeyValue("mode", mode.name().toLowerCase(Locale.ROOT));
+        }
+        observation.start();
+        Observation.Scope scope = observation.openScope();
+        return failure -> {
+            scope.close();
+            if (failure != null) {
+                observation.error(failure);
+            }
+            observation.stop();
+        };
+    }
+
+    /** Names the request's observation, still current when its answer is reported, by outcome and mode. */
+    @Override
+    public void onRequest(RequestEvent event) {
+        Observation current = registry.getCurrentObservation();
+        if (current != null && REQUEST.equals(current.getContext().getName())) {
+            current.lowCardinalityKeyValue("outcome", event.outcome().tag())
+                    .lowCardinalityKeyValue("mode", event.mode().name().toLowerCase(Locale.ROOT));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "IdempotencyObservations[" + registry + "]";
+    }
+
+    private static String name(Stage stage) {
+        return switch (stage) {
+            case REQUEST -> REQUEST;
+            case CLAIM -> CLAIM;
+            case HANDLER -> HANDLER;
+            case COMPLETE -> COMPLETE;
+            case PUBLISH -> PUBLISH;
+        };
+    }
+}
