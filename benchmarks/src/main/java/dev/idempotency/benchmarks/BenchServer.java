@@ -81,12 +81,12 @@ final class BenchServer implements AutoCloseable {
                 .listener(IdempotencyMetrics.create(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))).build();
         context.addFilter(new FilterHolder(measured), "/txm/*", EnumSet.of(DispatcherType.REQUEST));
         DataSource joined = store.transactionalDataSource();
-        context.addServlet(new ServletHolder("tx", new PostsServlet(joined, json, PostsServlet.Commit.JOINED, timestamp)),
-                TRANSACTION);
-        context.addServlet(new ServletHolder("lease", new PostsServlet(joined, json, PostsServlet.Commit.JOINED, timestamp)),
-                LEASE);
-        context.addServlet(new ServletHolder("txm", new PostsServlet(joined, json, PostsServlet.Commit.JOINED)),
-                TRANSACTION_METRICS);
+        context.addServlet(new ServletHolder("tx",
+                new PostsServlet(joined, json, PostsServlet.Commit.JOINED, timestamp)), TRANSACTION);
+        context.addServlet(new ServletHolder("lease",
+                new PostsServlet(joined, json, PostsServlet.Commit.JOINED, timestamp)), LEASE);
+        context.addServlet(new ServletHolder("txm",
+                new PostsServlet(joined, json, PostsServlet.Commit.JOINED, timestamp)), TRANSACTION_METRICS);
         context.addServlet(new ServletHolder("baseline",
                 new PostsServlet(pool, json, PostsServlet.Commit.OWN_TRANSACTION, timestamp)), BASELINE);
         context.addServlet(new ServletHolder("autocommit",
