@@ -29,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -180,24 +181,85 @@ class LeaseModeTest {
 
     @Test
     void leaseIsRenewedWhileTheHandlerRuns() throws Exception {
-        Idempotency idempotency = Idempotency.create(store, IdempotencyConfig.custom().mode(ExecutionMode.LEASE)
-                .leaseDuration(Duration.ofSeconds(3)).clock(clock).purgeInterval(Duration.ZERO).build());
+        // When the latest renewal began, by the store's clock: the lease it granted lasts at least 3 s from then.
+        AtomicReference<Instant> renewedFrom = new AtomicReference<>(Instant.MIN);
+        IdempotencyStore countingRenewals = new IdempotencyStore() {
+            @Override
+            public ClaimResult claim(ClaimRequest request) {
+                ClaimResult result = store.claim(request);
+                if (!(result instanceof ClaimResult.Acquired acquired)) {
+                    return result;
+                }
+                Claim real = acquired.claim();
+                return new ClaimResult.Acquired(new Claim() {
+                    @Override
+                    public <T> T execute(Work<T> work) throws Exception {
+                        return real.execute(work);
+                    }
+
+                    @Override
+                    public boolean renew() {
+                        Instant from = clock.instant();
+                        boolean renewed = real.renew();
+                        if (renewed) {
+                            renewedFrom.accumulateAndGet(from, (a, b) -> a.isAfter(b) ? a : b);
+                        }
+                        return renewed;
+                    }
+
+                    @Override
+                    public long fencingToken() {
+                        return real.fencingToken();
+                    }
+
+                    @Override
+                    public void complete(StoredResponse response, Instant expiresAt) {
+                        real.complete(response, expiresAt);
+                    }
+
+                    @Override
+                    public void abandon() {
+                        real.abandon();
+                    }
+
+                    @Override
+                    public void close() {
+                        real.close();
+                    }
+                });
+            }
+
+            @Override
+            public int purgeExpired(Instant now, int limit) {
+                return 0;
+            }
+        };
+        Idempotency idempotency = Idempotency.create(countingRenewals, IdempotencyConfig.custom()
+                .mode(ExecutionMode.LEASE).leaseDuration(Duration.ofSeconds(3)).clock(clock)
+                .purgeInterval(Duration.ZERO).build());
         CountDownLatch inHandler = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         Future<Outcome> first = threads.submit(() -> idempotency.process(FakeRequest.post(), body -> {
             inHandler.countDown();
-            release.await(20, TimeUnit.SECONDS);
+            release.await(30, TimeUnit.SECONDS);
             return created("{}");
         }));
         assertTrue(inHandler.await(10, TimeUnit.SECONDS));
-        // Move the store's clock 2 s every real second: without renewals (every 1 s) the 3 s lease would
-        // have run out after 1.5 real seconds.
+        // Each round waits for a renewal that began at the store's current time (they run every third of the
+        // lease, in real time), then moves the store's clock 2 s on: 8 s in all, far past the 3 s lease, which
+        // only the renewals can have kept alive. Waiting for the renewal, rather than for a second of real
+        // time, keeps a slow machine from failing the test.
         for (int i = 0; i < 4; i++) {
-            Thread.sleep(1000);
+            Instant now = clock.instant();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (renewedFrom.get().isBefore(now) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertTrue(!renewedFrom.get().isBefore(now), "renewal " + (i + 1) + " while the handler runs");
             clock.advance(Duration.ofSeconds(2));
             Outcome probe = idempotency.process(FakeRequest.post(), body -> created("{\"probe\":true}"));
             assertEquals(409, assertInstanceOf(Outcome.Rejected.class, probe).problem().status(),
-                    "still leased after " + (i + 1) + " s");
+                    "still leased " + 2 * (i + 1) + " s on");
         }
         release.countDown();
         assertInstanceOf(Outcome.Executed.class, first.get(10, TimeUnit.SECONDS));
