@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.idempotency.IdempotencyKey;
+import dev.idempotency.event.IdempotencyListener;
+import dev.idempotency.event.InboxEvent;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
 import dev.idempotency.spi.Claim;
 import dev.idempotency.spi.ClaimResult;
@@ -30,6 +32,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -184,6 +187,31 @@ abstract class InboxScenarios {
         assertTrue(second.duplicate());
         assertEquals(1, effects(id));
         assertEquals(1, markers(id));
+    }
+
+    @Test
+    void eachDeliveryIsReportedOnceByWhatTheInboxMadeOfIt() throws Exception {
+        List<InboxEvent> events = new CopyOnWriteArrayList<>();
+        String id = messageId();
+        byte[] payload = bytes("{\"amount\":100}");
+        try (JdbcInbox reporting = JdbcInbox.builder().dataSource(database().dataSource()).clock(clock)
+                .purgeInterval(Duration.ZERO).listener(new IdempotencyListener() {
+                    @Override
+                    public void onInboxMessage(InboxEvent event) {
+                        events.add(event);
+                    }
+                }).build()) {
+            reporting.process(consumer, id, payload, () -> {
+                applyEffect(id);
+                return "applied";
+            });
+            reporting.process(consumer, id, payload.clone(), () -> "not run");
+            reporting.process(consumer, id, bytes("{\"amount\":900}"), () -> "not run");
+        }
+
+        assertEquals(List.of(InboxEvent.Result.PROCESSED, InboxEvent.Result.DUPLICATE, InboxEvent.Result.REUSED),
+                events.stream().map(InboxEvent::result).toList());
+        assertEquals(1, effects(id));
     }
 
     @Test
