@@ -2,6 +2,7 @@ package dev.idempotency.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -44,7 +45,15 @@ class CanonicalJsonFuzzTest {
         String second = spell(value, new Random(data.consumeLong()));
         byte[] firstBytes = first.getBytes(StandardCharsets.UTF_8);
         byte[] secondBytes = second.getBytes(StandardCharsets.UTF_8);
-        assertArrayEquals(canonical(firstBytes), canonical(secondBytes), () -> first + "\n" + second);
+        byte[] firstCanonical;
+        try {
+            firstCanonical = canonical(firstBytes);
+        } catch (MalformedRequestBodyException refused) {
+            // A refusal is for the value, not the spelling: a member name that is a lone surrogate, say.
+            assertThrows(MalformedRequestBodyException.class, () -> canonical(secondBytes), () -> first + "\n" + second);
+            return;
+        }
+        assertArrayEquals(firstCanonical, canonical(secondBytes), () -> first + "\n" + second);
         assertEquals(fingerprint(firstBytes), fingerprint(secondBytes), () -> first + "\n" + second);
     }
 
