@@ -388,6 +388,32 @@ class RequestFingerprintTest {
     }
 
     @Test
+    void jsonThatIsNotUtf8IsMalformed() {
+        // Overlong four-byte forms: Jackson alone reads them as stray surrogates, which the canonical form
+        // then carries as escapes that the canonicaliser itself refuses in a member name (a fuzzing finding).
+        for (byte[] body : new byte[][] {
+                {'{', '"', (byte) 0xF0, (byte) 0x80, (byte) 0x9F, (byte) 0x98, '"', ':', '1', '}'},
+                {'[', '"', (byte) 0xF0, (byte) 0x80, (byte) 0x80, (byte) 0xA2, '"', ']'},
+                {'[', '"', (byte) 0xC0, (byte) 0xA2, '"', ']'},
+                {'[', '"', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"', ']'},
+                {'[', '"', (byte) 0xFF, '"', ']'}}) {
+            MalformedRequestBodyException e = assertThrows(MalformedRequestBodyException.class,
+                    () -> RequestFingerprint.of("POST", "/orders", null, JSON, body));
+            assertTrue(e.getMessage().contains("declared as JSON"), e.getMessage());
+        }
+        // Well-formed multi-byte UTF-8 is read as before: the same strings as their escapes.
+        assertEquals(json("{\"a\":\"\u00e9\ud83d\ude00\"}"), json("{\"a\":\"\\u00e9\\ud83d\\ude00\"}"));
+    }
+
+    @Test
+    void memberNameThatIsALoneSurrogateIsMalformedInAnySpelling() {
+        // The JSON parser refuses a lone surrogate in a member name, though not in a string value.
+        malformed("{\"\\ud800\":1}");
+        malformed("{ \"\\uD800\" : 1 }");
+        assertEquals(json("[\"\\ud800\"]"), json("[ \"\\uD800\" ]"));
+    }
+
+    @Test
     void singleQuotesAreMalformed() {
         MalformedRequestBodyException e = malformed("{'a':1}");
         assertTrue(e.getMessage().contains("not valid JSON"), e.getMessage());

@@ -5,8 +5,13 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.json.UTF8StreamJsonParser;
 import dev.idempotency.MalformedRequestBodyException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,6 +31,12 @@ final class CanonicalJson {
     static void write(byte[] body, DigestSink out) {
         Node root;
         try (JsonParser parser = FACTORY.createParser(body)) {
+            // Jackson's UTF-8 reader does not refuse every malformed sequence: an overlong four-byte form
+            // becomes a stray surrogate, so bytes that are not UTF-8 would canonicalise like some that are.
+            if (parser instanceof UTF8StreamJsonParser && !isUtf8(body)) {
+                throw new MalformedRequestBodyException("The request body is declared as JSON but is not valid "
+                        + "UTF-8.");
+            }
             JsonToken first = parser.nextToken();
             if (first == null) {
                 throw new MalformedRequestBodyException("The request body is declared as JSON but is empty "
@@ -49,6 +60,25 @@ final class CanonicalJson {
                     + "read as JSON: " + e.getMessage());
         }
         root.writeTo(out);
+    }
+
+    private static boolean isUtf8(byte[] body) {
+        int i = 0;
+        while (i < body.length && body[i] >= 0) {
+            i++;
+        }
+        if (i == body.length) {
+            return true;
+        }
+        try {
+            StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body, i, body.length - i));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
+        }
     }
 
     private static Node read(JsonParser parser, JsonToken token) throws IOException {
