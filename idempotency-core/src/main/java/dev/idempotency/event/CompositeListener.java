@@ -4,7 +4,9 @@ import dev.idempotency.ExecutionMode;
 import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /** The listener of {@link IdempotencyListener#of}: each event to each listener, one failing not stopping the rest. */
 final class CompositeListener implements IdempotencyListener {
@@ -72,18 +74,35 @@ final class CompositeListener implements IdempotencyListener {
     }
 
     @Override
+    public void onOutboxEnqueue(BiConsumer<String, String> carrier) {
+        each(listener -> listener.onOutboxEnqueue(carrier));
+    }
+
+    @Override
     public StageScope onStageStart(Stage stage, ExecutionMode mode) {
+        return nested(listener -> listener.onStageStart(stage, mode));
+    }
+
+    @Override
+    public StageScope onPublishStart(Function<String, String> headers) {
+        return nested(listener -> listener.onPublishStart(headers));
+    }
+
+    /** Starts the stage with each listener, and ends their scopes in reverse, as scopes nest. */
+    private StageScope nested(Function<IdempotencyListener, StageScope> start) {
         StageScope[] scopes = new StageScope[listeners.size()];
         for (int i = 0; i < scopes.length; i++) {
             try {
-                scopes[i] = listeners.get(i).onStageStart(stage, mode);
+                scopes[i] = start.apply(listeners.get(i));
             } catch (RuntimeException e) {
                 LOG.log(Level.DEBUG, "An idempotency listener failed to start a stage: " + e);
                 scopes[i] = StageScope.NONE;
             }
+            if (scopes[i] == null) {
+                scopes[i] = StageScope.NONE;
+            }
         }
         return failure -> {
-            // Ended in reverse, as scopes nest.
             for (int i = scopes.length - 1; i >= 0; i--) {
                 try {
                     scopes[i].end(failure);

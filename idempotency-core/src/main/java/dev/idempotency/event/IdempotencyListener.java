@@ -2,6 +2,8 @@ package dev.idempotency.event;
 
 import dev.idempotency.ExecutionMode;
 import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
  * Receives what the library decided and did, as immutable events; the SPI that metrics, tracing and audit
@@ -46,6 +48,30 @@ public interface IdempotencyListener {
      */
     default StageScope onStageStart(Stage stage, ExecutionMode mode) {
         return StageScope.NONE;
+    }
+
+    /**
+     * An outbox relay starts publishing one message, on the thread that publishes it: like
+     * {@link #onStageStart onStageStart(Stage.PUBLISH, null)} (which the default calls), with the message's headers,
+     * so that a tracing listener can continue the trace whose context {@link #onOutboxEnqueue} stored in them.
+     *
+     * @param headers the value of the message's header of a given name (matched ignoring case), or {@code null}
+     * @return what ends the stage
+     */
+    default StageScope onPublishStart(Function<String, String> headers) {
+        return onStageStart(Stage.PUBLISH, null);
+    }
+
+    /**
+     * An outbox message is being enqueued, on the thread (and in the trace) of the transaction that enqueues it. A
+     * tracing listener passes the fields that carry the current trace to {@code carrier}: for W3C Trace Context,
+     * {@code traceparent} and perhaps {@code tracestate}. The outbox adds each to the message as a header, unless
+     * the message already has a header of that name, so that the relay's publication continues the trace (see
+     * {@link #onPublishStart}) and its destination receives the fields with the other headers.
+     *
+     * @param carrier takes a field's name and value
+     */
+    default void onOutboxEnqueue(BiConsumer<String, String> carrier) {
     }
 
     /** The protocol answered a request it covers (a request passed through untouched is not reported). */

@@ -12,7 +12,10 @@ import dev.idempotency.event.WebhookVerificationEvent;
 import java.lang.System.Logger.Level;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The one way the library calls an {@link IdempotencyListener}: a listener that throws never changes an
@@ -74,14 +77,35 @@ public final class GuardedListener {
         deliver(event, listener::onWebhookVerification);
     }
 
+    /**
+     * {@link IdempotencyListener#onOutboxEnqueue}, guarded: a listener that throws adds no more fields; those it
+     * passed before it threw are kept, each of them whole.
+     */
+    public void onOutboxEnqueue(BiConsumer<String, String> carrier) {
+        if (!active) {
+            return;
+        }
+        try {
+            listener.onOutboxEnqueue(carrier);
+        } catch (RuntimeException e) {
+            failed("an outbox enqueue", e);
+        }
+    }
+
     /** {@link IdempotencyListener#onStageStart}, guarded, as is the end of the scope it returns. */
     public StageScope onStageStart(Stage stage, ExecutionMode mode) {
-        if (!active) {
-            return StageScope.NONE;
-        }
+        return active ? guarded(stage, () -> listener.onStageStart(stage, mode)) : StageScope.NONE;
+    }
+
+    /** {@link IdempotencyListener#onPublishStart}, guarded, as is the end of the scope it returns. */
+    public StageScope onPublishStart(Function<String, String> headers) {
+        return active ? guarded(Stage.PUBLISH, () -> listener.onPublishStart(headers)) : StageScope.NONE;
+    }
+
+    private StageScope guarded(Stage stage, Supplier<StageScope> start) {
         StageScope scope;
         try {
-            scope = listener.onStageStart(stage, mode);
+            scope = start.get();
         } catch (RuntimeException e) {
             failed(stage, e);
             return StageScope.NONE;

@@ -7,14 +7,22 @@ import dev.idempotency.event.Stage;
 import dev.idempotency.event.StageScope;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.transport.ReceiverContext;
+import io.micrometer.observation.transport.SenderContext;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
  * The library's stages as Micrometer {@link Observation}s, so that an application with a tracing bridge
  * (OpenTelemetry, Brave) sees spans: {@value #REQUEST} around each covered request, and within it
  * {@value #CLAIM}, {@value #HANDLER} (current while the application's handler runs, so its own spans nest
  * inside) and {@value #COMPLETE}; {@value #PUBLISH} around each message an outbox relay hands to its publisher.
+ * An outbox message carries the W3C trace context ({@code traceparent}, {@code tracestate} headers) of the
+ * transaction that enqueued it, recorded by a short {@value #ENQUEUE} span, and its {@value #PUBLISH} span
+ * continues that trace; a publisher that sends the message's headers (the webhook publisher, the broker
+ * publishers) hands the context on to the receiver.
  * Key values are low-cardinality only: {@code mode} ({@code transaction}, {@code lease}) on the request's stages,
  * and {@code outcome} ({@link dev.idempotency.event.RequestOutcome#tag()}) on {@value #REQUEST}. A stage whose
  * work threw records the exception as the observation's error.
@@ -36,8 +44,10 @@ public final class IdempotencyObservations implements IdempotencyListener {
     public static final String HANDLER = "idempotency.handler";
     /** Storing the outcome (in transaction mode, with the commit). */
     public static final String COMPLETE = "idempotency.complete";
-    /** An outbox relay publishing one message. */
+    /** An outbox relay publishing one message; it continues the trace that enqueued the message. */
     public static final String PUBLISH = "idempotency.outbox.publish";
+    /** An outbox message enqueued: the span whose trace context the message carries. */
+    public static final String ENQUEUE = "idempotency.outbox.enqueue";
 
     private final ObservationRegistry registry;
 
@@ -64,6 +74,44 @@ public final class IdempotencyObservations implements IdempotencyListener {
         if (mode != null) {
             observation.lowCardinalityKeyValue("mode", mode.name().toLowerCase(Locale.ROOT));
         }
+        return startInScope(observation);
+    }
+
+    /**
+     * Opens {@value #PUBLISH} as a receiver of the message's headers, so that a tracing bridge makes its span a
+     * child of the trace context that {@link #onOutboxEnqueue} stored in them: the publication continues the
+     * trace of the transaction that enqueued the message, however much later and on whichever instance it runs.
+     */
+    @Override
+    public StageScope onPublishStart(Function<String, String> headers) {
+        if (registry.isNoop()) {
+            return StageScope.NONE;
+        }
+        ReceiverContext<Function<String, String>> context = new ReceiverContext<>(
+                (carrier, name) -> carrier == null ? null : carrier.apply(name));
+        context.setCarrier(headers);
+        return startInScope(Observation.createNotStarted(PUBLISH, () -> context, registry)
+                .contextualName("idempotency " + Stage.PUBLISH.tag()));
+    }
+
+    /**
+     * Records {@value #ENQUEUE} as a sender whose carrier is the message: a tracing bridge opens a short producer
+     * span in the current trace and injects its context ({@code traceparent}, {@code tracestate}) into the
+     * message's headers. Without a bridge nothing is injected and the message keeps its own headers only.
+     */
+    @Override
+    public void onOutboxEnqueue(BiConsumer<String, String> carrier) {
+        if (registry.isNoop()) {
+            return;
+        }
+        SenderContext<BiConsumer<String, String>> context = new SenderContext<>(
+                (headers, name, value) -> headers.accept(name, value));
+        context.setCarrier(carrier);
+        Observation.createNotStarted(ENQUEUE, () -> context, registry)
+                .contextualName("idempotency outbox enqueue").start().stop();
+    }
+
+    private static StageScope startInScope(Observation observation) {
         observation.start();
         Observation.Scope scope = observation.openScope();
         return failure -> {

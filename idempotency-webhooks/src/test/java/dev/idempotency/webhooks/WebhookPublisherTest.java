@@ -66,10 +66,14 @@ class WebhookPublisherTest {
 
     // ---- what is sent -------------------------------------------------------------------------
 
+    /** The example of the W3C Trace Context recommendation, section 3.2.2.1. */
+    private static final String TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
     @Test
     void postsThePayloadWithTheMessagesHeadersAndTheSignatureHeaders() throws Exception {
         OutboxMessage message = message(url("/hooks/posts"),
-                List.of(new Header("X-Tenant", "acme"), new Header("Content-Type", "application/cloudevents+json")));
+                List.of(new Header("X-Tenant", "acme"), new Header("Content-Type", "application/cloudevents+json"),
+                        new Header("traceparent", TRACEPARENT)));
         assertInstanceOf(PublishResult.Delivered.class, publisher.publish(message, 1));
 
         Received request = next();
@@ -78,6 +82,8 @@ class WebhookPublisherTest {
         assertEquals(new String(PAYLOAD, StandardCharsets.UTF_8), new String(request.body(), StandardCharsets.UTF_8));
         assertEquals(List.of("acme"), request.header("X-Tenant"));
         assertEquals(List.of("application/cloudevents+json"), request.header("Content-Type"));
+        assertEquals(List.of(TRACEPARENT), request.header("traceparent"),
+                "the trace context the outbox stored with the message reaches the receiver");
         assertEquals(List.of(message.id()), request.header(WebhookHeaders.ID));
         assertEquals(List.of(Long.toString(START)), request.header(WebhookHeaders.TIMESTAMP));
         assertTrue(request.header(WebhookHeaders.SIGNATURE).get(0).startsWith("v1,"));

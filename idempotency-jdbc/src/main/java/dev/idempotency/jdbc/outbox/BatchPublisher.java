@@ -1,6 +1,5 @@
 package dev.idempotency.jdbc.outbox;
 
-import dev.idempotency.event.Stage;
 import dev.idempotency.event.StageScope;
 import dev.idempotency.internal.GuardedListener;
 import dev.idempotency.internal.Scheduler;
@@ -109,9 +108,10 @@ final class BatchPublisher {
                 continue;
             }
             PublishResult result;
-            StageScope stage = listener.onStageStart(Stage.PUBLISH, null);
+            OutboxMessage message = claimed.message();
+            StageScope stage = listener.onPublishStart(name -> message.header(name).orElse(null));
             try {
-                result = publisher.publish(claimed.message(), claimed.attempt());
+                result = publisher.publish(message, claimed.attempt());
                 if (result == null) {
                     result = PublishResult.retry("The publisher " + publisher + " returned null");
                 }

@@ -1,5 +1,6 @@
 package dev.idempotency.jdbc.outbox;
 
+import dev.idempotency.Header;
 import dev.idempotency.IdempotencyConfigException;
 import dev.idempotency.event.IdempotencyListener;
 import dev.idempotency.internal.GuardedListener;
@@ -355,7 +356,8 @@ public final class JdbcOutbox {
         return clock;
     }
 
-    private void insert(Connection connection, OutboxMessage message) {
+    private void insert(Connection connection, OutboxMessage enqueued) {
+        OutboxMessage message = withTraceContext(enqueued);
         try (PreparedStatement ps = connection.prepareStatement(sql.insert())) {
             sql.bindInsert(ps, message, clock.instant());
             ps.executeUpdate();
@@ -366,6 +368,30 @@ public final class JdbcOutbox {
             }
             throw SqlErrors.translate("enqueueing outbox message " + message.id(), e);
         }
+    }
+
+    /**
+     * {@code message} with the fields that carry the enqueuing thread's trace (a tracing listener's
+     * {@code traceparent}, {@code tracestate}) added as headers, except where it has a header of that name already.
+     */
+    private OutboxMessage withTraceContext(OutboxMessage message) {
+        if (!listener.active()) {
+            return message;
+        }
+        List<Header> added = new ArrayList<>(2);
+        listener.onOutboxEnqueue((name, value) -> {
+            if (name != null && value != null && message.header(name).isEmpty()
+                    && added.stream().noneMatch(header -> header.hasName(name))) {
+                added.add(new Header(name, value));
+            }
+        });
+        if (added.isEmpty()) {
+            return message;
+        }
+        List<Header> headers = new ArrayList<>(message.headers());
+        headers.addAll(added);
+        return new OutboxMessage(message.id(), message.destination(), message.key(), message.payload(), headers,
+                message.createdAt());
     }
 
     private interface Binder {

@@ -6,6 +6,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -73,6 +74,21 @@ public record OutboxMessage(String id, String destination, String key, byte[] pa
     /** The payload's length in bytes, without copying it. */
     public int payloadLength() {
         return payload.length;
+    }
+
+    /**
+     * The value of the first header named {@code name}, the name matched ignoring case.
+     *
+     * @return the value, or empty if the message has no such header
+     */
+    public Optional<String> header(String name) {
+        Objects.requireNonNull(name, "name");
+        for (Header header : headers) {
+            if (header.hasName(name)) {
+                return Optional.of(header.value());
+            }
+        }
+        return Optional.empty();
     }
 
     /** Equal when every component is, the payload by content. */
