@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.idempotency.webhooks.SignedWebhook;
 import dev.idempotency.webhooks.WebhookSecret;
 import dev.idempotency.webhooks.WebhookSigner;
@@ -23,6 +27,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * The starter in an application with no configuration class for it, over HTTP: the application's
@@ -84,6 +89,38 @@ abstract class StarterScenarios {
         assertEquals(400, keyless.statusCode(), keyless.body());
         assertTrue(keyless.body().contains("urn:idempotency:problem:missing-key"), keyless.body());
         assertEquals(1, counts()[0], "orders");
+    }
+
+    /**
+     * The library logs through {@code System.Logger}; in a Spring Boot application its lines reach the
+     * application's SLF4J logging (Logback here) with the levels set in its properties, and carry no key, body
+     * or scope.
+     */
+    @Test
+    void theLibrarysLogLinesReachTheApplicationsSlf4jLogging() throws Exception {
+        start(Map.of("logging.level.dev.idempotency.Idempotency", "DEBUG"));
+        Logger logger = (Logger) LoggerFactory.getLogger("dev.idempotency.Idempotency");
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        logger.addAppender(lines);
+        String key = key();
+        try {
+            assertEquals(201, app.post("/orders", ORDER, "Idempotency-Key", key, "X-Api-Key", "client-a")
+                    .statusCode());
+            assertEquals(422, app.post("/orders", "{\"item\":\"lamp\"}", "Idempotency-Key", key,
+                    "X-Api-Key", "client-a").statusCode());
+        } finally {
+            logger.detachAppender(lines);
+        }
+        List<ILoggingEvent> refusals = lines.list.stream().filter(line -> line.getFormattedMessage()
+                .startsWith("Idempotency refused a request: outcome=mismatch mode=transaction scope=")).toList();
+        assertEquals(1, refusals.size(), () -> "one refusal line through SLF4J, among " + lines.list);
+        assertEquals(Level.DEBUG, refusals.get(0).getLevel());
+        for (ILoggingEvent line : lines.list) {
+            String text = line.getFormattedMessage();
+            assertFalse(text.contains(key) || text.contains("lamp") || text.contains("client-a"),
+                    () -> "a log line shows a key, a body or a scope: " + text);
+        }
     }
 
     @Test
