@@ -32,7 +32,9 @@ import org.eclipse.jetty.server.ServerConnector;
  * <li>{@value #TRANSACTION}: behind the filter in transaction mode (the default);</li>
  * <li>{@value #LEASE}: behind the filter in lease mode ({@code idempotency.lease-paths=/lease/*});</li>
  * <li>{@value #TRANSACTION_METRICS}: as {@value #TRANSACTION}, behind a second filter on the same store that
- * reports to the Micrometer binding on a Prometheus registry (the cost of the metrics).</li>
+ * reports to the Micrometer binding on a Prometheus registry (the cost of the metrics);</li>
+ * <li>{@value #TWO_COMMIT}: behind {@link TwoCommitFilter}, a reimplementation of the two-commit pattern most
+ * peer libraries use, with the handler committing its own transaction as in {@value #BASELINE}.</li>
  * </ul>
  * The scope is the {@value #CLIENT_HEADER} header, as in the demo. The background purge is off: the
  * purge benchmark runs it on purpose.
@@ -46,6 +48,7 @@ final class BenchServer implements AutoCloseable {
     static final String TRANSACTION = "/tx/posts";
     static final String LEASE = "/lease/posts";
     static final String TRANSACTION_METRICS = "/txm/posts";
+    static final String TWO_COMMIT = "/twocommit/posts";
 
     private final Server jetty;
     private final JdbcIdempotencyStore store;
@@ -80,6 +83,8 @@ final class BenchServer implements AutoCloseable {
                 .scopeResolver(ScopeResolver.header(CLIENT_HEADER))
                 .listener(IdempotencyMetrics.create(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))).build();
         context.addFilter(new FilterHolder(measured), "/txm/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addFilter(new FilterHolder(TwoCommitFilter.create(pool)), "/twocommit/*",
+                EnumSet.of(DispatcherType.REQUEST));
         DataSource joined = store.transactionalDataSource();
         context.addServlet(new ServletHolder("tx",
                 new PostsServlet(joined, json, PostsServlet.Commit.JOINED, timestamp)), TRANSACTION);
@@ -89,6 +94,8 @@ final class BenchServer implements AutoCloseable {
                 new PostsServlet(joined, json, PostsServlet.Commit.JOINED, timestamp)), TRANSACTION_METRICS);
         context.addServlet(new ServletHolder("baseline",
                 new PostsServlet(pool, json, PostsServlet.Commit.OWN_TRANSACTION, timestamp)), BASELINE);
+        context.addServlet(new ServletHolder("twocommit",
+                new PostsServlet(pool, json, PostsServlet.Commit.OWN_TRANSACTION, timestamp)), TWO_COMMIT);
         context.addServlet(new ServletHolder("autocommit",
                 new PostsServlet(pool, json, PostsServlet.Commit.AUTO_COMMIT, timestamp)), BASELINE_AUTO_COMMIT);
         context.addServlet(new ServletHolder("nodb",

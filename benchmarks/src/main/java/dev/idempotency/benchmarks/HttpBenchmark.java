@@ -26,6 +26,8 @@ final class HttpBenchmark {
     static final String LEASE = "lease mode, new keys";
     static final String REPLAYS = "replays";
     static final String STORM = "duplicate storm";
+    static final String TWO_COMMIT = "two-commit pattern, new keys";
+    static final String TWO_COMMIT_REPLAYS = "two-commit pattern, replays";
     private static final String IDLE = "idle";
 
     /** Clients that send the same key at once in the storm, and how many requests each key gets. */
@@ -59,6 +61,7 @@ final class HttpBenchmark {
         Duration window = options.window();
         String runId = Long.toHexString(System.nanoTime());
         List<Scenario.Request> completed = Fixtures.completedRequests(port, BenchServer.TRANSACTION, 2000);
+        List<Scenario.Request> completedTwoCommit = Fixtures.completedRequests(port, BenchServer.TWO_COMMIT, 2000);
         Scenario.Storm storm = Scenario.storm(STORM, BenchServer.TRANSACTION, runId, STORM_CLIENTS_PER_KEY,
                 STORM_REQUESTS_PER_KEY, clients);
         List<Scenario> scenarios = List.of(
@@ -69,7 +72,9 @@ final class HttpBenchmark {
                 Scenario.newKeys(TRANSACTION_METRICS, BenchServer.TRANSACTION_METRICS),
                 Scenario.newKeys(LEASE, BenchServer.LEASE),
                 Scenario.replays(REPLAYS, completed),
-                storm);
+                storm,
+                Scenario.newKeys(TWO_COMMIT, BenchServer.TWO_COMMIT),
+                Scenario.replays(TWO_COMMIT_REPLAYS, completedTwoCommit));
 
         System.out.println("http: warming up every scenario (" + scenarios.size() + " x 2 s)");
         for (Scenario scenario : scenarios) {
@@ -210,7 +215,18 @@ final class HttpBenchmark {
                 + ". Throughput on two shared cores follows the sum of the last two.\n\n"
                 + Report.table(List.of("Scenario", "load generator", "server JVM", engine.serverCpuLabel(),
                         "server + database", "vs baseline"), cpuTable)
-                + metricsCost(result);
+                + metricsCost(result) + againstTwoCommit(result);
+    }
+
+    /** The library against the reimplemented two-commit pattern, measured in the same rounds. */
+    private static String againstTwoCommit(Result result) {
+        return Report.format("%nThe library against the two-commit pattern (a reimplementation of the design, see "
+                + "TwoCommitFilter): new keys %.2f x (transaction mode %.0f req/s, %.2f commits/req; two-commit %.0f "
+                + "req/s, %.2f commits/req); replays %.2f x.%n",
+                result.row(TRANSACTION).throughput() / result.row(TWO_COMMIT).throughput(),
+                result.row(TRANSACTION).throughput(), result.row(TRANSACTION).commitsPerRequest(),
+                result.row(TWO_COMMIT).throughput(), result.row(TWO_COMMIT).commitsPerRequest(),
+                result.row(REPLAYS).throughput() / result.row(TWO_COMMIT_REPLAYS).throughput());
     }
 
     /** The metrics-on scenario against the same one without metrics, measured in the same rounds. */
