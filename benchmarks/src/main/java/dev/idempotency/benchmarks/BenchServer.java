@@ -3,6 +3,7 @@ package dev.idempotency.benchmarks;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.idempotency.IdempotencyConfig;
+import dev.idempotency.caffeine.ReplayCache;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
 import dev.idempotency.micrometer.IdempotencyMetrics;
 import dev.idempotency.servlet.IdempotencyFilter;
@@ -33,6 +34,8 @@ import org.eclipse.jetty.server.ServerConnector;
  * <li>{@value #LEASE}: behind the filter in lease mode ({@code idempotency.lease-paths=/lease/*});</li>
  * <li>{@value #TRANSACTION_METRICS}: as {@value #TRANSACTION}, behind a second filter on the same store that
  * reports to the Micrometer binding on a Prometheus registry (the cost of the metrics);</li>
+ * <li>{@value #CACHED}: as {@value #TRANSACTION}, behind a filter whose store is wrapped in a
+ * {@link ReplayCache} (replays that hit it ask the database nothing);</li>
  * <li>{@value #TWO_COMMIT}: behind {@link TwoCommitFilter}, a reimplementation of the two-commit pattern most
  * peer libraries use, with the handler committing its own transaction as in {@value #BASELINE}.</li>
  * </ul>
@@ -49,6 +52,7 @@ final class BenchServer implements AutoCloseable {
     static final String LEASE = "/lease/posts";
     static final String TRANSACTION_METRICS = "/txm/posts";
     static final String TWO_COMMIT = "/twocommit/posts";
+    static final String CACHED = "/cached/posts";
 
     private final Server jetty;
     private final JdbcIdempotencyStore store;
@@ -83,6 +87,9 @@ final class BenchServer implements AutoCloseable {
                 .scopeResolver(ScopeResolver.header(CLIENT_HEADER))
                 .listener(IdempotencyMetrics.create(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))).build();
         context.addFilter(new FilterHolder(measured), "/txm/*", EnumSet.of(DispatcherType.REQUEST));
+        IdempotencyFilter cached = IdempotencyFilter.builder(ReplayCache.builder(store).build()).config(config)
+                .scopeResolver(ScopeResolver.header(CLIENT_HEADER)).build();
+        context.addFilter(new FilterHolder(cached), "/cached/*", EnumSet.of(DispatcherType.REQUEST));
         context.addFilter(new FilterHolder(TwoCommitFilter.create(pool)), "/twocommit/*",
                 EnumSet.of(DispatcherType.REQUEST));
         DataSource joined = store.transactionalDataSource();
@@ -94,6 +101,8 @@ final class BenchServer implements AutoCloseable {
                 new PostsServlet(joined, json, PostsServlet.Commit.JOINED, timestamp)), TRANSACTION_METRICS);
         context.addServlet(new ServletHolder("baseline",
                 new PostsServlet(pool, json, PostsServlet.Commit.OWN_TRANSACTION, timestamp)), BASELINE);
+        context.addServlet(new ServletHolder("cached",
+                new PostsServlet(joined, json, PostsServlet.Commit.JOINED, timestamp)), CACHED);
         context.addServlet(new ServletHolder("twocommit",
                 new PostsServlet(pool, json, PostsServlet.Commit.OWN_TRANSACTION, timestamp)), TWO_COMMIT);
         context.addServlet(new ServletHolder("autocommit",

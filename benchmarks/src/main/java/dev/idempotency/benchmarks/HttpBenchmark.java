@@ -25,6 +25,7 @@ final class HttpBenchmark {
     static final String TRANSACTION_METRICS = "transaction mode, new keys, metrics on";
     static final String LEASE = "lease mode, new keys";
     static final String REPLAYS = "replays";
+    static final String CACHED_REPLAYS = "replays, cache hit";
     static final String STORM = "duplicate storm";
     static final String TWO_COMMIT = "two-commit pattern, new keys";
     static final String TWO_COMMIT_REPLAYS = "two-commit pattern, replays";
@@ -61,6 +62,7 @@ final class HttpBenchmark {
         Duration window = options.window();
         String runId = Long.toHexString(System.nanoTime());
         List<Scenario.Request> completed = Fixtures.completedRequests(port, BenchServer.TRANSACTION, 2000);
+        List<Scenario.Request> completedCached = Fixtures.completedRequests(port, BenchServer.CACHED, 2000);
         List<Scenario.Request> completedTwoCommit = Fixtures.completedRequests(port, BenchServer.TWO_COMMIT, 2000);
         Scenario.Storm storm = Scenario.storm(STORM, BenchServer.TRANSACTION, runId, STORM_CLIENTS_PER_KEY,
                 STORM_REQUESTS_PER_KEY, clients);
@@ -72,6 +74,7 @@ final class HttpBenchmark {
                 Scenario.newKeys(TRANSACTION_METRICS, BenchServer.TRANSACTION_METRICS),
                 Scenario.newKeys(LEASE, BenchServer.LEASE),
                 Scenario.replays(REPLAYS, completed),
+                Scenario.replays(CACHED_REPLAYS, completedCached),
                 storm,
                 Scenario.newKeys(TWO_COMMIT, BenchServer.TWO_COMMIT),
                 Scenario.replays(TWO_COMMIT_REPLAYS, completedTwoCommit));
@@ -215,7 +218,9 @@ final class HttpBenchmark {
                 + ". Throughput on two shared cores follows the sum of the last two.\n\n"
                 + Report.table(List.of("Scenario", "load generator", "server JVM", engine.serverCpuLabel(),
                         "server + database", "vs baseline"), cpuTable)
-                + metricsCost(result) + againstTwoCommit(result);
+                + metricsCost(result) + againstTwoCommit(result) + Report.format("%nReplays with the cache hit "
+                        + "against without: %.2f x.%n", result.row(CACHED_REPLAYS).throughput()
+                                / result.row(REPLAYS).throughput());
     }
 
     /** The library against the reimplemented two-commit pattern, measured in the same rounds. */
