@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.idempotency.testing.FaultSettings;
 import dev.idempotency.testing.PostgresDatabaseExtension;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -111,7 +112,7 @@ class PostgresCrashRecoveryIT {
 
     @Test
     void everyKeyTakesEffectOnceThroughConcurrentDuplicatesAndASigkillMidRequest() throws Exception {
-        Duration runFor = FaultDuration.fromSystemProperty(Duration.ZERO);
+        Duration runFor = FaultSettings.duration(Duration.ZERO);
         long until = System.nanoTime() + runFor.toNanos();
         Ledger ledger = new Ledger("crash mid-request (SIGKILL) with concurrent duplicates, restart, retry | "
                 + "PostgreSQL | Spring Boot starter, transaction mode, POST /orders: effect = rows in orders");
