@@ -90,7 +90,7 @@ final class BenchDatabase implements AutoCloseable {
      * Connects, creates a fresh schema (PostgreSQL) or database (MariaDB) and opens a pool of
      * {@code poolSize} connections in it.
      *
-     * @throws IllegalStateException if the server cannot be reached or is neither PostgreSQL nor MariaDB: the
+     * @throws SetupFailure if the server cannot be reached or is neither PostgreSQL nor MariaDB: the
      *     benchmark has nothing to measure without it and must not pretend otherwise
      */
     static BenchDatabase open(String jdbcUrl, int poolSize) {
@@ -98,10 +98,8 @@ final class BenchDatabase implements AutoCloseable {
         try {
             monitor = DriverManager.getConnection(jdbcUrl);
         } catch (SQLException e) {
-            throw new IllegalStateException("Cannot connect to the database at " + jdbcUrl + " (" + e.getMessage()
-                    + "). The benchmarks need a running server: start it (on the project's machines: "
-                    + "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or pass "
-                    + "--jdbc-url.", e);
+            throw new SetupFailure("Cannot connect to the database at " + jdbcUrl + " (" + e.getMessage()
+                    + "). The benchmarks need a running server: start it, or pass --jdbc-url.", e);
         }
         String schema = "bench_" + HexFormat.of().formatHex(new SecureRandom().generateSeed(6));
         Engine engine;
@@ -110,8 +108,8 @@ final class BenchDatabase implements AutoCloseable {
             engine = switch (product) {
                 case "PostgreSQL" -> Engine.POSTGRESQL;
                 case "MariaDB" -> Engine.MARIADB;
-                default -> throw new IllegalStateException("The benchmarks measure PostgreSQL, or MariaDB through "
-                        + "a jdbc:mariadb: URL, but " + jdbcUrl + " is " + product);
+                default -> throw new SetupFailure("The benchmarks measure PostgreSQL, or MariaDB through "
+                        + "a jdbc:mariadb: URL, but " + jdbcUrl + " is " + product, null);
             };
             try (Statement st = monitor.createStatement()) {
                 st.execute(engine == Engine.POSTGRESQL ? "CREATE SCHEMA " + schema

@@ -1,11 +1,15 @@
 package dev.idempotency.benchmarks;
 
+import dev.idempotency.jdbc.Redaction;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Runs the benchmarks: {@code java -jar benchmarks/target/benchmarks.jar [PART...] [OPTIONS]} (see
@@ -35,8 +39,12 @@ public final class BenchmarkMain {
             run(options);
         } catch (Exception e) {
             System.err.println();
-            System.err.println("benchmarks: FAILED: " + e.getMessage());
-            e.printStackTrace();
+            // A password in --jdbc-url is never printed, whoever quotes the URL.
+            Set<String> secrets = Redaction.secretsIn(options.jdbcUrl());
+            System.err.println("benchmarks: FAILED: " + Redaction.redact(e.getMessage(), secrets));
+            if (!(e instanceof SetupFailure)) {
+                System.err.println(Redaction.redact(stackTrace(e), secrets));
+            }
             System.exit(1);
         }
         System.exit(0);
@@ -54,7 +62,7 @@ public final class BenchmarkMain {
                 // Their SQL (generate_series, pg_total_relation_size, the purge's statistics) is PostgreSQL's.
                 throw new IllegalStateException("On " + database.engine().displayName() + " only the http part runs, "
                         + "not " + String.join(", ", postgresOnly) + ": name it, as in "
-                        + "java -jar benchmarks/target/benchmarks.jar http --jdbc-url " + options.jdbcUrl());
+                        + "java -jar benchmarks/target/benchmarks.jar http --jdbc-url " + Redaction.redact(options.jdbcUrl()));
             }
             report.section("Machine and run", machine(options, database));
             if (options.runs("jmh")) {
@@ -102,7 +110,7 @@ public final class BenchmarkMain {
             String engine = database.engine().displayName();
             out.append("- ").append(engine).append(": ").append(database.serverVersion()).append('\n');
             out.append("- ").append(engine).append(" settings: ").append(database.settings()).append('\n');
-            out.append("- Database: ").append(options.jdbcUrl()).append(", ")
+            out.append("- Database: ").append(Redaction.redact(options.jdbcUrl())).append(", ")
                     .append(database.engine() == BenchDatabase.Engine.POSTGRESQL ? "schema " : "database ")
                     .append(database.schema()).append(" (dropped at the end)\n");
         }
@@ -139,5 +147,11 @@ public final class BenchmarkMain {
             // not Linux
         }
         return "unknown";
+    }
+
+    private static String stackTrace(Throwable e) {
+        StringWriter text = new StringWriter();
+        e.printStackTrace(new PrintWriter(text));
+        return text.toString();
     }
 }
