@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.IdempotencyConfigException;
+import dev.idempotency.IdempotencyException;
 import dev.idempotency.IdempotencyProperties;
 import dev.idempotency.jdbc.IdempotencySchema;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
@@ -281,6 +282,12 @@ public final class PublishingApiServer implements AutoCloseable {
             // is a usage error too. The library's message never quotes a secret.
             System.err.println(PROGRAM + ": " + e.getMessage());
             System.exit(EXIT_USAGE);
+            return;
+        } catch (IdempotencyException e) {
+            // The library's failures (a database that cannot be reached, a schema it cannot migrate) say in
+            // their message what went wrong and where; a stack trace would only bury that line.
+            System.err.println(PROGRAM + ": could not start: " + e.getMessage());
+            System.exit(EXIT_FAILURE);
             return;
         } catch (Exception e) {
             System.err.println(PROGRAM + ": could not start: " + e.getMessage());
