@@ -166,7 +166,14 @@ public final class JetStreamPublisher implements OutboxPublisher, AutoCloseable 
     }
 
     private static PublishResult failure(Throwable cause, String where, int attempt) {
-        if (cause instanceof JetStreamApiException api) {
+        // The client hands an API error over wrapped in a RuntimeException.
+        JetStreamApiException api = null;
+        for (Throwable t = cause; t != null && api == null; t = t.getCause()) {
+            if (t instanceof JetStreamApiException found) {
+                api = found;
+            }
+        }
+        if (api != null) {
             int code = api.getErrorCode();
             String error = "JetStream refused " + where + " (attempt " + attempt + "): " + api.getErrorDescription()
                     + " (code " + code + ", error code " + api.getApiErrorCode() + ")";
