@@ -195,6 +195,37 @@ abstract class JetStreamInboxConsumerScenarios {
     }
 
     @Test
+    void aDatabaseFailureLeavesTheMessageUnacknowledgedAndItIsAppliedOnceTheDatabaseWorksAgain()
+            throws Exception {
+        com.zaxxer.hikari.HikariDataSource brokenPool = (com.zaxxer.hikari.HikariDataSource) database()
+                .newDataSource(2);
+        JdbcInbox unreachable = JdbcInbox.create(brokenPool);
+        brokenPool.close();                                 // every connection now fails
+        AtomicInteger handled = new AtomicInteger();
+        JetStreamInboxConsumer broken = JetStreamInboxConsumer.builder().connection(NATS.connection()).stream(stream)
+                .durable(durable).inbox(unreachable).handler((message, id) -> handled.incrementAndGet())
+                .fetchWait(Duration.ofMillis(200)).nakDelay(Duration.ofMillis(100), Duration.ofMillis(200)).build();
+        try (CapturedLog log = CapturedLog.of(JetStreamInboxConsumer.class)) {
+            broken.start();
+            publish(stream + ".db", headers("Nats-Msg-Id", "while-down"), "p");
+            JetStreamExtension.await(DEADLINE, "the message failed twice on the closed pool",
+                    () -> log.entries(System.Logger.Level.WARNING).size() >= 2);
+            broken.close();
+            assertTrue(log.entries().get(0).thrown() instanceof dev.idempotency.spi.StoreException,
+                    log.toString());
+        } finally {
+            unreachable.close();
+        }
+        assertEquals(0, handled.get(), "the handler never ran without its transaction");
+        assertEquals(Map.of(), effects());
+
+        consumer = consumer(this::recordEffect).build().start();
+        JetStreamExtension.await(DEADLINE, "the message was applied once the database was back",
+                () -> effects().size() == 1 && NATS.drained(stream, durable));
+        assertEquals(Map.of("while-down", 1), effects());
+    }
+
+    @Test
     void aMessageWithoutAnIdIsRefusedAndTerminatedNeverApplied() throws Exception {
         AtomicInteger handled = new AtomicInteger();
         consumer = consumer((message, id) -> {
