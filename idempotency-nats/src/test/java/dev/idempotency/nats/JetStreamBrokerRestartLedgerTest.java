@@ -54,6 +54,7 @@ class JetStreamBrokerRestartLedgerTest {
         long until = System.nanoTime() + FaultSettings.duration(Duration.ZERO).toNanos();
         AtomicLong retries = new AtomicLong();
         AtomicLong duplicates = new AtomicLong();
+        java.util.concurrent.atomic.AtomicReference<String> lastRetry = new java.util.concurrent.atomic.AtomicReference<>();
         List<String> ids = new ArrayList<>();
         long restarts = 0;
         long cycles = 0;
@@ -78,8 +79,9 @@ class JetStreamBrokerRestartLedgerTest {
                     .timeout(JetStreamCrashChild.PUBLISH_TIMEOUT).build();
             OutboxPublisher counting = (message, attempt) -> {
                 PublishResult result = publisher.publish(message, attempt);
-                if (result instanceof PublishResult.Retry) {
+                if (result instanceof PublishResult.Retry retry) {
                     retries.incrementAndGet();
+                    lastRetry.set(retry.error());
                 }
                 return result;
             };
@@ -101,7 +103,9 @@ class JetStreamBrokerRestartLedgerTest {
                     enqueue(outbox, stream, MESSAGES_PER_CYCLE - RESTARTS_PER_CYCLE
                             * (MESSAGES_PER_CYCLE / (RESTARTS_PER_CYCLE + 1) + 50), ids);
                 } while (System.nanoTime() < until);
-                JetStreamExtension.await(DEADLINE, "the relay published the whole outbox",
+                JetStreamExtension.await(DEADLINE, () -> "the relay published the whole outbox (pending "
+                        + outbox.pendingCount() + ", dead " + outbox.deadLetters(10) + ", retries " + retries.get()
+                        + ", last retry: " + lastRetry.get() + ", publisher " + publisher + ")",
                         () -> outbox.pendingCount() == 0);
                 JetStreamExtension.await(DEADLINE, "the consumer applied and acknowledged every message",
                         () -> nats.drained(stream, durable) && effectRows() >= ids.size());

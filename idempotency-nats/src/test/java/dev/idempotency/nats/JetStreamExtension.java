@@ -159,10 +159,16 @@ final class JetStreamExtension implements BeforeAllCallback, AfterAllCallback {
 
     /** Waits until {@code condition} holds, failing after {@code deadline} with {@code what}. */
     static void await(Duration deadline, String what, BooleanSupplier condition) throws InterruptedException {
+        await(deadline, () -> what, condition);
+    }
+
+    /** As {@link #await(Duration, String, BooleanSupplier)}, with a description made when it fails. */
+    static void await(Duration deadline, java.util.function.Supplier<String> what, BooleanSupplier condition)
+            throws InterruptedException {
         long end = System.nanoTime() + deadline.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > end) {
-                throw new AssertionError("Timed out after " + deadline.toSeconds() + " s waiting until " + what);
+                throw new AssertionError("Timed out after " + deadline.toSeconds() + " s waiting until " + what.get());
             }
             Thread.sleep(20);
         }
