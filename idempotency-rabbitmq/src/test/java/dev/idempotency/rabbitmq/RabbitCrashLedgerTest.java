@@ -50,6 +50,7 @@ class RabbitCrashLedgerTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the consumer and relay work while the block waits
     void aRelayKilledAfterPublishingAndBeforeMarkingRepublishesAndEachMessageTakesEffectOnce() throws Exception {
         EffectLedger ledger = new EffectLedger("relay killed (SIGKILL) after publishing, before marking | RabbitMQ "
                 + "| PostgreSQL");
@@ -82,6 +83,7 @@ class RabbitCrashLedgerTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the consumer and relay work while the block waits
     void aConsumerKilledAfterItsCommitAndBeforeItsAckGetsTheMessagesAgainAndAppliesNoneTwice() throws Exception {
         EffectLedger ledger = new EffectLedger("consumer killed (SIGKILL) after its commit, before its ack | "
                 + "RabbitMQ | PostgreSQL");
@@ -110,6 +112,7 @@ class RabbitCrashLedgerTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the consumer and relay work while the block waits
     void aConsumerKilledBeforeItsCommitGetsTheMessagesAgainAndLosesNone() throws Exception {
         EffectLedger ledger = new EffectLedger("consumer killed (SIGKILL) inside its handler, before its commit | "
                 + "RabbitMQ | PostgreSQL");
