@@ -111,17 +111,31 @@ abstract class RabbitInboxConsumerScenarios {
                 String.valueOf(delivery.getProperties().getHeaders().get("traceparent")))));
         JdbcOutbox outbox = JdbcOutbox.create(database().dataSource());
         List<OutboxMessage> messages = new ArrayList<>();
-        for (int i = 0; i < 200; i++) {
-            messages.add(OutboxMessage.of(topology.destination(), "order-" + (i % 10),
-                    ("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8), List.of(new Header("traceparent",
-                            TRACEPARENT))));
-        }
         outbox.inTransaction(() -> {
-            messages.forEach(outbox::enqueue);
+            for (int i = 0; i < 200; i++) {
+                byte[] payload = ("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8);
+                // tag::rabbit-enqueue[]
+                OutboxMessage message = OutboxMessage.of(
+                        RabbitPublisher.destination(topology.exchange(), "event"),   // exchange, routing key
+                        "order-" + (i % 10),                                          // the ordering key
+                        payload,
+                        List.of(new Header("traceparent", TRACEPARENT)));             // carried as AMQP headers
+                outbox.enqueue(message);                                              // in the business transaction
+                // end::rabbit-enqueue[]
+                messages.add(message);
+            }
             return null;
         });
-        RabbitPublisher publisher = publisher();
-        try (OutboxRelay relay = outbox.relay(publisher, OutboxRelayConfig.custom().batchSize(50).build())) {
+        // tag::rabbit-publisher[]
+        RabbitPublisher publisher = RabbitPublisher.builder()
+                .uri(BROKER.uri())                    // amqp://user:password@host:5672/vhost
+                .timeout(Duration.ofSeconds(10))      // each network call, well under the relay's lease
+                .maxChannels(8)                       // at least the relay's publishConcurrency
+                .build();
+        OutboxRelay relay = outbox.relay(publisher, OutboxRelayConfig.custom().publishConcurrency(8).build());
+        // end::rabbit-publisher[]
+        closeables.add(publisher);
+        try (relay) {
             while (relay.runOnce() > 0) {
                 // until the outbox is empty
             }
