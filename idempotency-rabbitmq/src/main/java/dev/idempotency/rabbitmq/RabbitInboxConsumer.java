@@ -318,7 +318,11 @@ public final class RabbitInboxConsumer implements AutoCloseable {
             pause();
             nack(channel, tag, messageId);
             return;
-        } catch (Exception e) {
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Exception | Error e) {
+            // An Error of the handler (an assertion, a linkage error) is a failed attempt too: let out, it would
+            // close the channel, and the consumer would go on with one channel fewer.
             failed(channel, delivery, messageId, e);
             return;
         }
@@ -338,7 +342,7 @@ public final class RabbitInboxConsumer implements AutoCloseable {
         }
     }
 
-    private void failed(Channel channel, Delivery delivery, String messageId, Exception failure) {
+    private void failed(Channel channel, Delivery delivery, String messageId, Throwable failure) {
         long tag = delivery.getEnvelope().getDeliveryTag();
         int attempt = attempt(delivery, messageId);
         if (attempt >= maxAttempts) {

@@ -160,15 +160,19 @@ abstract class RabbitInboxConsumerScenarios {
     }
 
     @Test
-    void aHandlerThatThrowsRollsBackItsWritesAndTheRedeliveryAppliesTheMessageOnce() throws Exception {
+    void aHandlerThatThrowsAnExceptionOrAnErrorRollsBackItsWritesAndTheRedeliveryAppliesTheMessageOnce() throws Exception {
         DataSource db = inbox.transactionalDataSource();
         AtomicInteger calls = new AtomicInteger();
         started(consumer((messageId, delivery) -> {
             EffectsTable.insert(db, messageId, "attempt " + calls.incrementAndGet());
-            if (calls.get() < 3) {
+            if (calls.get() == 1) {
                 throw new IllegalStateException("the handler fails on purpose");
             }
-        }).maxAttempts(5));
+            if (calls.get() == 2) {
+                // An Error is a failed attempt too, and the channel goes on consuming.
+                throw new AssertionError("the handler fails on purpose");
+            }
+        }).maxAttempts(5).concurrency(1));
         try (CapturedLog log = CapturedLog.of(RabbitInboxConsumer.class)) {
             OutboxMessage message = OutboxMessage.of(topology.destination(), null, new byte[] {1}, List.of());
             publisher().publish(message, 1);
