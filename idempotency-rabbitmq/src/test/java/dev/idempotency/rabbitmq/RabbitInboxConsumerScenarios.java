@@ -35,6 +35,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,26 +53,38 @@ abstract class RabbitInboxConsumerScenarios {
     static final Duration WAIT = Duration.ofSeconds(30);
     private static final String TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
+    /** What the inbox reported in the current test, per result. */
+    private static final Map<InboxEvent.Result, AtomicInteger> results = new ConcurrentHashMap<>();
+    /** One inbox per test class (each migration check takes a while on a busy machine); each test its own queue. */
+    private static JdbcInbox inbox;
+
     private final List<AutoCloseable> closeables = new ArrayList<>();
-    /** What the inbox reported, per result. */
-    private final Map<InboxEvent.Result, AtomicInteger> results = new ConcurrentHashMap<>();
-    private JdbcInbox inbox;
     private RabbitBroker.Topology topology;
 
     protected abstract TestDatabase database();
 
     @BeforeEach
     void setUp() throws Exception {
-        EffectsTable.create(database().dataSource());
+        if (inbox == null) {
+            EffectsTable.create(database().dataSource());
+            inbox = JdbcInbox.builder().dataSource(database().dataSource()).listener(new IdempotencyListener() {
+                @Override
+                public void onInboxMessage(InboxEvent event) {
+                    results.computeIfAbsent(event.result(), r -> new AtomicInteger()).incrementAndGet();
+                }
+            }).build();
+        }
         EffectsTable.clear(database().dataSource());
-        inbox = JdbcInbox.builder().dataSource(database().dataSource()).listener(new IdempotencyListener() {
-            @Override
-            public void onInboxMessage(InboxEvent event) {
-                results.computeIfAbsent(event.result(), r -> new AtomicInteger()).incrementAndGet();
-            }
-        }).build();
-        closeables.add(inbox);
+        results.clear();
         topology = BROKER.topology();
+    }
+
+    @AfterAll
+    static void closeInbox() {
+        if (inbox != null) {
+            inbox.close();
+            inbox = null;
+        }
     }
 
     @AfterEach
