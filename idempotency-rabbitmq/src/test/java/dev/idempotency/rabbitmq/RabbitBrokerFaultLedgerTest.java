@@ -53,7 +53,7 @@ class RabbitBrokerFaultLedgerTest {
 
     @Test
     void theBrokerRestartedDuringARunLosesNothingAndDuplicatesNothing() throws Exception {
-        EffectLedger ledger = new EffectLedger("broker restarted mid-run (rabbitmqctl stop_app, start_app) | "
+        EffectLedger ledger = new EffectLedger("broker restarted mid-run (rabbit:stop(), rabbit:start()) | "
                 + "RabbitMQ | PostgreSQL");
         RabbitCrashLedgerTest.rounds(round -> run(ledger, BROKER::restart, true));
         ledger.printAndAssertExactlyOnce();
@@ -125,7 +125,9 @@ class RabbitBrokerFaultLedgerTest {
                     () -> processed.get() - processedBefore >= MESSAGES / 4);
             int appliedBeforeFault = processed.get() - processedBefore;
             int enqueuedAtFault = feeder.enqueued();
+            long faultStarted = System.nanoTime();
             fault.inflict();
+            ledger.note("fault-ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - faultStarted));
             int enqueuedAtRecovery = feeder.enqueued();
             // Messages enqueued after the broker is back can only arrive through recovered connections.
             feeder.finishAfter(Math.max(MESSAGES, enqueuedAtRecovery + MESSAGES / 10));
@@ -135,9 +137,11 @@ class RabbitBrokerFaultLedgerTest {
             ledger.note("faults", 1);
             ledger.note("applied-before-fault", appliedBeforeFault);
             ledger.note("enqueued-by-recovery", enqueuedAtRecovery);
+            long settling = System.nanoTime();
             RabbitBroker.await("the outbox relayed and every message applied", WAIT,
                     () -> outbox.pendingCount() == 0 && processed.get() - processedBefore >= feeder.enqueued()
                             && ready(topology.queue()) == 0);
+            ledger.note("settled-ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - settling));
         } finally {
             feeder.finishAfter(0);
             feeding.join(WAIT.toMillis());
@@ -155,7 +159,8 @@ class RabbitBrokerFaultLedgerTest {
 
     /**
      * Enqueues outbox messages, {@value #CHUNK} per transaction and about {@value #PER_SECOND} a second, before,
-     * during and after the fault, until {@link #finishAfter} says how many.
+     * during and after the fault (at most three times {@value #MESSAGES} until the fault is over), until
+     * {@link #finishAfter} says how many.
      */
     private static final class Feeder implements Runnable {
 
@@ -166,7 +171,9 @@ class RabbitBrokerFaultLedgerTest {
         private final RabbitBroker.Topology topology;
         private final EffectLedger ledger;
         private final List<OutboxMessage> messages = new ArrayList<>();
-        private volatile int target = Integer.MAX_VALUE;
+        /** Enqueues at most this many until {@link #finishAfter} says how many in all. */
+        private volatile int target = 3 * MESSAGES;
+        private volatile boolean finished;
         private volatile Exception failure;
 
         Feeder(JdbcOutbox outbox, RabbitBroker.Topology topology, EffectLedger ledger) {
@@ -179,7 +186,15 @@ class RabbitBrokerFaultLedgerTest {
         public void run() {
             long start = System.nanoTime();
             try {
-                while (enqueued() < target) {
+                while (true) {
+                    if (enqueued() >= target) {
+                        if (finished) {
+                            break;
+                        }
+                        // At the cap while the fault lasts: the broker may take a while to come back.
+                        Thread.sleep(10);
+                        continue;
+                    }
                     List<OutboxMessage> chunk = new ArrayList<>();
                     for (int i = 0; i < CHUNK; i++) {
                         OutboxMessage message = OutboxMessage.of(topology.destination(), null,
@@ -209,6 +224,7 @@ class RabbitBrokerFaultLedgerTest {
         /** Stops once {@code total} messages were enqueued. */
         void finishAfter(int total) {
             target = total;
+            finished = true;
         }
 
         int enqueued() {
