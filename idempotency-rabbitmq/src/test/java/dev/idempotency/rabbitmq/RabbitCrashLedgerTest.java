@@ -10,7 +10,6 @@ import dev.idempotency.jdbc.outbox.JdbcOutbox;
 import dev.idempotency.jdbc.outbox.OutboxMessage;
 import dev.idempotency.jdbc.outbox.OutboxRelay;
 import dev.idempotency.jdbc.outbox.OutboxRelayConfig;
-import dev.idempotency.jdbc.outbox.PublishResult;
 import dev.idempotency.testing.EffectLedger;
 import dev.idempotency.testing.FaultSettings;
 import dev.idempotency.testing.PostgresDatabaseExtension;
@@ -58,8 +57,8 @@ class RabbitCrashLedgerTest {
             RabbitBroker.Topology topology = BROKER.topology();
             JdbcOutbox outbox = JdbcOutbox.create(DB.dataSource());
             List<OutboxMessage> messages = enqueue(outbox, topology, ledger);
+            int before = duplicates.get();
             try (JdbcInbox inbox = inbox(); RabbitInboxConsumer consumer = consumer(inbox, topology).start()) {
-                int before = duplicates.get();
                 try (ChildJvm relay = ChildJvm.start("relay-killed-before-marking-" + round,
                         childArguments(CrashChild.RELAY, topology, MESSAGES / 2))) {
                     relay.await(CrashChild.PUBLISHED_UNMARKED, WAIT);
@@ -72,11 +71,11 @@ class RabbitCrashLedgerTest {
                                 .publishConcurrency(4).leaseDuration(CrashChild.LEASE).build()).start()) {
                     RabbitBroker.await("the outbox relayed", WAIT, () -> outbox.pendingCount() == 0);
                 }
-                awaitSettled(topology, () -> processed.get() >= MESSAGES * (round + 1));
-                ledger.note("republished-duplicates-recognised", duplicates.get() - before);
-                assertTrue(duplicates.get() > before, "the restarted relay republished what the killed one had "
-                        + "published without marking, and the consumer recognised it");
+                // The restarted relay republished what the killed one had published without marking, and the
+                // consumer recognised it.
+                awaitSettled(topology, () -> processed.get() >= MESSAGES * (round + 1) && duplicates.get() > before);
             }
+            ledger.note("republished-duplicates-recognised", duplicates.get() - before);
             record(ledger, messages);
         });
         ledger.printAndAssertExactlyOnce();
@@ -100,11 +99,11 @@ class RabbitCrashLedgerTest {
             ledger.note("committed-unacked-at-kill", CrashChild.CONCURRENCY);
             long appliedByChild = EffectsTable.total(DB.dataSource());
             try (JdbcInbox inbox = inbox(); RabbitInboxConsumer consumer = consumer(inbox, topology).start()) {
-                awaitSettled(topology, () -> countEffects() >= MESSAGES * (round + 1L));
+                // The messages committed and not acknowledged came again and were recognised.
+                awaitSettled(topology, () -> countEffects() >= MESSAGES * (round + 1L)
+                        && duplicates.get() - before >= CrashChild.CONCURRENCY);
             }
             ledger.note("redelivered-duplicates-recognised", duplicates.get() - before);
-            assertTrue(duplicates.get() - before >= CrashChild.CONCURRENCY, "the messages committed and not "
-                    + "acknowledged came again and were recognised: " + (duplicates.get() - before));
             assertTrue(appliedByChild > MESSAGES / 2, "the child applied its share before the kill");
             record(ledger, messages);
         });
@@ -163,11 +162,7 @@ class RabbitCrashLedgerTest {
     private List<OutboxMessage> publishDirectly(RabbitBroker.Topology topology, EffectLedger ledger)
             throws Exception {
         List<OutboxMessage> messages = messages(topology, ledger);
-        try (RabbitPublisher publisher = RabbitPublisher.builder().uri(BROKER.uri()).maxChannels(1).build()) {
-            for (OutboxMessage message : messages) {
-                assertEquals(PublishResult.delivered(), publisher.publish(message, 1));
-            }
-        }
+        BROKER.publishAll(topology, messages);
         return messages;
     }
 
@@ -207,7 +202,7 @@ class RabbitCrashLedgerTest {
     /** Waits until {@code done} and the queue and its dead-letter queue are empty. */
     private static void awaitSettled(RabbitBroker.Topology topology, java.util.function.BooleanSupplier done)
             throws Exception {
-        RabbitBroker.await("every message applied and the queue drained", WAIT,
+        RabbitBroker.await("every message applied, the expected duplicates recognised, and the queue drained", WAIT,
                 () -> done.getAsBoolean() && ready(topology.queue()) == 0);
         assertEquals(0, BROKER.ready(topology.deadLetterQueue()), "nothing was dead-lettered");
     }
