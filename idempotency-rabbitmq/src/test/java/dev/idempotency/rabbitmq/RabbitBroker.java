@@ -161,6 +161,23 @@ final class RabbitBroker implements BeforeAllCallback, AfterAllCallback {
         }
     }
 
+    /**
+     * Sets the memory high watermark to 0, which raises the memory alarm at once: the broker blocks every
+     * connection that publishes until {@link #restoreMemoryHighWatermark} sets it back. One {@code rabbitmqctl}
+     * call.
+     *
+     * @return the watermark it had, as an Erlang term (such as {@code 0.4}), for the restore
+     */
+    String raiseMemoryAlarm() throws Exception {
+        return rabbitmqctl("eval", "W = vm_memory_monitor:get_vm_memory_high_watermark(), "
+                + "ok = vm_memory_monitor:set_vm_memory_high_watermark(0.0), W.").trim();
+    }
+
+    /** Sets the memory high watermark back to {@code watermark}, as {@link #raiseMemoryAlarm} returned it. */
+    void restoreMemoryHighWatermark(String watermark) throws Exception {
+        rabbitmqctl("eval", "ok = vm_memory_monitor:set_vm_memory_high_watermark(" + watermark + ").");
+    }
+
     /** Closes every client connection to the broker, as a network cut would (the admin connection too). */
     void closeAllConnections() throws Exception {
         rabbitmqctl("close_all_connections", "cut by a test");
@@ -207,8 +224,8 @@ final class RabbitBroker implements BeforeAllCallback, AfterAllCallback {
         return admin;
     }
 
-    /** Runs {@code rabbitmqctl} with {@code arguments}; fails with its output unless it exits 0. */
-    static void rabbitmqctl(String... arguments) throws Exception {
+    /** Runs {@code rabbitmqctl} with {@code arguments} and returns its output; fails with it unless it exits 0. */
+    static String rabbitmqctl(String... arguments) throws Exception {
         List<String> command = new ArrayList<>(List.of("rabbitmqctl", "-q"));
         command.addAll(List.of(arguments));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -216,6 +233,7 @@ final class RabbitBroker implements BeforeAllCallback, AfterAllCallback {
         if (!process.waitFor(120, TimeUnit.SECONDS) || process.exitValue() != 0) {
             throw new AssertionError(String.join(" ", command) + " failed: " + output);
         }
+        return output;
     }
 
     /** Polls {@code condition} every 20 ms until it holds; fails with {@code what} after {@code limit}. */

@@ -127,6 +127,41 @@ class RabbitPublisherTest {
     }
 
     @Test
+    void aBrokerThatBlocksPublishingMakesEachPublicationARetryWithinItsTimeout() throws Exception {
+        RabbitBroker.Topology topology = BROKER.topology();
+        RabbitPublisher publisher = RabbitPublisher.builder().uri(BROKER.uri()).timeout(Duration.ofSeconds(1))
+                .build();
+        publishers.add(publisher);
+        assertEquals(PublishResult.delivered(), publisher.publish(message(topology), 1), "connected");
+        String watermark = BROKER.raiseMemoryAlarm();
+        try {
+            // The broker blocks the connection at its next publication, and says so: until then a publication
+            // waits for its confirm up to the timeout. Each one is a retry, and none takes much longer.
+            PublishResult.Retry blocked = null;
+            for (int attempt = 1; attempt <= 10 && (blocked == null || !blocked.error().contains("blocks")); attempt++) {
+                long start = System.nanoTime();
+                blocked = assertInstanceOf(PublishResult.Retry.class, publisher.publish(message(topology), attempt));
+                Duration took = Duration.ofNanos(System.nanoTime() - start);
+                assertTrue(took.compareTo(Duration.ofSeconds(4)) < 0, "took " + took + ": " + blocked.error());
+            }
+            assertTrue(blocked.error().contains("blocks publishing"), blocked.error());
+        } finally {
+            BROKER.restoreMemoryHighWatermark(watermark);
+        }
+        RabbitBroker.await("publishing again once the alarm cleared", Duration.ofSeconds(30), () -> {
+            try {
+                return publisher.publish(message(topology), 1) instanceof PublishResult.Delivered;
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+    }
+
+    private static OutboxMessage message(RabbitBroker.Topology topology) {
+        return OutboxMessage.of(topology.destination(), null, new byte[] {1}, List.of());
+    }
+
+    @Test
     void publishesFromManyThreadsAtOnceEachMessageConfirmedOnce() throws Exception {
         RabbitBroker.Topology topology = BROKER.topology();
         RabbitPublisher publisher = RabbitPublisher.builder().uri(BROKER.uri()).maxChannels(4).build();
