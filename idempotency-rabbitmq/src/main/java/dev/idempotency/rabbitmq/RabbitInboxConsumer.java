@@ -7,6 +7,7 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Delivery;
 import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.ShutdownSignalException;
 import dev.idempotency.IdempotencyConfigException;
 import dev.idempotency.jdbc.inbox.InboxResult;
 import dev.idempotency.jdbc.inbox.JdbcInbox;
@@ -15,8 +16,10 @@ import dev.idempotency.spi.StoreUnavailableException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -121,7 +124,7 @@ public final class RabbitInboxConsumer implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final List<Channel> channels = new ArrayList<>();
     /** Chosen here rather than by the broker, so that they stay the same when recovery consumes again. */
-    private final Map<Channel, String> consumerTags = new java.util.IdentityHashMap<>();
+    private final Map<Channel, String> consumerTags = new IdentityHashMap<>();
     private ExecutorService threads;
     private Connection connection;
     private boolean started;
@@ -255,7 +258,7 @@ public final class RabbitInboxConsumer implements AutoCloseable {
         try {
             check.queueDeclarePassive(queue);
         } catch (IOException e) {
-            if (e.getCause() instanceof com.rabbitmq.client.ShutdownSignalException shutdown
+            if (e.getCause() instanceof ShutdownSignalException shutdown
                     && shutdown.getReason() instanceof AMQP.Channel.Close close && close.getReplyCode() == 404) {
                 throw IdempotencyConfigException.invalid("queue", queue, "a queue that exists at " + endpoint
                         + " (the consumer does not declare it; declare it with its dead-letter exchange first)");
@@ -484,7 +487,7 @@ public final class RabbitInboxConsumer implements AutoCloseable {
          */
         public Builder queue(String queue) {
             Objects.requireNonNull(queue, "queue");
-            if (queue.isEmpty() || queue.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 255) {
+            if (queue.isEmpty() || queue.getBytes(StandardCharsets.UTF_8).length > 255) {
                 throw IdempotencyConfigException.invalid("queue", queue, "a queue name of 1 to 255 bytes");
             }
             this.queue = queue;
