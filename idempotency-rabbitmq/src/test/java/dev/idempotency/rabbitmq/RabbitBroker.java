@@ -101,8 +101,13 @@ final class RabbitBroker implements BeforeAllCallback, AfterAllCallback {
         return factory;
     }
 
-    /** A new, unique topology. */
-    synchronized Topology topology() throws Exception {
+    /** A new, unique topology with a classic queue. */
+    Topology topology() throws Exception {
+        return topology(false);
+    }
+
+    /** A new, unique topology, with a quorum queue (which counts deliveries in {@code x-delivery-count}) or not. */
+    synchronized Topology topology(boolean quorum) throws Exception {
         String prefix = "it-" + HexFormat.of().formatHex(randomBytes());
         Topology topology = new Topology(prefix + "-x", prefix + "-q", prefix + "-dlx", prefix + "-dlq");
         exchanges.add(topology.exchange());
@@ -114,8 +119,9 @@ final class RabbitBroker implements BeforeAllCallback, AfterAllCallback {
             channel.exchangeDeclare(topology.deadLetterExchange(), BuiltinExchangeType.FANOUT, true);
             channel.queueDeclare(topology.deadLetterQueue(), true, false, false, null);
             channel.queueBind(topology.deadLetterQueue(), topology.deadLetterExchange(), "");
-            channel.queueDeclare(topology.queue(), true, false, false,
-                    Map.of("x-dead-letter-exchange", topology.deadLetterExchange()));
+            channel.queueDeclare(topology.queue(), true, false, false, quorum
+                    ? Map.of("x-dead-letter-exchange", topology.deadLetterExchange(), "x-queue-type", "quorum")
+                    : Map.of("x-dead-letter-exchange", topology.deadLetterExchange()));
             channel.queueBind(topology.queue(), topology.exchange(), Topology.ROUTING_KEY);
         }
         return topology;

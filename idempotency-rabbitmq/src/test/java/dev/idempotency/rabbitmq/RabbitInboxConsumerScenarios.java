@@ -222,6 +222,33 @@ abstract class RabbitInboxConsumerScenarios {
     }
 
     @Test
+    void onAQuorumQueueTheBrokersDeliveryCountDecidesTheAttemptsAcrossConsumerRestarts() throws Exception {
+        topology = BROKER.topology(true);
+        AtomicInteger firstCalls = new AtomicInteger();
+        RabbitInboxConsumer first = started(consumer((messageId, delivery) -> {
+            firstCalls.incrementAndGet();
+            throw new IllegalStateException("the handler fails on purpose");
+        }).maxAttempts(3).concurrency(1));
+        OutboxMessage message = OutboxMessage.of(topology.destination(), null, new byte[] {1}, List.of());
+        publisher().publish(message, 1);
+        RabbitBroker.await("two failed attempts", WAIT, () -> firstCalls.get() >= 2);
+        first.close();
+        int failedBefore = firstCalls.get();
+
+        // A new consumer counts nothing in memory yet: the broker's count says this is the last attempt.
+        AtomicInteger secondCalls = new AtomicInteger();
+        started(consumer((messageId, delivery) -> {
+            secondCalls.incrementAndGet();
+            throw new IllegalStateException("the handler fails on purpose");
+        }).maxAttempts(3).concurrency(1));
+        GetResponse dead = awaitDeadLetter();
+        assertEquals(message.id(), dead.getProps().getMessageId());
+        assertEquals(3, failedBefore + secondCalls.get(), "attempts in all: " + failedBefore + " + "
+                + secondCalls.get());
+        assertEquals(0, EffectsTable.total(database().dataSource()));
+    }
+
+    @Test
     void aMessageWithoutAnIdIsRefusedAndDeadLetteredNeverApplied() throws Exception {
         AtomicInteger calls = new AtomicInteger();
         started(consumer((messageId, delivery) -> calls.incrementAndGet()));
