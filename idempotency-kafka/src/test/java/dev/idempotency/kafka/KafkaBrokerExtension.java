@@ -85,6 +85,7 @@ final class KafkaBrokerExtension implements BeforeAllCallback {
         String topic = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
         try (Admin admin = admin()) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
+            awaitLeaders(admin, topic, partitions);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted creating topic " + topic, e);
@@ -92,6 +93,33 @@ final class KafkaBrokerExtension implements BeforeAllCallback {
             throw new IllegalStateException("Could not create topic " + topic, e);
         }
         return topic;
+    }
+
+    /**
+     * Waits until the broker leads every partition of a topic just created: a record sent before that may be
+     * refused as sent to a non-leader, and retried.
+     */
+    static void awaitLeaders(Admin admin, String topic, int partitions) throws InterruptedException,
+            ExecutionException, java.util.concurrent.TimeoutException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try {
+                var description = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS)
+                        .get(topic);
+                if (description.partitions().size() == partitions
+                        && description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+                    return;
+                }
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("The partitions of topic " + topic + " have no leader after 60 s");
+            }
+            Thread.sleep(50);
+        }
     }
 
     /** An admin client on the broker; the caller closes it. */

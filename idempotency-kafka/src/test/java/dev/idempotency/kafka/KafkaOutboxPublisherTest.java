@@ -129,6 +129,7 @@ class KafkaOutboxPublisherTest {
         try (Admin admin = KAFKA.admin()) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(Map.of("max.message.bytes", "1024"))))
                     .all().get(60, TimeUnit.SECONDS);
+            KafkaBrokerExtension.awaitLeaders(admin, topic, 1);
         }
         PublishResult result = publisher.publish(OutboxMessage.of(topic, "k", new byte[10_000], List.of()), 1);
         PublishResult.Rejected rejected = assertInstanceOf(PublishResult.Rejected.class, result);

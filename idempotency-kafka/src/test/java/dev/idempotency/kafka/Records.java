@@ -53,7 +53,12 @@ final class Records {
         return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 5));
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 5,
+                // One request at a time: a first batch refused by a partition whose leader is just starting is
+                // retried before any later batch, instead of leaving a gap in the producer's sequence that
+                // holds it back until the delivery timeout.
+                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1,
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000));
     }
 
     /** A record with the outbox's message id header, as {@link KafkaOutboxPublisher} writes it. */
@@ -69,12 +74,15 @@ final class Records {
     static List<String> sendMessages(String bootstrapServers, String topic, int count) throws Exception {
         List<String> ids = new ArrayList<>();
         try (KafkaProducer<String, byte[]> producer = producer(bootstrapServers)) {
+            List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 String id = "msg-" + i + "-" + UUID.randomUUID();
                 ids.add(id);
-                producer.send(withMessageId(topic, "key-" + (i % 16), id, id));
+                sent.add(producer.send(withMessageId(topic, "key-" + (i % 16), id, id)));
             }
-            producer.flush();
+            for (java.util.concurrent.Future<?> future : sent) {
+                future.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
         }
         return ids;
     }

@@ -1,0 +1,16 @@
+package dev.idempotency.kafka;
+
+import dev.idempotency.testing.MariaDbDatabaseExtension;
+import dev.idempotency.testing.TestDatabase;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class MariaDbKafkaInboxConsumerTest extends KafkaInboxConsumerScenarios {
+
+    @RegisterExtension
+    static final MariaDbDatabaseExtension DB = MariaDbDatabaseExtension.create();
+
+    @Override
+    TestDatabase database() {
+        return DB;
+    }
+}
