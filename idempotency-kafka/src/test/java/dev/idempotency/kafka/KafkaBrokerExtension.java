@@ -83,7 +83,8 @@ final class KafkaBrokerExtension implements BeforeAllCallback {
      */
     String createTopic(String prefix, int partitions) {
         String topic = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-        try (Admin admin = admin()) {
+        try {
+            Admin admin = broker().admin();
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
             awaitLeaders(admin, topic, partitions);
         } catch (InterruptedException e) {
@@ -130,26 +131,23 @@ final class KafkaBrokerExtension implements BeforeAllCallback {
 
     /** The records in {@code topic}: the sum of its partitions' end offsets (nothing is ever deleted in tests). */
     long recordCount(String topic) throws Exception {
-        try (Admin admin = admin()) {
-            return endOffsets(admin, topic).values().stream().mapToLong(Long::longValue).sum();
-        }
+        return endOffsets(broker().admin(), topic).values().stream().mapToLong(Long::longValue).sum();
     }
 
     /** Whether {@code group} has committed, for every partition of {@code topic}, the partition's end offset. */
     boolean consumedToTheEnd(String group, String topic) throws Exception {
-        try (Admin admin = admin()) {
-            Map<TopicPartition, Long> ends = endOffsets(admin, topic);
-            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-                    .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-            for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
-                OffsetAndMetadata offset = committed.get(end.getKey());
-                long at = offset == null ? 0 : offset.offset();
-                if (at < end.getValue()) {
-                    return false;
-                }
+        Admin admin = broker().admin();
+        Map<TopicPartition, Long> ends = endOffsets(admin, topic);
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+        for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
+            OffsetAndMetadata offset = committed.get(end.getKey());
+            long at = offset == null ? 0 : offset.offset();
+            if (at < end.getValue()) {
+                return false;
             }
-            return true;
         }
+        return true;
     }
 
     /** Stops the broker (SIGTERM, a controlled shutdown) and starts it again on the same ports and directory. */
@@ -189,6 +187,7 @@ final class KafkaBrokerExtension implements BeforeAllCallback {
         private final int controllerPort;
         private final String clusterId = Uuid.randomUuid().toString();
         private ChildJvm jvm;
+        private Admin admin;
 
         Broker() {
             try {
@@ -230,6 +229,15 @@ final class KafkaBrokerExtension implements BeforeAllCallback {
 
         String bootstrapServers() {
             return "127.0.0.1:" + port;
+        }
+
+        /** One admin client for the tests' queries, kept across restarts (it reconnects). */
+        synchronized Admin admin() {
+            if (admin == null) {
+                admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000));
+            }
+            return admin;
         }
 
         synchronized void start() {
@@ -282,6 +290,9 @@ final class KafkaBrokerExtension implements BeforeAllCallback {
 
         @Override
         public synchronized void close() {
+            if (admin != null) {
+                admin.close(Duration.ofSeconds(5));
+            }
             stopJvm();
             try (Stream<Path> files = Files.walk(directory)) {
                 files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
