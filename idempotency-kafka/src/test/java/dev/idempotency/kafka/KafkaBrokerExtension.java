@@ -42,8 +42,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *
  * <p>One broker serves every test class of the run: the first class that registers the extension starts it,
  * on two free ports of 127.0.0.1 (clients and controller) and a fresh temporary log directory, and it is stopped
- * and its directory deleted when the run ends. {@link #restart()} stops it and starts it again on the same
- * ports and directory, for the tests of a broker restart. The broker's output goes to
+ * and its directory deleted when the run ends. {@link #restart(boolean)} stops it and starts it again on the
+ * same ports and directory, for the tests of a broker restart. The broker's output goes to
  * {@code target/child-jvm-logs/kafka-broker.log}. A broker that does not come up fails the test with the end of
  * that log; it never skips.
  */
@@ -150,9 +150,12 @@ final class KafkaBrokerExtension implements BeforeAllCallback {
         return true;
     }
 
-    /** Stops the broker (SIGTERM, a controlled shutdown) and starts it again on the same ports and directory. */
-    void restart() {
-        broker().restart();
+    /**
+     * Stops the broker and starts it again on the same ports and directory: with SIGTERM (a controlled shutdown)
+     * when {@code graceful}, else with SIGKILL (a crash: the restarted broker recovers its logs).
+     */
+    void restart(boolean graceful) throws InterruptedException {
+        broker().restart(graceful);
     }
 
     private static Map<TopicPartition, Long> endOffsets(Admin admin, String topic) throws Exception {
@@ -247,8 +250,12 @@ final class KafkaBrokerExtension implements BeforeAllCallback {
             awaitReady();
         }
 
-        synchronized void restart() {
-            stopJvm();
+        synchronized void restart(boolean graceful) throws InterruptedException {
+            if (graceful) {
+                stopJvm();
+            } else {
+                jvm.kill();
+            }
             start();
         }
 

@@ -19,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -164,9 +163,5 @@ class KafkaOutboxPublisherTest {
         IdempotencyConfigException reserved = assertThrows(IdempotencyConfigException.class,
                 () -> KafkaOutboxPublisher.builder().property("transactional.id", "s3cret-value"));
         assertFalse(reserved.getMessage().contains("s3cret-value"), reserved.getMessage());
-    }
-
-    static RecordHeader header(String name, String value) {
-        return new RecordHeader(name, value.getBytes(StandardCharsets.UTF_8));
     }
 }
