@@ -3,10 +3,8 @@ package dev.idempotency.kafka;
 import dev.idempotency.IdempotencyConfigException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -107,16 +105,13 @@ final class ClientProperties {
         return timeout;
     }
 
-    /** The value as it may be shown: only the values of properties that cannot hold a secret. */
+    /**
+     * The value as a refusal shows it: never, since the module cannot tell which properties hold secrets
+     * (a JAAS configuration, a key store password, a custom login module's options).
+     */
     static Object shown(String name, Object value) {
-        String lower = name.toLowerCase(Locale.ROOT);
-        return SAFE_TO_SHOW.contains(lower) ? value : "(not shown)";
+        return "(not shown)";
     }
-
-    private static final Set<String> SAFE_TO_SHOW = Set.of(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-            ProducerConfig.ACKS_CONFIG, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
-            ProducerConfig.MAX_BLOCK_MS_CONFIG, "enable.auto.commit", "bootstrap.servers", "group.id",
-            "auto.offset.reset", "max.poll.records", "linger.ms");
 
     private static int lingerMillis(Map<String, Object> config) {
         Object linger = config.get(ProducerConfig.LINGER_MS_CONFIG);
