@@ -91,7 +91,8 @@ abstract class KafkaCrashLedgerScenarios {
             String group = group();
             List<String> ids = enqueue(topic, MESSAGES);
             ids.forEach(ledger::action);
-            start(consumer(group, topic));
+            KafkaInboxConsumer consumer = consumer(group, topic);
+            start(consumer);
 
             try (ChildJvm relay = ChildJvm.start("relay-child", RelayChild.class, List.of("-Xmx256m"),
                     List.of(KAFKA.bootstrapServers(), Integer.toString(MESSAGES / 2)),
@@ -118,6 +119,7 @@ abstract class KafkaCrashLedgerScenarios {
             ledger.note("records-published-before-the-kill", publishedBeforeTheKill);
             ledger.note("records", records);
             ledger.note("republished", records - MESSAGES);
+            consumer.close();
             settle(ledger, group);
         } while (System.nanoTime() < until);
         ledger.note("duplicates-skipped-by-the-inbox", duplicates.get());
@@ -141,8 +143,10 @@ abstract class KafkaCrashLedgerScenarios {
             ledger.note("applied-before-the-kill", Effects.total(database().dataSource(), group));
 
             long before = duplicates.get();
-            start(consumer(group, topic));
+            KafkaInboxConsumer consumer = consumer(group, topic);
+            start(consumer);
             awaitAllApplied(group, topic, ids);
+            consumer.close();
             assertTrue(duplicates.get() > before, "the restarted consumer got records the killed one had applied, and "
                     + "the inbox skipped them");
             settle(ledger, group);
@@ -166,8 +170,10 @@ abstract class KafkaCrashLedgerScenarios {
                     "the held record's write died with its transaction");
             ledger.note("applied-before-the-kill", Effects.total(database().dataSource(), group));
 
-            start(consumer(group, topic));
+            KafkaInboxConsumer consumer = consumer(group, topic);
+            start(consumer);
             awaitAllApplied(group, topic, ids);
+            consumer.close();
             assertEquals(1, Effects.countsByMessageId(database().dataSource(), group).get(held),
                     "the record killed before its commit was applied after the restart");
             settle(ledger, group);
