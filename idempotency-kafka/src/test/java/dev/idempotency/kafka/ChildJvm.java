@@ -33,6 +33,8 @@ final class ChildJvm implements AutoCloseable {
     /** Where the children's standard error goes, one file per child name. */
     static final Path LOG_DIRECTORY = Path.of("target", "child-jvm-logs");
 
+    private static final java.util.Set<String> STARTED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private final String name;
     private final Process process;
     private final Path log;
@@ -72,8 +74,10 @@ final class ChildJvm implements AutoCloseable {
         try {
             Files.createDirectories(LOG_DIRECTORY);
             Path log = LOG_DIRECTORY.resolve(name + ".log");
-            ProcessBuilder builder = new ProcessBuilder(command)
-                    .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            // A run's first child of a name starts its file afresh; its restarts and later children add to it.
+            boolean first = STARTED.add(name);
+            ProcessBuilder builder = new ProcessBuilder(command).redirectError(first
+                    ? ProcessBuilder.Redirect.to(log.toFile()) : ProcessBuilder.Redirect.appendTo(log.toFile()));
             builder.environment().putAll(environment);
             return new ChildJvm(name, builder.start(), log);
         } catch (IOException e) {

@@ -117,8 +117,10 @@ class KafkaOutboxPublisherTest {
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             PublishResult.Retry retry = assertInstanceOf(PublishResult.Retry.class, result);
             assertTrue(retry.error().contains("no-such-topic") && retry.error().contains("attempt 3"), retry.error());
-            // The bound is the timeout; a loaded machine may add a little to it, never another whole timeout.
-            assertTrue(millis < 1_900, "the attempt ended within the timeout of 1 s, took " + millis + " ms");
+            // The bound is the timeout, not the producer's defaults (60 s waiting for metadata, 120 s to deliver); a
+            // loaded machine may add its scheduling delays to it.
+            assertTrue(millis < 5_000, "the attempt ended about the timeout of 1 s, not the producer's default "
+                    + "60 s; took " + millis + " ms");
         }
     }
 
