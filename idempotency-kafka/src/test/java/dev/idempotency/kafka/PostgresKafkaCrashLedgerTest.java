@@ -1,0 +1,21 @@
+package dev.idempotency.kafka;
+
+import dev.idempotency.testing.PostgresDatabaseExtension;
+import dev.idempotency.testing.TestDatabase;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class PostgresKafkaCrashLedgerTest extends KafkaCrashLedgerScenarios {
+
+    @RegisterExtension
+    static final PostgresDatabaseExtension DB = PostgresDatabaseExtension.create();
+
+    @Override
+    TestDatabase database() {
+        return DB;
+    }
+
+    @Override
+    String databaseName() {
+        return "PostgreSQL";
+    }
+}
