@@ -187,14 +187,22 @@ final class PostgresDialect extends SqlDialect {
     }
 
     /**
-     * Besides a unique violation, a lock not had: past the server's {@code lock_timeout} ({@code 55P03}), or as
+     * A unique violation of the record's primary key, or a lock not had: past the server's {@code lock_timeout} ({@code 55P03}), or as
      * a deadlock's victim ({@code 40P01}, when the handler's own row locks and the key's lock cross another
      * request's).
      */
     @Override
     protected boolean keyTaken(SQLException e) {
-        return super.keyTaken(e) || "55P03".equals(e.getSQLState()) || "40P01".equals(e.getSQLState());
+        return (super.keyTaken(e) && String.valueOf(e.getMessage()).contains(PRIMARY_KEY))
+                || "55P03".equals(e.getSQLState()) || "40P01".equals(e.getSQLState());
     }
+
+    /**
+     * The record's primary key, as V1__create_idempotency_record.sql names it. A unique violation elsewhere (a
+     * deferred constraint of the handler's, checked at the {@code COMMIT} of the same flight) is the handler's
+     * failure, not a taken key. PostgreSQL names the constraint in the message in every language.
+     */
+    private static final String PRIMARY_KEY = "idempotency_record_pk";
 
     @Override
     public ClaimFound claimLease(Transaction transaction, ClaimRequest request) throws SQLException {
