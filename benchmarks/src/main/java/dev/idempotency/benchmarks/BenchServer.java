@@ -2,6 +2,7 @@ package dev.idempotency.benchmarks;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.idempotency.ClaimStrategy;
 import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
 import dev.idempotency.micrometer.IdempotencyMetrics;
@@ -31,6 +32,8 @@ import org.eclipse.jetty.server.ServerConnector;
  * <li>{@value #NO_DATABASE}: no filter, no insert: the cost of HTTP and JSON alone, for reference;</li>
  * <li>{@value #TRANSACTION}: behind the filter in transaction mode (the default);</li>
  * <li>{@value #LEASE}: behind the filter in lease mode ({@code idempotency.lease-paths=/lease/*});</li>
+ * <li>{@value #OPTIMISTIC}: behind a filter on the same store in transaction mode with the optimistic claim
+ * ({@code idempotency.claim=optimistic});</li>
  * <li>{@value #TRANSACTION_METRICS}: as {@value #TRANSACTION}, behind a second filter on the same store that
  * reports to the Micrometer binding on a Prometheus registry (the cost of the metrics).</li>
  * </ul>
@@ -46,6 +49,7 @@ final class BenchServer implements AutoCloseable {
     static final String TRANSACTION = "/tx/posts";
     static final String LEASE = "/lease/posts";
     static final String TRANSACTION_METRICS = "/txm/posts";
+    static final String OPTIMISTIC = "/txo/posts";
 
     private final Server jetty;
     private final JdbcIdempotencyStore store;
@@ -80,6 +84,10 @@ final class BenchServer implements AutoCloseable {
                 .scopeResolver(ScopeResolver.header(CLIENT_HEADER))
                 .listener(IdempotencyMetrics.create(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))).build();
         context.addFilter(new FilterHolder(measured), "/txm/*", EnumSet.of(DispatcherType.REQUEST));
+        IdempotencyFilter optimistic = IdempotencyFilter.builder(store)
+                .config(IdempotencyConfig.from(config).claim(ClaimStrategy.OPTIMISTIC).build())
+                .scopeResolver(ScopeResolver.header(CLIENT_HEADER)).build();
+        context.addFilter(new FilterHolder(optimistic), "/txo/*", EnumSet.of(DispatcherType.REQUEST));
         DataSource joined = store.transactionalDataSource();
         context.addServlet(new ServletHolder("tx",
                 new PostsServlet(joined, json, PostsServlet.Commit.JOINED, timestamp)), TRANSACTION);
@@ -87,6 +95,8 @@ final class BenchServer implements AutoCloseable {
                 new PostsServlet(joined, json, PostsServlet.Commit.JOINED, timestamp)), LEASE);
         context.addServlet(new ServletHolder("txm",
                 new PostsServlet(joined, json, PostsServlet.Commit.JOINED, timestamp)), TRANSACTION_METRICS);
+        context.addServlet(new ServletHolder("txo",
+                new PostsServlet(joined, json, PostsServlet.Commit.JOINED, timestamp)), OPTIMISTIC);
         context.addServlet(new ServletHolder("baseline",
                 new PostsServlet(pool, json, PostsServlet.Commit.OWN_TRANSACTION, timestamp)), BASELINE);
         context.addServlet(new ServletHolder("autocommit",
