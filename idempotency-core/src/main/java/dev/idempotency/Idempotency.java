@@ -55,7 +55,9 @@ import java.util.concurrent.ScheduledFuture;
  * key is claimed: a completed record for the same fingerprint is replayed, for another fingerprint it is
  * 422; a key held by a running request is 409 (or waited for); a free key runs the handler inside the
  * claim and stores its outcome if its status is stored. A handler that throws, a status that is not
- * stored, and a response over the size limit all give the key back.
+ * stored, and a response over the size limit all give the key back. With {@link ClaimStrategy#OPTIMISTIC} a
+ * transaction-mode request runs the handler first and takes the key only when its outcome is stored; if the key
+ * was taken by then, nothing of the run is kept and the key is claimed the usual way, which decides as above.
  *
  * <p>Every answer to a covered request is reported once, as a {@link RequestEvent}, to the
  * {@link IdempotencyListener} the engine was created with, and logged: a refusal at {@code DEBUG}, a store
