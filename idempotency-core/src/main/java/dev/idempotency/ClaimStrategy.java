@@ -20,8 +20,8 @@ public enum ClaimStrategy {
      * {@code COMMIT}). If the key's record is there by then, the insert fails, everything the handler wrote
      * is rolled back, and the request is answered from that record (replay, 409 or 422) as with
      * {@link #PESSIMISTIC}. So every retry runs the handler again, and has its writes rolled back, before it is
-     * answered from the record; a concurrent duplicate runs its handler too, then waits at its insert for the
-     * first request's commit and replays it. A retry of an expired record not purged yet is rolled back the same
+     * answered from the record; concurrent duplicates all run their handlers, the first to insert its record
+     * wins, and the others wait at their insert for its commit and replay it. A retry of an expired record not purged yet is rolled back the same
      * way, then runs again under a {@link #PESSIMISTIC} claim. Saves the claim's round trip on new keys. Anything the
      * handler does outside the transaction happens again on each such run. Only for stores that support it
      * ({@link dev.idempotency.spi.IdempotencyStore#supportsOptimisticClaims()}).
