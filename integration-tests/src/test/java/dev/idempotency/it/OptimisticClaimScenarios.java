@@ -1,6 +1,7 @@
 package dev.idempotency.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.idempotency.ClaimStrategy;
@@ -161,7 +162,7 @@ abstract class OptimisticClaimScenarios {
         HttpResponse<String> first = holder.get(60, TimeUnit.SECONDS);
         HttpResponse<String> second = duplicate.get(60, TimeUnit.SECONDS);
         assertEquals(201, first.statusCode(), first.body());
-        assertTrue(!replayed(first));
+        assertFalse(replayed(first), "the holder ran");
         assertEquals(201, second.statusCode(), second.body());
         assertTrue(replayed(second), "the duplicate replays the holder's answer");
         assertEquals(first.body(), second.body());
@@ -191,7 +192,7 @@ abstract class OptimisticClaimScenarios {
         assertEquals(500, holder.get(60, TimeUnit.SECONDS).statusCode());
         HttpResponse<String> second = duplicate.get(60, TimeUnit.SECONDS);
         assertEquals(201, second.statusCode(), second.body());
-        assertTrue(!replayed(second), "the duplicate's own run is the effect");
+        assertFalse(replayed(second), "the duplicate's own run is the effect");
         assertEquals(1, pessimistic.orders(item), "exactly one effect: the holder's row was rolled back");
         assertEquals(1, pessimistic.records(key));
         HttpResponse<String> retry = Http.post(optimistic.uri("/orders"), key, "client-a", order(item));
