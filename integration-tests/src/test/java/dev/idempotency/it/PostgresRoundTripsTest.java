@@ -23,7 +23,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * after which it waits for the server's answer (pgjdbc logs each at FINEST). The handler makes one insert. A new key
  * costs 3 with the default claim (the claim; the handler's insert with the {@code BEGIN}; the record's insert with
  * the {@code COMMIT}) and 2 with the optimistic claim (the handler's insert with the {@code BEGIN}; the key's lock,
- * the record's insert and the {@code COMMIT}).
+ * the record's insert and the {@code COMMIT}). A replay costs 2 with the default claim (the claim, which finds the record, and its rollback) and 5 with
+ * the optimistic one (the handler's insert, the flight that fails, its rollback, the usual claim and its rollback).
  */
 class PostgresRoundTripsTest {
 
@@ -34,19 +35,39 @@ class PostgresRoundTripsTest {
 
     @Test
     void newKeyCostsThreeRoundTripsWithTheDefaultClaim() throws Exception {
-        assertEquals(3, roundTripsOfANewKey(ClaimStrategy.PESSIMISTIC));
+        assertEquals(3, roundTrips(ClaimStrategy.PESSIMISTIC, false));
     }
 
     @Test
     void newKeyCostsTwoRoundTripsWithTheOptimisticClaim() throws Exception {
-        assertEquals(2, roundTripsOfANewKey(ClaimStrategy.OPTIMISTIC));
+        assertEquals(2, roundTrips(ClaimStrategy.OPTIMISTIC, false));
     }
 
-    /** The syncs of one request with a new key, after one before it (so the pool's connection is warm). */
-    private static int roundTripsOfANewKey(ClaimStrategy claim) throws Exception {
+    /** The claim that finds the record (its locks and the read), then the rollback of its transaction. */
+    @Test
+    void replayCostsTwoRoundTripsWithTheDefaultClaim() throws Exception {
+        assertEquals(2, roundTrips(ClaimStrategy.PESSIMISTIC, true));
+    }
+
+    /**
+     * The price of the optimistic claim on a retry: the handler's insert, the flight whose insert fails, its
+     * rollback, then the usual claim that finds the record and its rollback.
+     */
+    @Test
+    void replayCostsFiveRoundTripsWithTheOptimisticClaim() throws Exception {
+        assertEquals(5, roundTrips(ClaimStrategy.OPTIMISTIC, true));
+    }
+
+    /**
+     * The syncs of one request, after one before it (so the pool's connection is warm): a new key, or with
+     * {@code retry} the same key and request again (a replay).
+     */
+    private static int roundTrips(ClaimStrategy claim, boolean retry) throws Exception {
         try (OrdersApp app = OrdersApp.start(DB.dataSource(), IdempotencyConfig.custom().claim(claim)
                 .purgeInterval(Duration.ZERO).build())) {
-            assertEquals(201, post(app).statusCode());
+            String key = UUID.randomUUID().toString();
+            String body = "{\"item\":\"" + UUID.randomUUID() + "\"}";
+            assertEquals(201, Http.post(app.uri("/orders"), key, "client-a", body).statusCode());
             List<String> syncs = new CopyOnWriteArrayList<>();
             Handler counter = new Handler() {
                 @Override
@@ -71,13 +92,14 @@ class PostgresRoundTripsTest {
             DRIVER.setLevel(Level.FINEST);
             HttpResponse<String> response;
             try {
-                response = post(app);
+                response = retry ? Http.post(app.uri("/orders"), key, "client-a", body) : post(app);
             } finally {
                 DRIVER.setLevel(level);
                 DRIVER.setUseParentHandlers(parents);
                 DRIVER.removeHandler(counter);
             }
             assertEquals(201, response.statusCode(), response.body());
+            assertEquals(retry, response.headers().firstValue("Idempotent-Replayed").isPresent());
             assertTrue(syncs.stream().distinct().count() <= 1, "one thread talked to the database: " + syncs);
             return syncs.size();
         }
