@@ -385,11 +385,14 @@ public final class Idempotency implements AutoCloseable {
                 // the time to live is still replayed to its retries.
                 claim.complete(stored, config.clock().instant().plus(config.keyTtl()));
             } catch (KeyTakenException e) {
-                completeStage.end(e);
                 report.completeNanos = System.nanoTime() - completeStart;
                 if (optimistic) {
+                    // An expected answer, as a busy key is to a claim: the stage is not failed, and the request's
+                    // outcome is what the usual claim then finds.
+                    completeStage.end(null);
                     return null;
                 }
+                completeStage.end(e);
                 return mode.outcomeNotStored(e, config, report);
             } catch (LeaseLostException e) {
                 completeStage.end(e);

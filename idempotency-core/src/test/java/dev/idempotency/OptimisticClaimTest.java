@@ -9,6 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.idempotency.adapter.HandlerResponse;
 import dev.idempotency.adapter.Outcome;
 import dev.idempotency.adapter.RequestHandler;
+import dev.idempotency.event.IdempotencyListener;
+import dev.idempotency.event.RequestEvent;
+import dev.idempotency.event.RequestOutcome;
+import dev.idempotency.event.Stage;
+import dev.idempotency.event.StageScope;
 import dev.idempotency.spi.Claim;
 import dev.idempotency.spi.ClaimRequest;
 import dev.idempotency.spi.ClaimResult;
@@ -102,6 +107,33 @@ class OptimisticClaimTest {
         assertEquals("{\"id\":1}", new String(replayed.body(), UTF_8), "the first outcome, not the retry's own");
         assertEquals(2, handler.calls.get(), "the retry's handler ran, and its outcome was not kept");
         assertEquals(List.of("optimistic", "TRANSACTION"), claims, "the taken key is claimed the usual way");
+    }
+
+    @Test
+    void aTakenKeyIsNotAFailedStageAndTheRequestIsReportedAsTheReplayItIs() throws Exception {
+        List<String> failedStages = new CopyOnWriteArrayList<>();
+        List<RequestOutcome> outcomes = new CopyOnWriteArrayList<>();
+        IdempotencyListener listener = new IdempotencyListener() {
+            @Override
+            public StageScope onStageStart(Stage stage, ExecutionMode mode) {
+                return failure -> {
+                    if (failure != null) {
+                        failedStages.add(stage + ": " + failure);
+                    }
+                };
+            }
+
+            @Override
+            public void onRequest(RequestEvent event) {
+                outcomes.add(event.outcome());
+            }
+        };
+        Idempotency engine = Idempotency.create(store, IdempotencyConfig.custom().clock(clock)
+                .claim(ClaimStrategy.OPTIMISTIC).build(), listener);
+        engine.process(FakeRequest.post(), new Handler());
+        engine.process(FakeRequest.post(), new Handler());
+        assertEquals(List.of(RequestOutcome.EXECUTED, RequestOutcome.REPLAYED), outcomes);
+        assertEquals(List.of(), failedStages);
     }
 
     @Test
