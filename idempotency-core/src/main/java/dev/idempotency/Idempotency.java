@@ -18,6 +18,7 @@ import dev.idempotency.spi.Claim;
 import dev.idempotency.spi.ClaimRequest;
 import dev.idempotency.spi.ClaimResult;
 import dev.idempotency.spi.IdempotencyStore;
+import dev.idempotency.spi.KeyTakenException;
 import dev.idempotency.spi.LeaseLostException;
 import dev.idempotency.spi.RecordKey;
 import dev.idempotency.spi.StoreException;
@@ -54,7 +55,9 @@ import java.util.concurrent.ScheduledFuture;
  * key is claimed: a completed record for the same fingerprint is replayed, for another fingerprint it is
  * 422; a key held by a running request is 409 (or waited for); a free key runs the handler inside the
  * claim and stores its outcome if its status is stored. A handler that throws, a status that is not
- * stored, and a response over the size limit all give the key back.
+ * stored, and a response over the size limit all give the key back. With {@link ClaimStrategy#OPTIMISTIC} a
+ * transaction-mode request runs the handler first and takes the key only when its outcome is stored; if the key
+ * was taken by then, nothing of the run is kept and the key is claimed the usual way, which decides as above.
  *
  * <p>Every answer to a covered request is reported once, as a {@link RequestEvent}, to the
  * {@link IdempotencyListener} the engine was created with, and logged: a refusal at {@code DEBUG}, a store
@@ -98,7 +101,12 @@ public final class Idempotency implements AutoCloseable {
         return create(store, IdempotencyConfig.ofDefaults());
     }
 
-    /** The protocol over {@code store} with {@code config}. */
+    /**
+     * The protocol over {@code store} with {@code config}.
+     *
+     * @throws IdempotencyConfigException if {@code config} asks for {@linkplain ClaimStrategy#OPTIMISTIC optimistic
+     *     claims} and the store does not {@linkplain IdempotencyStore#supportsOptimisticClaims() support} them
+     */
     public static Idempotency create(IdempotencyStore store, IdempotencyConfig config) {
         return create(store, config, IdempotencyListener.none());
     }
@@ -106,6 +114,9 @@ public final class Idempotency implements AutoCloseable {
     /**
      * The protocol over {@code store} with {@code config}, reporting every answer to {@code listener} (see
      * {@link IdempotencyListener} for when and on which thread).
+     *
+     * @throws IdempotencyConfigException if {@code config} asks for {@linkplain ClaimStrategy#OPTIMISTIC optimistic
+     *     claims} and the store does not {@linkplain IdempotencyStore#supportsOptimisticClaims() support} them
      */
     public static Idempotency create(IdempotencyStore store, IdempotencyConfig config, IdempotencyListener listener) {
         return create(store, config, Thread::sleep, listener);
@@ -118,6 +129,12 @@ public final class Idempotency implements AutoCloseable {
 
     private static Idempotency create(IdempotencyStore store, IdempotencyConfig config, Sleeper sleeper,
             IdempotencyListener listener) {
+        Objects.requireNonNull(store, "store");
+        if (Objects.requireNonNull(config, "config").claim() == ClaimStrategy.OPTIMISTIC
+                && !store.supportsOptimisticClaims()) {
+            throw IdempotencyConfigException.inconsistent(IdempotencyProperties.CLAIM, "optimistic", "the store ("
+                    + store.getClass().getName() + ") does not take optimistic claims; use the default, pessimistic");
+        }
         return new Idempotency(Objects.requireNonNull(store, "store"), Objects.requireNonNull(config, "config"),
                 Objects.requireNonNull(sleeper, "sleeper"), Objects.requireNonNull(listener, "listener"));
     }
@@ -141,7 +158,8 @@ public final class Idempotency implements AutoCloseable {
      * Processes one request.
      *
      * @param request the request as the adapter sees it
-     * @param handler runs the application and captures its response; called at most once
+     * @param handler runs the application and captures its response; called at most once, or with
+     *     {@link ClaimStrategy#OPTIMISTIC optimistic claims} at most twice (the first run rolled back)
      * @return what to send
      * @throws Exception what the handler threw, after its effects were rolled back and the key freed; or
      *     an {@link IOException} from reading the body
@@ -229,6 +247,14 @@ public final class Idempotency implements AutoCloseable {
      */
     private Outcome claimAndRun(RecordKey recordKey, ModeRules mode, RequestFingerprint fingerprint,
             FingerprintInput input, byte[] body, RequestHandler handler, Report report) throws Exception {
+        if (mode == ModeRules.TRANSACTION && config.claim() == ClaimStrategy.OPTIMISTIC) {
+            Outcome outcome = runOptimistically(recordKey, mode, fingerprint, body, handler, report);
+            if (outcome != null) {
+                return outcome;
+            }
+            // The key was taken when the outcome came to be stored, and the handler's writes are rolled back: the
+            // usual claim answers from what took it (replay, 409, 422), or runs the handler again if it is gone.
+        }
         boolean waiting = config.concurrent() == ConcurrentRequestPolicy.WAIT;
         Instant deadline = config.clock().instant().plus(config.waitTimeout());
         long backoff = FIRST_BACKOFF_MILLIS;
@@ -240,16 +266,10 @@ public final class Idempotency implements AutoCloseable {
             StageScope claimStage = listener.onStageStart(Stage.CLAIM, mode.mode());
             try {
                 result = store.claim(mode.claimRequest(recordKey, fingerprint, config.clock().instant(), config));
-            } catch (StoreUnavailableException e) {
-                claimStage.end(e);
-                report.claimed(claimStart);
-                report.storeFailure(Level.WARNING, "store unavailable while claiming a key; answering 503", e);
-                return report.refuse(RequestOutcome.STORE_UNAVAILABLE, Problem.storeUnavailable(config.retryAfter()));
             } catch (StoreException e) {
                 claimStage.end(e);
                 report.claimed(claimStart);
-                report.storeFailure(Level.ERROR, "store failed while claiming a key; answering 500", e);
-                return report.refuse(RequestOutcome.STORE_UNAVAILABLE, Problem.storeFailure());
+                return claimFailed(e, report);
             } catch (RuntimeException | Error e) {
                 claimStage.end(e);
                 throw e;
@@ -259,7 +279,7 @@ public final class Idempotency implements AutoCloseable {
             if (result instanceof ClaimResult.Acquired acquired) {
                 Claim claim = acquired.claim();
                 return run(claim, mode, new IdempotencyContext(recordKey, mode.mode(), claim.fencingToken()), body,
-                        handler, report);
+                        handler, report, false);
             }
             if (result instanceof ClaimResult.Existing existing) {
                 return replayOrRefuse(existing.record(), fingerprint, input, report);
@@ -285,8 +305,51 @@ public final class Idempotency implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs the handler under an optimistic claim, which claims nothing before it.
+     *
+     * @return the answer, or {@code null} if the key was taken when the outcome came to be stored: nothing of the
+     *     run was kept
+     */
+    private Outcome runOptimistically(RecordKey recordKey, ModeRules mode, RequestFingerprint fingerprint, byte[] body,
+            RequestHandler handler, Report report) throws Exception {
+        Claim claim;
+        long claimStart = System.nanoTime();
+        StageScope claimStage = listener.onStageStart(Stage.CLAIM, mode.mode());
+        try {
+            claim = store.claimOptimistically(mode.claimRequest(recordKey, fingerprint, config.clock().instant(),
+                    config));
+        } catch (StoreException e) {
+            claimStage.end(e);
+            report.claimed(claimStart);
+            return claimFailed(e, report);
+        } catch (RuntimeException | Error e) {
+            claimStage.end(e);
+            throw e;
+        }
+        claimStage.end(null);
+        report.claimed(claimStart);
+        return run(claim, mode, new IdempotencyContext(recordKey, mode.mode(), claim.fencingToken()), body, handler,
+                report, true);
+    }
+
+    /** The answer when a claim failed with {@code e}, logged. */
+    private Outcome claimFailed(StoreException e, Report report) {
+        if (e instanceof StoreUnavailableException) {
+            report.storeFailure(Level.WARNING, "store unavailable while claiming a key; answering 503", e);
+            return report.refuse(RequestOutcome.STORE_UNAVAILABLE, Problem.storeUnavailable(config.retryAfter()));
+        }
+        report.storeFailure(Level.ERROR, "store failed while claiming a key; answering 500", e);
+        return report.refuse(RequestOutcome.STORE_UNAVAILABLE, Problem.storeFailure());
+    }
+
+    /**
+     * Runs the handler under {@code claim} and stores its outcome.
+     *
+     * @param optimistic whether the claim is optimistic: then {@code null} is returned when the key was taken
+     */
     private Outcome run(Claim claim, ModeRules mode, IdempotencyContext context, byte[] body, RequestHandler handler,
-            Report report) throws Exception {
+            Report report, boolean optimistic) throws Exception {
         try (claim) {
             HandlerResponse response;
             KeepAlive keepAlive = mode.keepAlive(claim, config, renewals);
@@ -321,6 +384,16 @@ public final class Idempotency implements AutoCloseable {
                 // The record lives a time to live from now, not from the claim: a request that ran longer than
                 // the time to live is still replayed to its retries.
                 claim.complete(stored, config.clock().instant().plus(config.keyTtl()));
+            } catch (KeyTakenException e) {
+                report.completeNanos = System.nanoTime() - completeStart;
+                if (optimistic) {
+                    // An expected answer, as a busy key is to a claim: the stage is not failed, and the request's
+                    // outcome is what the usual claim then finds.
+                    completeStage.end(null);
+                    return null;
+                }
+                completeStage.end(e);
+                return mode.outcomeNotStored(e, config, report);
             } catch (LeaseLostException e) {
                 completeStage.end(e);
                 report.completeNanos = System.nanoTime() - completeStart;

@@ -34,6 +34,8 @@ public final class IdempotencyConfig {
     public static final int DEFAULT_PURGE_BATCH_SIZE = 1000;
     public static final ExecutionMode DEFAULT_MODE = ExecutionMode.TRANSACTION;
     public static final Duration DEFAULT_LEASE_DURATION = Duration.ofSeconds(30);
+    /** Transaction-mode requests claim their key before the handler runs. */
+    public static final ClaimStrategy DEFAULT_CLAIM = ClaimStrategy.PESSIMISTIC;
 
     /**
      * Headers replayed by default: the ones that describe the stored representation. Besides the six
@@ -75,6 +77,7 @@ public final class IdempotencyConfig {
     private final ExecutionMode mode;
     private final List<String> leasePaths;
     private final Duration leaseDuration;
+    private final ClaimStrategy claim;
     private final Clock clock;
 
     private IdempotencyConfig(Builder b) {
@@ -97,6 +100,7 @@ public final class IdempotencyConfig {
         this.mode = b.mode;
         this.leasePaths = List.copyOf(b.leasePaths);
         this.leaseDuration = b.leaseDuration;
+        this.claim = b.claim;
         this.clock = b.clock;
     }
 
@@ -222,6 +226,14 @@ public final class IdempotencyConfig {
         return leaseDuration;
     }
 
+    /**
+     * When transaction-mode requests take their key: before the handler ({@link ClaimStrategy#PESSIMISTIC}, the
+     * default) or with the outcome ({@link ClaimStrategy#OPTIMISTIC}). Lease-mode requests always claim first.
+     */
+    public ClaimStrategy claim() {
+        return claim;
+    }
+
     /** The clock that dates records, judges their expiry and times a wait in {@code WAIT} mode. */
     public Clock clock() {
         return clock;
@@ -234,7 +246,7 @@ public final class IdempotencyConfig {
                 + ", maxRequestBytes=" + maxRequestBytes + ", maxResponseBytes=" + maxResponseBytes
                 + ", storedStatuses=" + storedStatuses + ", replayedHeaders=" + replayedHeaders
                 + ", purgeInterval=" + purgeInterval + ", purgeBatchSize=" + purgeBatchSize + ", mode=" + mode
-                + ", leasePaths=" + leasePaths + ", leaseDuration=" + leaseDuration + "]";
+                + ", leasePaths=" + leasePaths + ", leaseDuration=" + leaseDuration + ", claim=" + claim + "]";
     }
 
     /** Builds an {@link IdempotencyConfig}; each setter validates at once. */
@@ -255,6 +267,7 @@ public final class IdempotencyConfig {
         private ExecutionMode mode = DEFAULT_MODE;
         private List<String> leasePaths = List.of();
         private Duration leaseDuration = DEFAULT_LEASE_DURATION;
+        private ClaimStrategy claim = DEFAULT_CLAIM;
         private Clock clock = Clock.systemUTC();
         /** Whether messages name settings by their property, as when the values come from properties. */
         private boolean namesSettingsByProperty;
@@ -291,6 +304,7 @@ public final class IdempotencyConfig {
             mode = base.mode;
             leasePaths = base.leasePaths;
             leaseDuration = base.leaseDuration;
+            claim = base.claim;
             clock = base.clock;
         }
 
@@ -509,6 +523,18 @@ public final class IdempotencyConfig {
         }
 
         /**
+         * When transaction-mode requests take their key: {@link ClaimStrategy#PESSIMISTIC} (before the handler
+         * runs) or {@link ClaimStrategy#OPTIMISTIC} (with the outcome, just before the commit; see there what
+         * changes for the handler). Lease-mode requests, by {@link #mode} or {@link #leasePaths}, always claim
+         * first; an optimistic claim with lease mode for every request is refused by {@link #build()}. Default
+         * {@link #DEFAULT_CLAIM}.
+         */
+        public Builder claim(ClaimStrategy claim) {
+            this.claim = Objects.requireNonNull(claim, "claim");
+            return this;
+        }
+
+        /**
          * The clock for record dates and expiry, and for the deadline of a wait in {@code WAIT} mode (a step of
          * the system clock during a wait lengthens or shortens it). Default {@link Clock#systemUTC()}; tests
          * pass their own.
@@ -522,9 +548,19 @@ public final class IdempotencyConfig {
          * Builds the settings, after checking the ones that depend on each other.
          *
          * @throws IdempotencyConfigException if lease mode is in use (as the {@link #mode} or for some
-         *     {@link #leasePaths}) and the key's time to live is shorter than the lease, naming both settings
+         *     {@link #leasePaths}) and the key's time to live is shorter than the lease, naming both settings; or
+         *     if the {@link #claim} is optimistic and the {@link #mode} is lease, where no request would use it
          */
         public IdempotencyConfig build() {
+            if (claim == ClaimStrategy.OPTIMISTIC && mode == ExecutionMode.LEASE) {
+                String claimSetting = namesSettingsByProperty ? IdempotencyProperties.CLAIM : "claim";
+                String modeSetting = namesSettingsByProperty ? IdempotencyProperties.MODE : "mode";
+                throw IdempotencyConfigException.inconsistent(claimSetting, "optimistic", "the optimistic claim is "
+                        + "for transaction mode, and " + modeSetting + " is lease: every request claims its key with "
+                        + "a lease before its handler runs. Remove " + claimSetting + ", or set " + modeSetting
+                        + " to transaction (and name the lease-mode paths in "
+                        + (namesSettingsByProperty ? IdempotencyProperties.LEASE_PATHS : "leasePaths") + ").");
+            }
             boolean leasesInUse = mode == ExecutionMode.LEASE || !leasePaths.isEmpty();
             if (leasesInUse && keyTtl.compareTo(leaseDuration) < 0) {
                 String ttlSetting = namesSettingsByProperty ? IdempotencyProperties.KEY_TTL : "keyTtl";

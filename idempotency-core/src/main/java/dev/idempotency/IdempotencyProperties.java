@@ -40,6 +40,8 @@ import java.util.TreeSet;
  * <tr><td>{@value #MODE}</td><td>transaction</td><td>{@code transaction} or {@code lease}, see {@link ExecutionMode}</td></tr>
  * <tr><td>{@value #LEASE_PATHS}</td><td>(none)</td><td>paths that run in lease mode whatever the mode</td></tr>
  * <tr><td>{@value #LEASE_DURATION}</td><td>30s</td><td>how long a lease lasts between renewals</td></tr>
+ * <tr><td>{@value #CLAIM}</td><td>pessimistic</td><td>{@code pessimistic} or {@code optimistic}, see
+ * {@link ClaimStrategy}</td></tr>
  * </table>
  *
  * <p>Durations are written {@code 500ms}, {@code 30s}, {@code 10m}, {@code 24h}, {@code 7d} or in ISO-8601
@@ -69,11 +71,12 @@ public final class IdempotencyProperties {
     public static final String MODE = "idempotency.mode";
     public static final String LEASE_PATHS = "idempotency.lease-paths";
     public static final String LEASE_DURATION = "idempotency.lease-duration";
+    public static final String CLAIM = "idempotency.claim";
 
     /** Every property {@link #parse} reads. */
     public static final List<String> NAMES = List.of(KEY_TTL, METHODS, REQUIRED, CONCURRENT, WAIT_TIMEOUT,
             RETRY_AFTER, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, STORED_STATUSES, REPLAYED_HEADERS, PURGE_INTERVAL,
-            PURGE_BATCH_SIZE, MODE, LEASE_PATHS, LEASE_DURATION);
+            PURGE_BATCH_SIZE, MODE, LEASE_PATHS, LEASE_DURATION, CLAIM);
 
     private IdempotencyProperties() {
     }
@@ -157,6 +160,7 @@ public final class IdempotencyProperties {
                 case MODE -> b.mode(mode(name, text));
                 case LEASE_PATHS -> b.leasePaths(list(text), name, text);
                 case LEASE_DURATION -> b.leaseDuration(duration(name, text), name, text);
+                case CLAIM -> b.claim(claim(name, text));
                 default -> {
                     TreeSet<String> known = new TreeSet<>(NAMES);
                     known.addAll(handledElsewhere);
@@ -217,6 +221,14 @@ public final class IdempotencyProperties {
             case "transaction" -> ExecutionMode.TRANSACTION;
             case "lease" -> ExecutionMode.LEASE;
             default -> throw IdempotencyConfigException.invalid(name, text, "transaction or lease");
+        };
+    }
+
+    private static ClaimStrategy claim(String name, String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "pessimistic" -> ClaimStrategy.PESSIMISTIC;
+            case "optimistic" -> ClaimStrategy.OPTIMISTIC;
+            default -> throw IdempotencyConfigException.invalid(name, text, "pessimistic or optimistic");
         };
     }
 

@@ -303,7 +303,8 @@ class IdempotencyPropertiesTest {
         assertEquals(ExecutionMode.LEASE, c.mode());
         assertEquals(List.of("/payments/*", "/refunds"), c.leasePaths());
         assertEquals(Duration.ofSeconds(45), c.leaseDuration());
-        assertEquals(15, IdempotencyProperties.NAMES.size(), "a new property needs a test here");
+        assertEquals(16, IdempotencyProperties.NAMES.size(), "a new property needs a test here (idempotency.claim: "
+                + "OptimisticClaimTest)");
     }
 
     // --- parse: bad values name the property and the raw value -------------------------------------

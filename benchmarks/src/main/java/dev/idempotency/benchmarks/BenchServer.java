@@ -2,6 +2,7 @@ package dev.idempotency.benchmarks;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.idempotency.ClaimStrategy;
 import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.caffeine.ReplayCache;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
@@ -32,6 +33,8 @@ import org.eclipse.jetty.server.ServerConnector;
  * <li>{@value #NO_DATABASE}: no filter, no insert: the cost of HTTP and JSON alone, for reference;</li>
  * <li>{@value #TRANSACTION}: behind the filter in transaction mode (the default);</li>
  * <li>{@value #LEASE}: behind the filter in lease mode ({@code idempotency.lease-paths=/lease/*});</li>
+ * <li>{@value #OPTIMISTIC}: behind a filter on the same store in transaction mode with the optimistic claim
+ * ({@code idempotency.claim=optimistic});</li>
  * <li>{@value #TRANSACTION_METRICS}: as {@value #TRANSACTION}, behind a second filter on the same store that
  * reports to the Micrometer binding on a Prometheus registry (the cost of the metrics);</li>
  * <li>{@value #CACHED}: as {@value #TRANSACTION}, behind a filter whose store is wrapped in a
@@ -53,6 +56,7 @@ final class BenchServer implements AutoCloseable {
     static final String TRANSACTION_METRICS = "/txm/posts";
     static final String TWO_COMMIT = "/twocommit/posts";
     static final String CACHED = "/cached/posts";
+    static final String OPTIMISTIC = "/txo/posts";
 
     private final Server jetty;
     private final JdbcIdempotencyStore store;
@@ -92,6 +96,10 @@ final class BenchServer implements AutoCloseable {
         context.addFilter(new FilterHolder(cached), "/cached/*", EnumSet.of(DispatcherType.REQUEST));
         context.addFilter(new FilterHolder(TwoCommitFilter.create(pool)), "/twocommit/*",
                 EnumSet.of(DispatcherType.REQUEST));
+        IdempotencyFilter optimistic = IdempotencyFilter.builder(store)
+                .config(IdempotencyConfig.from(config).claim(ClaimStrategy.OPTIMISTIC).build())
+                .scopeResolver(ScopeResolver.header(CLIENT_HEADER)).build();
+        context.addFilter(new FilterHolder(optimistic), "/txo/*", EnumSet.of(DispatcherType.REQUEST));
         DataSource joined = store.transactionalDataSource();
         context.addServlet(new ServletHolder("tx",
                 new PostsServlet(joined, json, PostsServlet.Commit.JOINED, timestamp)), TRANSACTION);
@@ -99,6 +107,8 @@ final class BenchServer implements AutoCloseable {
                 new PostsServlet(joined, json, PostsServlet.Commit.JOINED, timestamp)), LEASE);
         context.addServlet(new ServletHolder("txm",
                 new PostsServlet(joined, json, PostsServlet.Commit.JOINED, timestamp)), TRANSACTION_METRICS);
+        context.addServlet(new ServletHolder("txo",
+                new PostsServlet(joined, json, PostsServlet.Commit.JOINED, timestamp)), OPTIMISTIC);
         context.addServlet(new ServletHolder("baseline",
                 new PostsServlet(pool, json, PostsServlet.Commit.OWN_TRANSACTION, timestamp)), BASELINE);
         context.addServlet(new ServletHolder("cached",

@@ -24,6 +24,7 @@ final class HttpBenchmark {
     static final String TRANSACTION = "transaction mode, new keys";
     static final String TRANSACTION_METRICS = "transaction mode, new keys, metrics on";
     static final String LEASE = "lease mode, new keys";
+    static final String OPTIMISTIC = "transaction mode, optimistic claim, new keys";
     static final String REPLAYS = "replays";
     static final String CACHED_REPLAYS = "replays, cache hit";
     static final String STORM = "duplicate storm";
@@ -71,6 +72,7 @@ final class HttpBenchmark {
                 Scenario.withoutKeys(AUTO_COMMIT, BenchServer.BASELINE_AUTO_COMMIT),
                 Scenario.withoutKeys(NO_DATABASE, BenchServer.NO_DATABASE),
                 Scenario.newKeys(TRANSACTION, BenchServer.TRANSACTION),
+                Scenario.newKeys(OPTIMISTIC, BenchServer.OPTIMISTIC),
                 Scenario.newKeys(TRANSACTION_METRICS, BenchServer.TRANSACTION_METRICS),
                 Scenario.newKeys(LEASE, BenchServer.LEASE),
                 Scenario.replays(REPLAYS, completed),

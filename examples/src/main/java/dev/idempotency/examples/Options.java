@@ -45,11 +45,14 @@ import java.util.regex.Pattern;
  * @param temporaryDatabase whether the round trip runs on a new embedded database in a temporary directory,
  *     deleted afterwards, instead of {@code dataDir}: {@code --round-trip} without {@code --data-dir} or
  *     {@code --jdbc-url}
+ * @param claim when {@code POST /posts} claims its key, {@code pessimistic} or {@code optimistic}
+ *     ({@code idempotency.claim}), if not the library's default; read by {@link PublishingApiServer#start(Options)}
+ *     with the library's parser
  */
 public record Options(String host, int port, Path dataDir, Optional<String> jdbcUrl, Optional<String> jdbcUser,
         Optional<String> jdbcPassword, Optional<String> keyTtl, Optional<URI> paymentsUrl,
         Optional<String> leaseDuration, Optional<URI> webhookUrl, Optional<String> webhookSecret,
-        boolean roundTrip, boolean temporaryDatabase) {
+        boolean roundTrip, boolean temporaryDatabase, Optional<String> claim) {
 
     /**
      * The address listened on without {@code --host}: the IPv4 loopback address. A demo whose fault knobs let
@@ -87,6 +90,8 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
             "                         http://<host>:<port>" + PublishingApiServer.WEBHOOK_PATH + ")",
             "  --webhook-secret KEY   whsec_... secret the webhooks are signed and verified with",
             "                         (default: a new one generated at every start)",
+            "  --claim KIND           when POST /posts claims its key: pessimistic (before its handler, the",
+            "                         default) or optimistic (with its outcome, just before the commit)",
             "  --round-trip           post once, follow the event through the outbox, the signed webhook and the",
             "                         receiver, show a redelivery and a tampered webhook, print each step, stop;",
             "                         on a free port and a temporary database unless --port, --data-dir or",
@@ -100,7 +105,7 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
 
     private static final List<String> KNOWN = List.of("--host", "--port", "--data-dir", "--jdbc-url", "--jdbc-user",
             "--jdbc-password", "--key-ttl", "--payments-url", "--lease-duration", "--webhook-url",
-            "--webhook-secret");
+            "--webhook-secret", "--claim");
 
     /** Options that take no value. */
     private static final List<String> FLAGS = List.of("--round-trip");
@@ -130,6 +135,7 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
         Objects.requireNonNull(leaseDuration, "leaseDuration");
         Objects.requireNonNull(webhookUrl, "webhookUrl");
         Objects.requireNonNull(webhookSecret, "webhookSecret");
+        Objects.requireNonNull(claim, "claim");
         paymentsUrl.ifPresent(Options::requireHttpUri);
         webhookUrl.ifPresent(Options::requireHttpUri);
     }
@@ -142,7 +148,7 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
     public static Options defaults() {
         return new Options(DEFAULT_HOST, DEFAULT_PORT, Path.of(DEFAULT_DATA_DIR), Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty(), false, false);
+                Optional.empty(), false, false, Optional.empty());
     }
 
     /**
@@ -152,32 +158,32 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
      */
     public Options withHost(String host) {
         return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration,
-                webhookUrl, webhookSecret, roundTrip, temporaryDatabase);
+                webhookUrl, webhookSecret, roundTrip, temporaryDatabase, claim);
     }
 
     /** These options with another port. */
     public Options withPort(int port) {
         return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration,
-                webhookUrl, webhookSecret, roundTrip, temporaryDatabase);
+                webhookUrl, webhookSecret, roundTrip, temporaryDatabase, claim);
     }
 
     /** These options with the embedded database in {@code dataDir} (not a temporary one). */
     public Options withDataDir(Path dataDir) {
         return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration,
-                webhookUrl, webhookSecret, roundTrip, false);
+                webhookUrl, webhookSecret, roundTrip, false, claim);
     }
 
     /** These options on an external database; {@code user} and {@code password} may be {@code null}. */
     public Options withJdbc(String url, String user, String password) {
         return new Options(host, port, dataDir, Optional.of(url), Optional.ofNullable(user),
                 Optional.ofNullable(password), keyTtl, paymentsUrl, leaseDuration, webhookUrl, webhookSecret, roundTrip,
-                false);
+                false, claim);
     }
 
     /** These options with a key TTL as text, such as {@code 30m}. */
     public Options withKeyTtl(String keyTtl) {
         return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, Optional.of(keyTtl), paymentsUrl,
-                leaseDuration, webhookUrl, webhookSecret, roundTrip, temporaryDatabase);
+                leaseDuration, webhookUrl, webhookSecret, roundTrip, temporaryDatabase, claim);
     }
 
     /**
@@ -188,13 +194,13 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
     public Options withPaymentsUrl(URI paymentsUrl) {
         return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl,
                 Optional.of(Objects.requireNonNull(paymentsUrl, "paymentsUrl")), leaseDuration, webhookUrl,
-                webhookSecret, roundTrip, temporaryDatabase);
+                webhookSecret, roundTrip, temporaryDatabase, claim);
     }
 
     /** These options with the lease of {@code POST /payments} as text, such as {@code 2s}. */
     public Options withLeaseDuration(String leaseDuration) {
         return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl,
-                Optional.of(leaseDuration), webhookUrl, webhookSecret, roundTrip, temporaryDatabase);
+                Optional.of(leaseDuration), webhookUrl, webhookSecret, roundTrip, temporaryDatabase, claim);
     }
 
     /**
@@ -205,14 +211,20 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
     public Options withWebhookUrl(URI webhookUrl) {
         return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration,
                 Optional.of(Objects.requireNonNull(webhookUrl, "webhookUrl")), webhookSecret, roundTrip,
-                temporaryDatabase);
+                temporaryDatabase, claim);
     }
 
     /** These options with the webhook secret as text, {@code whsec_...}; checked when the server starts. */
     public Options withWebhookSecret(String webhookSecret) {
         return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration,
                 webhookUrl, Optional.of(Objects.requireNonNull(webhookSecret, "webhookSecret")), roundTrip,
-                temporaryDatabase);
+                temporaryDatabase, claim);
+    }
+
+    /** These options with the claim of {@code POST /posts} as text, {@code pessimistic} or {@code optimistic}. */
+    public Options withClaim(String claim) {
+        return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration,
+                webhookUrl, webhookSecret, roundTrip, temporaryDatabase, Optional.of(claim));
     }
 
     /**
@@ -240,6 +252,7 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
         String leaseDuration = null;
         URI webhookUrl = null;
         String webhookSecret = null;
+        String claim = null;
         boolean roundTrip = false;
         for (int i = 0; i < args.length; i++) {
             String arg = Objects.requireNonNull(args[i], "argument");
@@ -279,6 +292,7 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
                 case "--lease-duration" -> leaseDuration = requireNonBlank(name, value);
                 case "--webhook-url" -> webhookUrl = parseHttpUri(name, value);
                 case "--webhook-secret" -> webhookSecret = value;
+                case "--claim" -> claim = requireNonBlank(name, value);
                 default -> throw new IllegalStateException("option " + name + " is known but not handled");
             }
         }
@@ -299,7 +313,7 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
                 Path.of(dataDir != null ? dataDir : DEFAULT_DATA_DIR), Optional.ofNullable(jdbcUrl),
                 Optional.ofNullable(jdbcUser), Optional.ofNullable(jdbcPassword), Optional.ofNullable(keyTtl),
                 Optional.ofNullable(paymentsUrl), Optional.ofNullable(leaseDuration), Optional.ofNullable(webhookUrl),
-                Optional.ofNullable(webhookSecret), roundTrip, roundTrip && dataDir == null && jdbcUrl == null));
+                Optional.ofNullable(webhookSecret), roundTrip, roundTrip && dataDir == null && jdbcUrl == null, Optional.ofNullable(claim)));
     }
 
     private static URI parseHttpUri(String name, String value) {
@@ -380,7 +394,7 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
                 + paymentsUrl.map(URI::toString).orElse("(none)") + ", leaseDuration=" + leaseDuration.orElse("(default)")
                 + ", webhookUrl=" + webhookUrl.map(URI::toString)
                 .orElse("(own receiver)") + ", webhookSecret=" + (webhookSecret.isPresent() ? "***" : "(generated)")
-                + ", roundTrip=" + roundTrip + "]";
+                + ", roundTrip=" + roundTrip + ", claim=" + claim.orElse("(default)") + "]";
     }
 
     /**

@@ -550,7 +550,8 @@ public final class PublishingApiServer implements AutoCloseable {
     }
 
     /**
-     * The library's settings: the defaults, {@code --key-ttl}, {@code --lease-duration}, and lease mode for
+     * The library's settings: the defaults, {@code --key-ttl}, {@code --lease-duration}, {@code --claim}, and lease
+     * mode for
      * {@value #PAYMENTS_PATH}.
      */
     private static IdempotencyConfig idempotencyConfig(Options options) {
@@ -560,6 +561,7 @@ public final class PublishingApiServer implements AutoCloseable {
         properties.put(IdempotencyProperties.LEASE_PATHS, PAYMENTS_PATH);
         options.keyTtl().ifPresent(value -> properties.put(IdempotencyProperties.KEY_TTL, value));
         options.leaseDuration().ifPresent(value -> properties.put(IdempotencyProperties.LEASE_DURATION, value));
+        options.claim().ifPresent(value -> properties.put(IdempotencyProperties.CLAIM, value));
         try {
             return IdempotencyProperties.parse(properties);
         } catch (IdempotencyConfigException e) {
@@ -572,7 +574,7 @@ public final class PublishingApiServer implements AutoCloseable {
 
     /** The command-line option behind each property the demo sets from one. */
     private static final Map<String, String> OPTIONS_BY_PROPERTY = Map.of(IdempotencyProperties.KEY_TTL, "--key-ttl",
-            IdempotencyProperties.LEASE_DURATION, "--lease-duration");
+            IdempotencyProperties.LEASE_DURATION, "--lease-duration", IdempotencyProperties.CLAIM, "--claim");
 
     private static JdbcIdempotencyStore openStore(Options options, IdempotencyMetrics metrics) throws IOException {
         JdbcIdempotencyStore.Builder builder = JdbcIdempotencyStore.builder().listener(metrics);

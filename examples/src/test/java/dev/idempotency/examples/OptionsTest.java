@@ -54,6 +54,13 @@ class OptionsTest {
     }
 
     @Test
+    void readsTheClaim() {
+        assertEquals(java.util.Optional.of("optimistic"), Options.parse("--claim", "optimistic").orElseThrow().claim());
+        assertEquals(java.util.Optional.empty(), Options.parse().orElseThrow().claim());
+        assertEquals(Options.defaults().withClaim("optimistic"), Options.parse("--claim=optimistic").orElseThrow());
+    }
+
+    @Test
     void readsTheHostAsAnAddressOrAName() {
         assertEquals("0.0.0.0", Options.parse("--host", "0.0.0.0").orElseThrow().host());
         assertEquals("::1", Options.parse("--host", "::1").orElseThrow().host());

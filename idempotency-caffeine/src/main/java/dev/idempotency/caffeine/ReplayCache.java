@@ -7,6 +7,7 @@ import dev.idempotency.Header;
 import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.IdempotencyConfigException;
 import dev.idempotency.RequestFingerprint;
+import dev.idempotency.spi.Claim;
 import dev.idempotency.spi.ClaimRequest;
 import dev.idempotency.spi.ClaimResult;
 import dev.idempotency.spi.IdempotencyStore;
@@ -118,6 +119,22 @@ public final class ReplayCache implements IdempotencyStore {
         return result;
     }
 
+    /** Whether the store behind the cache takes optimistic claims. */
+    @Override
+    public boolean supportsOptimisticClaims() {
+        return store.supportsOptimisticClaims();
+    }
+
+    /**
+     * The store's optimistic claim, unchanged: an optimistic claim runs the handler before it asks the store
+     * anything, so there is no lookup for the cache to answer. (When the key turns out to be taken, the request
+     * falls back to {@link #claim}, which the cache does answer.)
+     */
+    @Override
+    public Claim claimOptimistically(ClaimRequest request) {
+        return store.claimOptimistically(request);
+    }
+
     @Override
     public int purgeExpired(Instant now, int limit) {
         return store.purgeExpired(now, limit);
@@ -146,8 +163,12 @@ public final class ReplayCache implements IdempotencyStore {
         records.invalidateAll();
     }
 
-    /** How many outcomes are cached (an estimate, as Caffeine's). */
+    /**
+     * How many outcomes are cached, once the evictions still pending are done (Caffeine evicts in the background,
+     * so without that the count could briefly exceed the bound).
+     */
     public long estimatedSize() {
+        records.cleanUp();
         return records.estimatedSize();
     }
 

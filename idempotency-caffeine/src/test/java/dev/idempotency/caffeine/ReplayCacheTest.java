@@ -209,6 +209,19 @@ class ReplayCacheTest {
     }
 
     @Test
+    void anOptimisticClaimGoesToTheStoreAndItsFallBackIsAnswered() throws Exception {
+        ReplayCache cache = ReplayCache.builder(InMemoryIdempotencyStore.create()).build();
+        Idempotency engine = Idempotency.create(cache,
+                IdempotencyConfig.custom().claim(dev.idempotency.ClaimStrategy.OPTIMISTIC).build());
+        assertInstanceOf(Outcome.Executed.class, engine.process(post("k-7", "{}"), created));
+        assertInstanceOf(Outcome.Replayed.class, engine.process(post("k-7", "{}"), created),
+                "the key was taken, so the request fell back to the usual claim");
+        assertEquals(1, cache.estimatedSize(), "whose answer the cache kept");
+        assertInstanceOf(Outcome.Replayed.class, engine.process(post("k-7", "{}"), created));
+        assertEquals(3, handled.get(), "an optimistic request runs its handler before asking anything");
+    }
+
+    @Test
     void badBoundsFailAtStartNamingTheSettingAndTheValue() {
         IdempotencyStore store = InMemoryIdempotencyStore.create();
         IdempotencyConfigException zero = assertThrows(IdempotencyConfigException.class,

@@ -41,6 +41,8 @@ public interface Claim extends AutoCloseable {
      *     its retries; it replaces the {@link ClaimRequest#expiresAt()} the claim was made with
      * @throws LeaseLostException in lease mode, if another request took the key over after this claim's
      *     lease expired; nothing was stored
+     * @throws KeyTakenException for an {@linkplain IdempotencyStore#claimOptimistically optimistic claim}, if the
+     *     key was taken by then; nothing was stored or kept
      * @throws StoreUnavailableException if the store could not be reached; nothing was stored or kept
      * @throws StoreException if storing failed otherwise; nothing was stored or kept
      * @throws IllegalStateException if the claim was already completed, abandoned or closed

@@ -27,6 +27,32 @@ public interface IdempotencyStore extends AutoCloseable {
     ClaimResult claim(ClaimRequest request);
 
     /**
+     * Whether this store takes {@linkplain #claimOptimistically optimistic claims}
+     * ({@link dev.idempotency.ClaimStrategy#OPTIMISTIC}). The default is {@code false}.
+     */
+    default boolean supportsOptimisticClaims() {
+        return false;
+    }
+
+    /**
+     * Opens a transaction-mode claim of {@code request.key()} without claiming the key yet, and without
+     * reaching the store if it can: the handler runs in {@link Claim#execute}, and {@link Claim#complete}
+     * writes the completed record together with the claim's writes, or fails with {@link KeyTakenException}
+     * and keeps nothing if the key was taken by then (a record of the key is there, completed, in progress or
+     * expired, or another claim holds it). It never completes over a record that was there, and never keeps
+     * the claim's writes without the record. Until {@code complete}, other claims of the key do not see this
+     * one. {@link Claim#abandon} rolls back as for any claim.
+     *
+     * @throws UnsupportedOperationException if {@link #supportsOptimisticClaims()} is {@code false}, as by default
+     * @throws IllegalArgumentException if {@code request} is not a transaction-mode claim
+     * @throws StoreUnavailableException if the store cannot be reached
+     * @throws StoreException for other store failures
+     */
+    default Claim claimOptimistically(ClaimRequest request) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not take optimistic claims");
+    }
+
+    /**
      * Deletes up to {@code limit} records that expired at or before {@code now}, in one short
      * transaction. Never deletes a record that a claim holds.
      *

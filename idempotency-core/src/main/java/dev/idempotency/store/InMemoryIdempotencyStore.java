@@ -7,6 +7,7 @@ import dev.idempotency.spi.ClaimLifecycle;
 import dev.idempotency.spi.ClaimRequest;
 import dev.idempotency.spi.ClaimResult;
 import dev.idempotency.spi.IdempotencyStore;
+import dev.idempotency.spi.KeyTakenException;
 import dev.idempotency.spi.LeaseLostException;
 import dev.idempotency.spi.RecordKey;
 import dev.idempotency.spi.StoreException;
@@ -79,6 +80,26 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
             return ClaimResult.Busy.leased(left.isNegative() ? Duration.ZERO : left, holder.request.fingerprint());
         }
         return ClaimResult.Busy.heldFor(holder.request.fingerprint());
+    }
+
+    /** {@code true}: see {@link #claimOptimistically}. */
+    @Override
+    public boolean supportsOptimisticClaims() {
+        return true;
+    }
+
+    /**
+     * An optimistic claim: it holds nothing until {@link Claim#complete}, which stores the record only if no
+     * entry of the key is there (a record, live or expired, or another claim), and otherwise throws
+     * {@link KeyTakenException}. There is no transaction to roll back here.
+     */
+    @Override
+    public Claim claimOptimistically(ClaimRequest request) {
+        Objects.requireNonNull(request, "request");
+        if (request.mode() != ExecutionMode.TRANSACTION) {
+            throw new IllegalArgumentException("An optimistic claim is a transaction-mode claim, not " + request.mode());
+        }
+        return new OptimisticMemoryClaim(request, tokens.incrementAndGet());
     }
 
     @Override
@@ -174,6 +195,53 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
             if (lifecycle.abandon()) {
                 entries.remove(request.key(), this);
             }
+        }
+
+        @Override
+        public void close() {
+            abandon();
+        }
+    }
+
+    /** A claim that takes its key only when it completes. */
+    private final class OptimisticMemoryClaim implements Claim {
+
+        private final ClaimRequest request;
+        private final long token;
+        private final ClaimLifecycle lifecycle;
+
+        OptimisticMemoryClaim(ClaimRequest request, long token) {
+            this.request = request;
+            this.token = token;
+            this.lifecycle = new ClaimLifecycle(request.key().toString());
+        }
+
+        @Override
+        public <T> T execute(Work<T> work) throws Exception {
+            lifecycle.requireOpen("execute");
+            return work.run();
+        }
+
+        @Override
+        public long fencingToken() {
+            return token;
+        }
+
+        @Override
+        public void complete(StoredResponse response, Instant expiresAt) {
+            Objects.requireNonNull(response, "response");
+            Objects.requireNonNull(expiresAt, "expiresAt");
+            lifecycle.complete();
+            StoredRecord record = new StoredRecord(request.key(), request.fingerprint(), response, request.now(),
+                    expiresAt);
+            if (entries.putIfAbsent(request.key(), record) != null) {
+                throw new KeyTakenException(request.key(), null);
+            }
+        }
+
+        @Override
+        public void abandon() {
+            lifecycle.abandon();
         }
 
         @Override

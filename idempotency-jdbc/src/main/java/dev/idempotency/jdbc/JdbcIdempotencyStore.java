@@ -3,6 +3,7 @@ package dev.idempotency.jdbc;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.SQLExceptionOverride;
+import dev.idempotency.ExecutionMode;
 import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.IdempotencyConfigException;
 import dev.idempotency.event.IdempotencyListener;
@@ -13,6 +14,7 @@ import dev.idempotency.jdbc.internal.DatabaseProbe;
 import dev.idempotency.jdbc.internal.DriverLocator;
 import dev.idempotency.jdbc.internal.JdbcClaim;
 import dev.idempotency.jdbc.internal.JdbcLeaseClaim;
+import dev.idempotency.jdbc.internal.JdbcOptimisticClaim;
 import dev.idempotency.jdbc.internal.JdbcUrlSchemes;
 import dev.idempotency.jdbc.internal.LocalTransactions;
 import dev.idempotency.jdbc.internal.ManagedTransaction;
@@ -22,6 +24,7 @@ import dev.idempotency.jdbc.internal.SqlDialect;
 import dev.idempotency.jdbc.internal.SqlErrors;
 import dev.idempotency.jdbc.internal.Transaction;
 import dev.idempotency.jdbc.internal.Transactions;
+import dev.idempotency.spi.Claim;
 import dev.idempotency.spi.ClaimRequest;
 import dev.idempotency.spi.ClaimResult;
 import dev.idempotency.spi.IdempotencyStore;
@@ -46,6 +49,9 @@ import javax.sql.DataSource;
  * the in-progress record, every write the handler makes through {@link #transactionalDataSource()} and
  * the stored outcome commit together, or not at all. A concurrent claim of the same key never waits for
  * that transaction: it is told {@code Busy} at once.
+ *
+ * <p>It also takes {@linkplain #claimOptimistically optimistic claims} ({@code idempotency.claim=optimistic}),
+ * which claim nothing before the handler and insert the completed record just before the commit.
  *
  * <pre>{@code
  * JdbcIdempotencyStore store = JdbcIdempotencyStore.create(pool);      // migrates its table
@@ -182,6 +188,38 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                         acquired.fencingToken()));
             }
             return answer(found);
+        }
+    }
+
+    /** {@code true}: see {@link #claimOptimistically}. */
+    @Override
+    public boolean supportsOptimisticClaims() {
+        return true;
+    }
+
+    /**
+     * Begins the request's transaction, without a statement yet (the driver sends {@code BEGIN} with the handler's
+     * first one). {@link Claim#complete} inserts the completed record with a plain {@code INSERT} and commits: on
+     * PostgreSQL in one round trip, with the key's advisory lock taken first in the same flight (it is what a
+     * concurrent default claim of the key holds, so the insert waits for that claim's end); elsewhere the insert
+     * and then the commit. A record of the key already there, or written by a transaction that commits while the
+     * insert waits for it, fails the insert: everything rolls back and {@link dev.idempotency.spi.KeyTakenException}
+     * is thrown. An insert that waits past the engine's lock wait (H2's lock timeout, InnoDB's
+     * {@code innodb_lock_wait_timeout}, PostgreSQL's {@code lock_timeout} if set) fails the same way.
+     *
+     * @throws IllegalArgumentException if {@code request} is a lease-mode claim
+     * @throws StoreUnavailableException if no connection can be had
+     */
+    @Override
+    public Claim claimOptimistically(ClaimRequest request) {
+        Objects.requireNonNull(request, "request");
+        if (request.mode() != ExecutionMode.TRANSACTION) {
+            throw new IllegalArgumentException("An optimistic claim is a transaction-mode claim, not " + request.mode());
+        }
+        try {
+            return new JdbcOptimisticClaim(claimTransactions.begin(), dialect, request);
+        } catch (SQLException e) {
+            throw SqlErrors.translate("beginning the transaction of an idempotency key", e);
         }
     }
 

@@ -22,6 +22,7 @@ import dev.idempotency.spi.Claim;
 import dev.idempotency.spi.ClaimRequest;
 import dev.idempotency.spi.ClaimResult;
 import dev.idempotency.spi.IdempotencyStore;
+import dev.idempotency.spi.KeyTakenException;
 import dev.idempotency.spi.LeaseLostException;
 import dev.idempotency.spi.RecordKey;
 import dev.idempotency.spi.StoredRecord;
@@ -1028,10 +1029,123 @@ public abstract class IdempotencyStoreContract {
         }
     }
 
+    // ---------------------------------------------------------------- optimistic claims
+
+    /**
+     * An optimistic claim holds nothing until it completes: a usual claim of its key meanwhile acquires it; once
+     * that one is given back, the optimistic claim stores its outcome, and later claims find it. A store without
+     * optimistic claims refuses one, as {@link IdempotencyStore#claimOptimistically} says.
+     */
+    @Test
+    public void optimisticClaimTakesItsKeyOnlyWhenItCompletes() {
+        if (optimisticClaimsRefused()) {
+            return;
+        }
+        RecordKey key = newKey();
+        StoredResponse response = response(201, "optimistic");
+        try (Claim claim = store().claimOptimistically(at(key, t0))) {
+            ClaimResult meanwhile = onWorker(PATIENCE, "a usual claim beside an optimistic one",
+                    () -> probe(at(key, t0.plusSeconds(1))));
+            assertAcquired(meanwhile, "a claim of " + key + " while an optimistic claim of it is open");
+            claim.complete(response, t0.plus(DEFAULT_TTL));
+        }
+        assertResponse(response, existingAt(key, t0.plusSeconds(2)).response());
+    }
+
+    /** An optimistic claim of a completed key fails to complete, and the record stays the first one. */
+    @Test
+    public void optimisticClaimOfACompletedKeyIsTakenAndKeepsTheFirstRecord() {
+        if (optimisticClaimsRefused()) {
+            return;
+        }
+        RecordKey key = newKey();
+        StoredResponse first = response(201, "first");
+        completeRecord(key, t0, first);
+        try (Claim claim = store().claimOptimistically(at(key, t0.plusSeconds(1)))) {
+            assertThrows(KeyTakenException.class, () -> claim.complete(response(201, "second"),
+                    t0.plusSeconds(1).plus(DEFAULT_TTL)));
+        }
+        assertResponse(first, existingAt(key, t0.plusSeconds(2)).response());
+    }
+
+    /**
+     * An optimistic claim never completes over a record that is there, even an expired one: it is told the key is
+     * taken, and a usual claim, which takes an expired record over, is the way on.
+     */
+    @Test
+    public void optimisticClaimOfAnExpiredRecordIsTakenAndAUsualClaimAcquiresIt() {
+        if (optimisticClaimsRefused()) {
+            return;
+        }
+        RecordKey key = newKey();
+        completeRecord(key, t0, t0.plusSeconds(1), response(201, "expires"));
+        Instant later = t0.plusSeconds(5);
+        try (Claim claim = store().claimOptimistically(at(key, later))) {
+            assertThrows(KeyTakenException.class, () -> claim.complete(response(201, "optimistic"),
+                    later.plus(DEFAULT_TTL)));
+        }
+        StoredResponse again = response(201, "again");
+        completeRecord(key, later, again);
+        assertResponse(again, existingAt(key, later.plusSeconds(1)).response());
+    }
+
+    /**
+     * An optimistic claim that completes while a usual claim holds the key never stores a second record: it is told
+     * the key is taken, at once or once the holder has completed, and the holder's outcome is the record.
+     */
+    @Test
+    public void optimisticClaimCompletingBesideAHolderNeverStoresASecondRecord() {
+        if (optimisticClaimsRefused()) {
+            return;
+        }
+        RecordKey key = newKey();
+        StoredResponse held = response(201, "holder");
+        Future<Throwable> optimistic;
+        try (Claim holder = acquire(at(key, t0))) {
+            optimistic = workers.submit(() -> {
+                try (Claim claim = store().claimOptimistically(at(key, t0.plusSeconds(1)))) {
+                    claim.complete(response(201, "optimistic"), t0.plusSeconds(1).plus(DEFAULT_TTL));
+                    return null;
+                } catch (KeyTakenException e) {
+                    return e;
+                }
+            });
+            holder.complete(held, t0.plus(DEFAULT_TTL));
+        }
+        assertInstanceOf(KeyTakenException.class, await(optimistic, PATIENCE, "the optimistic claim's completion"),
+                "an optimistic claim beside a holder that completed");
+        assertResponse(held, existingAt(key, t0.plusSeconds(2)).response());
+    }
+
+    /** An abandoned optimistic claim stores nothing, and is refused for a lease-mode request. */
+    @Test
+    public void abandonedOptimisticClaimStoresNothingAndLeaseRequestsAreRefused() {
+        if (optimisticClaimsRefused()) {
+            return;
+        }
+        RecordKey key = newKey();
+        Claim claim = store().claimOptimistically(at(key, t0));
+        claim.abandon();
+        claim.close();
+        assertAcquired(probe(at(key, t0.plusSeconds(1))), "a claim after an abandoned optimistic one");
+        assertThrows(IllegalArgumentException.class,
+                () -> store().claimOptimistically(leaseAt(newKey(), t0, FINGERPRINT, SHORT_LEASE)));
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private RecordKey newKey() {
         return uniqueKey(scope);
+    }
+
+    /** Whether the store refuses optimistic claims, after checking that it refuses them as the SPI says. */
+    private boolean optimisticClaimsRefused() {
+        if (store().supportsOptimisticClaims()) {
+            return false;
+        }
+        assertThrows(UnsupportedOperationException.class, () -> store().claimOptimistically(at(newKey(), t0)),
+                "a store that does not support optimistic claims refuses one");
+        return true;
     }
 
     private static ClaimRequest leaseAt(RecordKey key, Instant now, RequestFingerprint fingerprint, Duration lease) {

@@ -35,7 +35,8 @@ import org.eclipse.jetty.server.ServerConnector;
  * {@code X-Test-Commit} (the handler tries to commit on its own), {@code X-Test-Swallow-Sql-Error} (runs
  * a failing statement and ignores the error), {@code X-Test-Deferred-Violation} (PostgreSQL: breaks a
  * deferred constraint, so the commit fails), {@code X-Test-Report-Pid} (PostgreSQL: records the backend
- * process id of the request's connection under the header's value).
+ * process id of the request's connection under the header's value), {@code X-Test-Gate} (after its insert, the
+ * handler arrives at the {@link Gate} of that name and waits until the test opens it).
  */
 final class OrdersApp implements AutoCloseable {
 
@@ -49,6 +50,42 @@ final class OrdersApp implements AutoCloseable {
     final AtomicInteger handlerRuns = new AtomicInteger();
     /** Backend process ids reported by handlers ({@code X-Test-Report-Pid}), by item. */
     final java.util.Map<String, Integer> backendPids = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Gates handlers wait at ({@code X-Test-Gate}), by name. */
+    private final java.util.Map<String, Gate> gates = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Where handlers that carry {@code X-Test-Gate} wait after their insert, their transaction open, until the test
+     * opens it; the test can wait for a number of them to arrive. Waits are bounded, so a failing test ends.
+     */
+    static final class Gate {
+        private final java.util.concurrent.Semaphore arrived = new java.util.concurrent.Semaphore(0);
+        private final java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
+
+        /** Waits until {@code handlers} handlers (in all) have arrived, for at most 30 seconds. */
+        void awaitArrivals(int handlers) throws InterruptedException {
+            if (!arrived.tryAcquire(handlers, 30, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new AssertionError("only " + arrived.availablePermits() + " of " + handlers
+                        + " handlers reached the gate");
+            }
+            arrived.release(handlers);
+        }
+
+        void open() {
+            open.countDown();
+        }
+
+        private void pass() throws InterruptedException {
+            arrived.release();
+            if (!open.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the test never opened the gate");
+            }
+        }
+    }
+
+    /** The gate of that name, made on first use. */
+    Gate gate(String name) {
+        return gates.computeIfAbsent(name, n -> new Gate());
+    }
 
     private OrdersApp(DataSource pool, IdempotencyConfig config) throws Exception {
         this.pool = pool;
@@ -144,6 +181,15 @@ final class OrdersApp implements AutoCloseable {
                 throw new IOException(e);
             }
             sleep(request.getHeader("X-Test-Sleep-Ms"));
+            String gate = request.getHeader("X-Test-Gate");
+            if (gate != null) {
+                try {
+                    gate(gate).pass();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException(e);
+                }
+            }
             if (request.getHeader("X-Test-Throw") != null) {
                 throw new IllegalStateException("the handler failed after its insert");
             }

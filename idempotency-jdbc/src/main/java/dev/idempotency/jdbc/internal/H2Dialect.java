@@ -129,6 +129,12 @@ final class H2Dialect extends SqlDialect {
         return BUSY_HOLDER_UNSEEN;
     }
 
+    /** Besides a unique violation, the lock timeout: another transaction's record of the key outlasted it. */
+    @Override
+    protected boolean keyTaken(SQLException e) {
+        return super.keyTaken(e) || e.getErrorCode() == SqlErrors.H2_LOCK_TIMEOUT;
+    }
+
     private static final InboxSql INBOX = new Inbox();
 
     /** The inbox's marker insert on H2. */

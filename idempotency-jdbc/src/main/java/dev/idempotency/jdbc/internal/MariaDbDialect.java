@@ -212,6 +212,23 @@ final class MariaDbDialect extends SqlDialect {
         return super.complete(connection, key, fencingToken, response, expiresAt);
     }
 
+    /** As {@link #complete}, refuses an outcome larger than the server takes in one statement. */
+    @Override
+    public boolean insertOptimistic(Transaction transaction, ClaimRequest request, StoredResponse response,
+            Instant expiresAt) throws SQLException {
+        requireFits(request.key(), response);
+        return super.insertOptimistic(transaction, request, response, expiresAt);
+    }
+
+    /**
+     * Besides a duplicate key, a lock not had: another transaction's record of the key outlasted
+     * {@code innodb_lock_wait_timeout}, or the insert was a deadlock's victim.
+     */
+    @Override
+    protected boolean keyTaken(SQLException e) {
+        return super.keyTaken(e) || SqlErrors.isMysqlLockNotHad(e);
+    }
+
     /** Bytes of a statement storing an outcome besides the body and headers: SQL text, key, scope, times. */
     static final int OUTCOME_STATEMENT_OVERHEAD = 4096;
 

@@ -62,13 +62,19 @@ final class PostgresDialect extends SqlDialect {
             + "WHEN NOT pg_try_advisory_xact_lock_shared(?) THEN 'D' ELSE 'U' END; SELECT " + ROW_COLUMNS
             + ", clock_timestamp() FROM " + TABLE + " WHERE scope = ? AND idempotency_key = ?";
 
-    private final String insertCompleted = "INSERT INTO " + TABLE + " (scope, idempotency_key, fingerprint_version, "
-            + "fingerprint, state, response_status, response_headers, response_body, created_at, expires_at, "
-            + "lease_expires_at, fencing_token) VALUES (?, ?, ?, ?, 'COMPLETED', ?, ?, ?, ?, ?, NULL, " + newToken()
-            + ") ";
-
     /** The outcome's insert and the {@code COMMIT} in one round trip. */
-    private final String insertCompletedAndCommit = insertCompleted + "; COMMIT";
+    private final String insertCompletedAndCommit = insertCompletedSql() + "; COMMIT";
+
+    /**
+     * An optimistic claim's flight: the key's lock, waited for, then the record's insert. The lock is what a
+     * transaction-mode claim holds, with no record yet (see the class comment), so an optimistic claim waits here
+     * for such a holder to end and then meets its record on the primary key; a concurrent optimistic one holds it
+     * only for this flight.
+     */
+    private final String lockAndInsertCompleted = "SELECT pg_advisory_xact_lock(?); " + insertCompletedSql();
+
+    /** The same, with the {@code COMMIT}: the optimistic claim's one round trip after the handler's statements. */
+    private final String lockInsertCompletedAndCommit = lockAndInsertCompleted + "; COMMIT";
 
     private final String insert = "INSERT INTO " + TABLE + " " + INSERT_COLUMNS + " VALUES (" + insertValues()
             + ") ON CONFLICT (scope, idempotency_key) DO NOTHING RETURNING fencing_token";
@@ -144,17 +150,9 @@ final class PostgresDialect extends SqlDialect {
     @Override
     public boolean insertCompletedAndCommit(Transaction transaction, ClaimRequest request, StoredResponse response,
             Instant expiresAt) throws SQLException {
-        String sql = transaction.commitInStatementAllowed() ? insertCompletedAndCommit : insertCompleted;
+        String sql = transaction.commitInStatementAllowed() ? insertCompletedAndCommit : insertCompletedSql();
         try (PreparedStatement ps = transaction.connection().prepareStatement(sql)) {
-            ps.setString(1, request.key().scope());
-            ps.setString(2, request.key().key().value());
-            ps.setInt(3, request.fingerprint().version());
-            ps.setBytes(4, request.fingerprint().digest());
-            ps.setInt(5, response.status());
-            ps.setString(6, HeaderCodec.encode(response.headers()));
-            ps.setBytes(7, response.body());
-            ps.setObject(8, times().parameter(request.now()));
-            ps.setObject(9, times().parameter(expiresAt));
+            bindCompleted(ps, 1, request, response, expiresAt);
             ps.execute();
             return true;
         } catch (SQLException e) {
@@ -164,6 +162,47 @@ final class PostgresDialect extends SqlDialect {
             throw e;
         }
     }
+
+    /**
+     * The key's lock, the insert and the {@code COMMIT} in one round trip, where the transaction allows. A record
+     * already there fails the insert on the primary key, which aborts the transaction before the {@code COMMIT}
+     * runs: the caller rolls back. The lock is waited for without a limit of the library's (the server's
+     * {@code lock_timeout} applies, if set).
+     */
+    @Override
+    public boolean insertOptimistic(Transaction transaction, ClaimRequest request, StoredResponse response,
+            Instant expiresAt) throws SQLException {
+        String sql = transaction.commitInStatementAllowed() ? lockInsertCompletedAndCommit : lockAndInsertCompleted;
+        try (PreparedStatement ps = transaction.connection().prepareStatement(sql)) {
+            ps.setLong(1, lockKey(request.key()));
+            bindCompleted(ps, 2, request, response, expiresAt);
+            ps.execute();
+            return true;
+        } catch (SQLException e) {
+            if (keyTaken(e)) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * A unique violation of the record's primary key, or a lock not had: past the server's {@code lock_timeout} ({@code 55P03}), or as
+     * a deadlock's victim ({@code 40P01}, when the handler's own row locks and the key's lock cross another
+     * request's).
+     */
+    @Override
+    protected boolean keyTaken(SQLException e) {
+        return (super.keyTaken(e) && String.valueOf(e.getMessage()).contains(PRIMARY_KEY))
+                || "55P03".equals(e.getSQLState()) || "40P01".equals(e.getSQLState());
+    }
+
+    /**
+     * The record's primary key, as V1__create_idempotency_record.sql names it. A unique violation elsewhere (a
+     * deferred constraint of the handler's, checked at the {@code COMMIT} of the same flight) is the handler's
+     * failure, not a taken key. PostgreSQL names the constraint in the message in every language.
+     */
+    private static final String PRIMARY_KEY = "idempotency_record_pk";
 
     @Override
     public ClaimFound claimLease(Transaction transaction, ClaimRequest request) throws SQLException {

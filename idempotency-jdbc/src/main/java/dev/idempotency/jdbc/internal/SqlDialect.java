@@ -52,6 +52,8 @@ public abstract class SqlDialect {
     private final String complete;
     private final String purge;
     private final String countExpired;
+    /** A completed record, inserted with its outcome: by optimistic claims, and by claims of a lock alone. */
+    private final String insertCompleted;
     private final String renew;
     private final String release;
 
@@ -84,6 +86,9 @@ public abstract class SqlDialect {
                 + "SELECT scope, idempotency_key FROM " + TABLE + " WHERE expires_at <= ? "
                 + "AND (lease_expires_at IS NULL OR lease_expires_at <= " + now + ") "
                 + "FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED)";
+        insertCompleted = "INSERT INTO " + TABLE + " (scope, idempotency_key, fingerprint_version, fingerprint, state, "
+                + "response_status, response_headers, response_body, created_at, expires_at, lease_expires_at, "
+                + "fencing_token) VALUES (?, ?, ?, ?, 'COMPLETED', ?, ?, ?, ?, ?, NULL, " + newToken() + ")";
         // Capped: an index range scan of at most the cap's rows, however far behind the purge is.
         countExpired = "SELECT count(*) FROM (SELECT 1 FROM " + TABLE + " WHERE expires_at <= ? "
                 + firstRows("?") + ") expired";
@@ -208,6 +213,67 @@ public abstract class SqlDialect {
     public boolean insertCompletedAndCommit(Transaction transaction, ClaimRequest request, StoredResponse response,
             Instant expiresAt) throws SQLException {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " writes its record when it claims");
+    }
+
+    /**
+     * Inserts the completed record of an optimistic claim, to expire at {@code expiresAt}, with a plain
+     * {@code INSERT}: a record of the key that is there fails it on the primary key, and one that another
+     * transaction has written and not committed makes it wait for that transaction, then fail if it committed.
+     * Where the engine and the transaction allow, the {@code COMMIT} goes in the same round trip; the caller then
+     * {@linkplain Transaction#commit() commits} all the same.
+     *
+     * @return {@code false}, with nothing committed and the transaction to be rolled back, if the key was taken: a
+     *     record of it is there, or another transaction held it past the engine's lock wait ({@link #keyTaken})
+     */
+    public boolean insertOptimistic(Transaction transaction, ClaimRequest request, StoredResponse response,
+            Instant expiresAt) throws SQLException {
+        return insertCompleted(transaction, insertCompleted, 1, request, response, expiresAt);
+    }
+
+    /**
+     * Runs {@code sql}, whose parameters from {@code first} on are those of the completed-record insert.
+     *
+     * @return {@code false} if the key was taken ({@link #keyTaken})
+     */
+    protected final boolean insertCompleted(Transaction transaction, String sql, int first, ClaimRequest request,
+            StoredResponse response, Instant expiresAt) throws SQLException {
+        try (PreparedStatement ps = transaction.connection().prepareStatement(sql)) {
+            bindCompleted(ps, first, request, response, expiresAt);
+            ps.execute();
+            return true;
+        } catch (SQLException e) {
+            if (keyTaken(e)) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** The SQL of the completed-record insert, for dialects that send it with statements of their own. */
+    protected final String insertCompletedSql() {
+        return insertCompleted;
+    }
+
+    /** Binds {@link #insertCompletedSql()}'s 9 parameters from {@code first} on; the first is used by the caller. */
+    protected void bindCompleted(PreparedStatement ps, int first, ClaimRequest request, StoredResponse response,
+            Instant expiresAt) throws SQLException {
+        ps.setString(first, request.key().scope());
+        ps.setString(first + 1, request.key().key().value());
+        ps.setInt(first + 2, request.fingerprint().version());
+        ps.setBytes(first + 3, request.fingerprint().digest());
+        ps.setInt(first + 4, response.status());
+        ps.setString(first + 5, HeaderCodec.encode(response.headers()));
+        ps.setBytes(first + 6, response.body());
+        ps.setObject(first + 7, times().parameter(request.now()));
+        ps.setObject(first + 8, times().parameter(expiresAt));
+    }
+
+    /**
+     * Whether the failure of a completed-record insert means that the key was taken: a unique violation here, and
+     * on engines that bound a lock wait, the wait for another transaction's uncommitted record running out.
+     */
+    protected boolean keyTaken(SQLException e) {
+        return SqlErrors.isUniqueViolation(e);
     }
 
     /** Extends a lease from now by the database clock; {@code false} if the fencing token moved on. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.idempotency.ClaimStrategy;
 import dev.idempotency.IdempotencyConfig;
 import dev.idempotency.jdbc.JdbcIdempotencyStore;
 import dev.idempotency.testing.EffectLedger;
@@ -27,7 +28,9 @@ import org.junit.jupiter.api.Test;
  * built on the proxy's address ({@code JdbcIdempotencyStore.builder().jdbcUrl(...)} with a 1 s connection
  * timeout, so an outage is answered at once), while the test counts effects over a direct connection.
  * Transaction mode ({@code POST /orders}, the row in the request's transaction) and lease mode
- * ({@code POST /payments}, lease {@value #LEASE_SECONDS} s, a charge downstream) side by side.
+ * ({@code POST /payments}, lease {@value #LEASE_SECONDS} s, a charge downstream) side by side; transaction mode
+ * with the default claim, or the optimistic one where a subclass says so ({@link #claim()}), with the same answers:
+ * an optimistic request whose connection is cut fails at its record's insert, rolled back, as a default one does.
  */
 abstract class DatabaseOutageScenarios {
 
@@ -58,6 +61,11 @@ abstract class DatabaseOutageScenarios {
 
     protected abstract String password();
 
+    /** The claim of transaction-mode requests: the default, unless a subclass says otherwise. */
+    protected ClaimStrategy claim() {
+        return ClaimStrategy.PESSIMISTIC;
+    }
+
     /** A pool straight to the database, bypassing the proxy: for counting effects. */
     protected abstract DataSource direct();
 
@@ -78,7 +86,7 @@ abstract class DatabaseOutageScenarios {
         downstream = new FakeDownstream();
         JdbcIdempotencyStore store = JdbcIdempotencyStore.builder().jdbcUrl(jdbcUrlThrough(proxy.port()))
                 .username(user()).password(password()).connectionTimeout(CONNECTION_TIMEOUT).build();
-        app = FaultApp.start(store, IdempotencyConfig.custom().leasePaths("/payments")
+        app = FaultApp.start(store, IdempotencyConfig.custom().leasePaths("/payments").claim(claim())
                 .leaseDuration(Duration.ofSeconds(LEASE_SECONDS)).purgeInterval(Duration.ZERO).build(),
                 downstream.chargesUri());
         assertTrue(proxy.accepted() > 0, "the store's connections go through the proxy");
@@ -220,7 +228,8 @@ abstract class DatabaseOutageScenarios {
     private EffectLedger ledger(String fault, boolean lease) {
         return new EffectLedger(fault + " | " + databaseName() + " | " + (lease
                 ? "lease mode, POST /payments: effect = charges at the downstream service"
-                : "transaction mode, POST /orders: effect = rows in fault_orders"));
+                : "transaction mode" + (claim() == ClaimStrategy.OPTIMISTIC ? ", optimistic claim" : "")
+                        + ", POST /orders: effect = rows in fault_orders"));
     }
 
     /** A request for {@code action}; {@code held}: its handler waits after its effect until released. */

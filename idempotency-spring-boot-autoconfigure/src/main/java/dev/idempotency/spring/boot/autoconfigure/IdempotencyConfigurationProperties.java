@@ -1,6 +1,7 @@
 package dev.idempotency.spring.boot.autoconfigure;
 
 import dev.idempotency.ConcurrentRequestPolicy;
+import dev.idempotency.ClaimStrategy;
 import dev.idempotency.ExecutionMode;
 import dev.idempotency.IdempotencyConfig;
 import java.time.Duration;
@@ -70,6 +71,13 @@ public class IdempotencyConfigurationProperties {
 
     /** How long a lease lasts between renewals; 1 second to 1 hour. */
     private Duration leaseDuration = Duration.ofSeconds(30);
+
+    /**
+     * When transaction-mode requests claim their key: pessimistic (before the handler runs) or optimistic (with the
+     * outcome, just before the commit: one round trip less on a new key, but a retry or a concurrent duplicate runs
+     * the handler and is rolled back). Lease-mode requests always claim first.
+     */
+    private ClaimStrategy claim = ClaimStrategy.PESSIMISTIC;
 
     /**
      * Who the client is, so that keys of different clients never meet: principal (the authenticated user),
@@ -230,6 +238,14 @@ public class IdempotencyConfigurationProperties {
 
     public void setLeaseDuration(Duration leaseDuration) {
         this.leaseDuration = leaseDuration;
+    }
+
+    public ClaimStrategy getClaim() {
+        return claim;
+    }
+
+    public void setClaim(ClaimStrategy claim) {
+        this.claim = claim;
     }
 
     public String getScope() {

@@ -52,6 +52,7 @@ final class SettingsFactory {
         put(texts, environment, IdempotencyProperties.MODE, lower(bound.getMode()));
         put(texts, environment, IdempotencyProperties.LEASE_PATHS, String.join(",", bound.getLeasePaths()));
         put(texts, environment, IdempotencyProperties.LEASE_DURATION, iso(bound.getLeaseDuration()));
+        put(texts, environment, IdempotencyProperties.CLAIM, lower(bound.getClaim()));
         return new SettingsFactory(texts);
     }
 
@@ -101,6 +102,11 @@ final class SettingsFactory {
             // An endpoint told "transaction" must not fall back into a global lease path, and one told "lease"
             // is leased wherever it is.
             overrides.put(IdempotencyProperties.LEASE_PATHS, "");
+        }
+        if (mode == ExecutionMode.LEASE) {
+            // The claim setting is the claim of transaction-mode requests; a leased endpoint claims with its lease
+            // whatever it says, and an optimistic claim with lease mode would be refused as meaningless.
+            overrides.put(IdempotencyProperties.CLAIM, "pessimistic");
         }
         return overrides;
     }

@@ -135,6 +135,17 @@ class IdempotencyAutoConfigurationTest {
     }
 
     @Test
+    void theOptimisticClaimIsSetByItsPropertyAndRefusedWithLeaseModeForEveryRequest() {
+        web.withPropertyValues("idempotency.claim=optimistic").run(context -> assertThat(
+                context.getBean(IdempotencyConfig.class).claim()).isEqualTo(dev.idempotency.ClaimStrategy.OPTIMISTIC));
+        web.withPropertyValues("idempotency.claim=optimistic", "idempotency.mode=lease").run(context -> {
+            IdempotencyConfigException e = findCause(context.getStartupFailure(), IdempotencyConfigException.class);
+            assertThat(e.setting()).isEqualTo("idempotency.claim");
+            assertThat(e.getMessage()).contains("idempotency.mode is lease");
+        });
+    }
+
+    @Test
     void aValueOutOfRangeFailsStartUpNamingThePropertyAndTheValueAsWritten() {
         web.withPropertyValues("idempotency.key-ttl=500ms").run(context -> {
             assertThat(context).hasFailed();
@@ -182,6 +193,7 @@ class IdempotencyAutoConfigurationTest {
         assertThat(properties.getPurgeBatchSize()).isEqualTo(defaults.purgeBatchSize());
         assertThat(properties.getMode()).isEqualTo(defaults.mode());
         assertThat(properties.getLeaseDuration()).isEqualTo(defaults.leaseDuration());
+        assertThat(properties.getClaim()).isEqualTo(defaults.claim());
         assertThat(properties.getFilterOrder()).isEqualTo(IdempotencyAutoConfiguration.DEFAULT_FILTER_ORDER);
         assertThat(properties.getInbox().getRetention()).isEqualTo(dev.idempotency.jdbc.inbox.JdbcInbox.DEFAULT_RETENTION);
         IdempotencyConfigurationProperties.Receiver receiver = properties.getWebhooks().getReceiver();
