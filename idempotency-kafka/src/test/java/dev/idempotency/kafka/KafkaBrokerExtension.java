@@ -1,5 +1,6 @@
 package dev.idempotency.kafka;
 
+import dev.idempotency.testing.ChildJvm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;

@@ -11,6 +11,8 @@ import dev.idempotency.jdbc.outbox.JdbcOutbox;
 import dev.idempotency.jdbc.outbox.OutboxMessage;
 import dev.idempotency.jdbc.outbox.OutboxRelay;
 import dev.idempotency.jdbc.outbox.OutboxRelayConfig;
+import dev.idempotency.testing.Await;
+import dev.idempotency.testing.ChildJvm;
 import dev.idempotency.testing.EffectLedger;
 import dev.idempotency.testing.FaultSettings;
 import dev.idempotency.testing.TestDatabase;

@@ -12,6 +12,7 @@ import dev.idempotency.jdbc.outbox.OutboxMessage;
 import dev.idempotency.jdbc.outbox.OutboxRelay;
 import dev.idempotency.jdbc.outbox.OutboxRelayConfig;
 import dev.idempotency.jdbc.outbox.PublishResult;
+import dev.idempotency.testing.Await;
 import dev.idempotency.testing.CapturedLog;
 import dev.idempotency.testing.TestDatabase;
 import java.nio.charset.StandardCharsets;

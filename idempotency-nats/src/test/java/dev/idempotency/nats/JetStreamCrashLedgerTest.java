@@ -8,6 +8,7 @@ import dev.idempotency.jdbc.inbox.JdbcInbox;
 import dev.idempotency.jdbc.outbox.JdbcOutbox;
 import dev.idempotency.jdbc.outbox.OutboxMessage;
 import dev.idempotency.jdbc.outbox.PublishResult;
+import dev.idempotency.testing.ChildJvm;
 import dev.idempotency.testing.EffectLedger;
 import dev.idempotency.testing.FaultSettings;
 import dev.idempotency.testing.PostgresDatabaseExtension;
@@ -90,7 +91,8 @@ class JetStreamCrashLedgerTest {
         if (DB.password() != null) {
             environment.put(JetStreamCrashChild.ENV_JDBC_PASSWORD, DB.password());
         }
-        ChildJvm child = ChildJvm.start(testName + "-" + children.size(), environment, args);
+        ChildJvm child = ChildJvm.start(testName + "-" + children.size(), JetStreamCrashChild.class, List.of(),
+                List.of(args), environment);
         children.add(child);
         return child;
     }

@@ -1,5 +1,6 @@
 package dev.idempotency.nats;
 
+import dev.idempotency.testing.Await;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
@@ -15,7 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
@@ -158,19 +159,12 @@ final class JetStreamExtension implements BeforeAllCallback, AfterAllCallback {
     }
 
     /** Waits until {@code condition} holds, failing after {@code deadline} with {@code what}. */
-    static void await(Duration deadline, String what, BooleanSupplier condition) throws InterruptedException {
-        await(deadline, () -> what, condition);
+    static void await(Duration deadline, String what, Await.Condition condition) throws Exception {
+        Await.until(deadline, condition, what);
     }
 
-    /** As {@link #await(Duration, String, BooleanSupplier)}, with a description made when it fails. */
-    static void await(Duration deadline, java.util.function.Supplier<String> what, BooleanSupplier condition)
-            throws InterruptedException {
-        long end = System.nanoTime() + deadline.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("Timed out after " + deadline.toSeconds() + " s waiting until " + what.get());
-            }
-            Thread.sleep(20);
-        }
+    /** As {@link #await(Duration, String, Await.Condition)}, with a description made when it fails. */
+    static void await(Duration deadline, Supplier<String> what, Await.Condition condition) throws Exception {
+        Await.until(deadline, condition, what);
     }
 }

@@ -6,6 +6,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
+import dev.idempotency.testing.Await;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -15,7 +16,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
@@ -243,14 +243,8 @@ final class RabbitBroker implements BeforeAllCallback, AfterAllCallback {
     }
 
     /** Polls {@code condition} every 20 ms until it holds; fails with {@code what} after {@code limit}. */
-    static void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("Not within " + limit + ": " + what);
-            }
-            Thread.sleep(20);
-        }
+    static void await(String what, Duration limit, Await.Condition condition) throws Exception {
+        Await.until(limit, condition, what);
     }
 
     private static byte[] randomBytes() {

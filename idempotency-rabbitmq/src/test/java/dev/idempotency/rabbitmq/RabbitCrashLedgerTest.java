@@ -10,6 +10,7 @@ import dev.idempotency.jdbc.outbox.JdbcOutbox;
 import dev.idempotency.jdbc.outbox.OutboxMessage;
 import dev.idempotency.jdbc.outbox.OutboxRelay;
 import dev.idempotency.jdbc.outbox.OutboxRelayConfig;
+import dev.idempotency.testing.ChildJvm;
 import dev.idempotency.testing.EffectLedger;
 import dev.idempotency.testing.FaultSettings;
 import dev.idempotency.testing.PostgresDatabaseExtension;
@@ -59,9 +60,9 @@ class RabbitCrashLedgerTest {
             List<OutboxMessage> messages = enqueue(outbox, topology, ledger);
             int before = duplicates.get();
             try (JdbcInbox inbox = inbox(); RabbitInboxConsumer consumer = consumer(inbox, topology).start()) {
-                try (ChildJvm relay = ChildJvm.start("relay-killed-before-marking-" + round,
-                        childArguments(CrashChild.RELAY, topology, MESSAGES / 2))) {
-                    relay.await(CrashChild.PUBLISHED_UNMARKED, WAIT);
+                try (ChildJvm relay = ChildJvm.start("relay-killed-before-marking-" + round, CrashChild.class, List.of(),
+                        childArguments(CrashChild.RELAY, topology, MESSAGES / 2), Map.of())) {
+                    relay.awaitLine(CrashChild.PUBLISHED_UNMARKED, WAIT);
                     relay.kill();
                 }
                 ledger.note("killed-relays", 1);
@@ -90,9 +91,9 @@ class RabbitCrashLedgerTest {
             RabbitBroker.Topology topology = BROKER.topology();
             List<OutboxMessage> messages = publishDirectly(topology, ledger);
             int before = duplicates.get();
-            try (ChildJvm child = ChildJvm.start("consumer-killed-after-commit-" + round,
-                    childArguments(CrashChild.AFTER_COMMIT, topology, MESSAGES / 2))) {
-                child.await(CrashChild.COMMITTED_UNACKED, WAIT);
+            try (ChildJvm child = ChildJvm.start("consumer-killed-after-commit-" + round, CrashChild.class, List.of(),
+                    childArguments(CrashChild.AFTER_COMMIT, topology, MESSAGES / 2), Map.of())) {
+                child.awaitLine(CrashChild.COMMITTED_UNACKED, WAIT);
                 child.kill();
             }
             ledger.note("killed-consumers", 1);
@@ -118,9 +119,9 @@ class RabbitCrashLedgerTest {
         rounds(round -> {
             RabbitBroker.Topology topology = BROKER.topology();
             List<OutboxMessage> messages = publishDirectly(topology, ledger);
-            try (ChildJvm child = ChildJvm.start("consumer-killed-before-commit-" + round,
-                    childArguments(CrashChild.BEFORE_COMMIT, topology, MESSAGES / 2))) {
-                child.await(CrashChild.INSIDE_HANDLER, WAIT);
+            try (ChildJvm child = ChildJvm.start("consumer-killed-before-commit-" + round, CrashChild.class, List.of(),
+                    childArguments(CrashChild.BEFORE_COMMIT, topology, MESSAGES / 2), Map.of())) {
+                child.awaitLine(CrashChild.INSIDE_HANDLER, WAIT);
                 child.kill();
             }
             ledger.note("killed-consumers", 1);
