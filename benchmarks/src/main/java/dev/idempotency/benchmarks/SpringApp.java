@@ -53,7 +53,8 @@ final class SpringApp implements AutoCloseable {
         } catch (Exception e) {
             // run from somewhere else: look under the working directory
         }
-        Path jar = benchmarks.resolve("examples-spring-boot/target/idempotency-examples-spring-boot-0.1.0-SNAPSHOT.jar");
+        Path jar = benchmarks.resolve("examples-spring-boot/target")
+                .resolve("idempotency-examples-spring-boot-0.1.0-SNAPSHOT.jar");
         if (!Files.isRegularFile(jar)) {
             throw new SetupFailure("The Spring Boot example's executable jar is missing (" + jar + "): build it with "
                     + BUILD_COMMAND, null);

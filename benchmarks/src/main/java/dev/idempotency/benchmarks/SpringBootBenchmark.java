@@ -36,8 +36,9 @@ final class SpringBootBenchmark {
     /** What every window waits afterwards for the applications' backends to report their counters. */
     static final long FLUSH_SECONDS = 11;
     /** Warm-up per scenario: C2 compiles a Spring application's request path in seconds, not in two. */
-    static final Duration WARM_UP = Duration.ofSeconds(10);
-    static final int WARM_UP_PASSES = 2;
+    static final Duration WARM_UP = Duration.ofSeconds(5);
+    static final int MIN_WARM_UP_PASSES = 6;
+    static final int MAX_WARM_UP_PASSES = 10;
     static final String PATH = "/orders";
 
     /** The example's {@code POST /orders} body: {@code {"item": ...}}. */
@@ -71,7 +72,8 @@ final class SpringBootBenchmark {
         Path logs = report.directory();
         System.out.println("spring: starting the example twice (starter off, starter on)");
         try (SpringApp off = SpringApp.start("starter off", jar, List.of(),
-                arguments(database, offDatabase, List.of("--idempotency.enabled=false")), logs.resolve("spring-off.log"));
+                arguments(database, offDatabase, List.of("--idempotency.enabled=false")),
+                logs.resolve("spring-off.log"));
                 SpringApp on = SpringApp.start("starter on", jar, List.of(), arguments(database, onDatabase, List.of()),
                         logs.resolve("spring-on.log"))) {
             List<Scenario.Request> completed = Fixtures.completedRequests(on.port(), PATH, 2000, ORDER);
@@ -79,15 +81,7 @@ final class SpringBootBenchmark {
                     new Target(Scenario.newKeys(OFF, PATH, ORDER), off, offDatabase, null),
                     new Target(Scenario.newKeys(ON, PATH, ORDER), on, onDatabase, null),
                     new Target(Scenario.replays(ON_REPLAYS, completed), on, onDatabase, null));
-            System.out.println("spring: warming up every scenario (" + WARM_UP_PASSES + " x " + targets.size() + " x "
-                    + WARM_UP.toSeconds() + " s)");
-            // In turns, so that neither application is cold again by the time the rounds start.
-            for (int pass = 0; pass < WARM_UP_PASSES; pass++) {
-                for (Target target : targets) {
-                    Fixtures.requireClean(LoadRunner.run(target.app().port(), target.scenario(), options.clients(),
-                            WARM_UP));
-                }
-            }
+            int passes = warmUp(options, targets);
             Map<SpringApp, CpuMeter> meters = new LinkedHashMap<>();
             meters.put(off, CpuMeter.of(off.pid(), () -> database.backendPids(offDatabase)));
             meters.put(on, CpuMeter.of(on.pid(), () -> database.backendPids(onDatabase)));
@@ -96,9 +90,37 @@ final class SpringBootBenchmark {
             String loadAfter = SpringReplayTail.loadAverage();
             off.requireAlive();
             on.requireAlive();
-            report.section("Spring Boot: with and without the starter", describe(options, result,
+            report.section("Spring Boot: with and without the starter", describe(options, result, passes,
                     meters.get(off).backendCount(), meters.get(on).backendCount())
                     + "\nLoad average before the rounds: " + loadBefore + "; after: " + loadAfter + ".\n");
+        }
+    }
+
+    /**
+     * Runs every scenario for {@link #WARM_UP} in turns, so that neither application is cold again by the time
+     * the rounds start, until no scenario's throughput rose by more than 10 % over its previous pass (at
+     * least {@value #MIN_WARM_UP_PASSES} passes, at most {@value #MAX_WARM_UP_PASSES}): a Spring application's
+     * request path takes the JIT much longer than the {@code http} part's Jetty handler, and longer still on busy
+     * cores. Returns the passes run.
+     */
+    private static int warmUp(BenchOptions options, List<Target> targets) throws InterruptedException {
+        double[] previous = new double[targets.size()];
+        for (int pass = 1; ; pass++) {
+            boolean rising = false;
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < targets.size(); i++) {
+                Target target = targets.get(i);
+                LoadRunner.Window w = LoadRunner.run(target.app().port(), target.scenario(), options.clients(),
+                        WARM_UP);
+                Fixtures.requireClean(w);
+                rising |= w.throughput() > previous[i] * 1.10;
+                previous[i] = w.throughput();
+                line.append(Report.format(" %.0f", w.throughput()));
+            }
+            System.out.println("spring: warm-up pass " + pass + ", req/s:" + line);
+            if ((pass >= MIN_WARM_UP_PASSES && !rising) || pass == MAX_WARM_UP_PASSES) {
+                return pass;
+            }
         }
     }
 
@@ -200,7 +222,8 @@ final class SpringBootBenchmark {
         }
     }
 
-    private static String describe(BenchOptions options, Result result, int offBackends, int onBackends) {
+    private static String describe(BenchOptions options, Result result, int warmUpPasses, int offBackends,
+            int onBackends) {
         HttpBenchmark.Row off = result.rows().get(OFF);
         List<Double> offRounds = result.throughputs().get(OFF);
         double offP99 = off.latencies().getValueAtPercentile(99);
@@ -217,6 +240,7 @@ final class SpringBootBenchmark {
             table.add(List.of(row.scenario(), Report.format("%.0f", row.throughput()),
                     Report.format("%.2f", row.throughput() / off.throughput()),
                     Report.format("%.2f (%.2f–%.2f)", median(ratios), ratios[0], ratios[ratios.length - 1]),
+                    String.join(", ", rounds.stream().map(t -> Report.format("%.0f", t)).toList()),
                     Report.millis(row.latencies().getValueAtPercentile(50)), Report.millis(p99),
                     Report.format("%.2f", p99 / offP99), Report.millis(row.latencies().getValueAtPercentile(99.9)),
                     Report.format("%.2f", row.commitsPerRequest()), Report.format("%.2f", row.rollbacksPerRequest()),
@@ -234,11 +258,12 @@ final class SpringBootBenchmark {
                 + "saving a JPA entity in a `@Transactional` service, HikariCP's default pool of 10) as two child "
                 + "JVMs with default JVM options, each on a PostgreSQL database of its own: with "
                 + "`idempotency.enabled=false` (the baseline) and with the starter's defaults. %d clients, %d rounds "
-                + "of %.1f s per scenario after %d × %d s of warm-up each, in rotating order with an idle window; "
+                + "of %.1f s per scenario after %d warm-up passes of %d s each, in rotating order with an idle window; "
                 + "each window followed by %d s of quiet for the backends' counters. Backends measured: %d and "
                 + "%d.%n%n", options.clients(), options.rounds(), options.window().toMillis() / 1000.0,
-                WARM_UP_PASSES, WARM_UP.toSeconds(), FLUSH_SECONDS, offBackends, onBackends)
+                warmUpPasses, WARM_UP.toSeconds(), FLUSH_SECONDS, offBackends, onBackends)
                 + Report.table(List.of("Scenario", "req/s", "vs starter off", "per round: median (min–max)",
+                        "req/s of each round",
                         "p50 ms", "p99 ms", "p99 vs starter off", "p99.9 ms", "commits/req", "rollbacks/req",
                         "answers"), table)
                 + "\nIdle window, subtracted from each window of the same application: " + idle + ".\n"

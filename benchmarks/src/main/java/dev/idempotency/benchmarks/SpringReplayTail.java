@@ -23,12 +23,12 @@ import java.util.regex.Pattern;
  * The {@code spring-tail} part: does the first replay window after a run of new keys have a longer tail than
  * the replay windows after it, and why. The Spring Boot example runs with the starter's defaults as a child JVM
  * on a database of its own, with the JVM's compilations ({@code -Xlog:jit+compilation=debug}) and its
- * safepoints, GC pauses and class loading ({@code -Xlog:gc,safepoint,class+load}) logged with wall-clock times. Each cycle is a run of
- * new keys and then {@value #REPLAY_WINDOWS} replay windows back to back; every window's latencies are kept
- * apart, and set beside what happened during it: compilations, compiled code thrown away, safepoints, GC
- * pauses, new database connections of the application's pool, and the statistics of the idempotency table
- * (rows changed since its last analyze, analyzes and vacuums, and scans of the expiry index, which only the
- * purge uses).
+ * safepoints, GC pauses and class loading ({@code -Xlog:gc,safepoint,class+load}) logged with wall-clock
+ * times. Each cycle is a run of new keys and then {@value #REPLAY_WINDOWS} replay windows back to back; every
+ * window's latencies are kept apart, and set beside what happened during it: compilations, compiled code
+ * thrown away, safepoints, GC pauses, classes loaded, new database connections of the application's pool,
+ * and the statistics of the idempotency table (rows changed since its last analyze, analyzes and vacuums,
+ * sequential scans and scans of the expiry index, which only the purge uses).
  */
 final class SpringReplayTail {
 
@@ -220,14 +220,16 @@ final class SpringReplayTail {
                     Report.format("%d / %.1f", e.gcPauses(), e.maxGcPauseMillis()),
                     Integer.toString(w.newConnections()),
                     Long.toString(s.modifiedSinceAnalyze()),
-                    previous == null ? "–" : (s.analyzes() - previous.analyzes()) + " / " + (s.vacuums() - previous.vacuums()),
+                    previous == null ? "–"
+                            : (s.analyzes() - previous.analyzes()) + " / " + (s.vacuums() - previous.vacuums()),
                     previous == null ? "–" : (s.seqScans() - previous.seqScans()) + " / "
                             + (s.expiryIndexScans() - previous.expiryIndexScans()),
                     Integer.toString(e.classesLoaded())));
             previous = s;
         }
         return Report.format("The Spring Boot example with the starter's defaults, as a child JVM with default "
-                + "options plus `-Xlog:jit+compilation=debug` and `-Xlog:gc,safepoint` (to `%s` and `%s`), on a "
+                + "options plus `-Xlog:jit+compilation=debug` and `-Xlog:gc,safepoint,class+load` (to `%s` and "
+                + "`%s`), on a "
                 + "PostgreSQL database of its own. After 2,000 requests with new keys (the keys to replay) and %d s "
                 + "of new keys of warm-up (no replays: the first cycle's are the replay path's first use), %d "
                 + "cycles of: %d s of new keys, then %d replay windows of %.1f s back to back (replays of those 2,000 "
