@@ -75,12 +75,15 @@ final class BenchDatabase implements AutoCloseable {
     private static final DateTimeFormatter UTC_TEXT = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSS");
 
     private final Engine engine;
+    private final String jdbcUrl;
     private final String schema;
     private final Connection monitor;
     private final HikariDataSource pool;
+    private final List<String> databases = new ArrayList<>();
 
-    private BenchDatabase(Engine engine, String schema, Connection monitor, HikariDataSource pool) {
+    private BenchDatabase(Engine engine, String jdbcUrl, String schema, Connection monitor, HikariDataSource pool) {
         this.engine = engine;
+        this.jdbcUrl = jdbcUrl;
         this.schema = schema;
         this.monitor = monitor;
         this.pool = pool;
@@ -131,7 +134,7 @@ final class BenchDatabase implements AutoCloseable {
         } else {
             config.setJdbcUrl(withDatabase(jdbcUrl, schema));
         }
-        BenchDatabase database = new BenchDatabase(engine, schema, monitor, new HikariDataSource(config));
+        BenchDatabase database = new BenchDatabase(engine, jdbcUrl, schema, monitor, new HikariDataSource(config));
         try (Connection c = database.pool.getConnection(); Statement st = c.createStatement()) {
             // The demo's posts table (examples/.../db/standard and db/mysql V1__create_posts.sql), which every
             // scenario's handler fills.
@@ -277,6 +280,56 @@ final class BenchDatabase implements AutoCloseable {
         }
     }
 
+    /**
+     * Creates a fresh PostgreSQL database named after the benchmark's schema and {@code suffix}, which
+     * {@link #close()} drops, and returns its name. A database of its own has counters of its own in
+     * {@code pg_stat_database}: an application started on it is the only one counted there.
+     */
+    String createDatabase(String suffix) throws SQLException {
+        if (engine != Engine.POSTGRESQL) {
+            throw new IllegalStateException("Databases of their own are made on PostgreSQL only");
+        }
+        String name = schema + "_" + suffix;
+        try (Statement st = monitor.createStatement()) {
+            st.execute("CREATE DATABASE " + name);
+        }
+        databases.add(name);
+        return name;
+    }
+
+    /** The benchmark's JDBC URL with {@code database} in place of its own database. */
+    String jdbcUrl(String database) {
+        return withDatabase(jdbcUrl, database);
+    }
+
+    /** A new connection to {@code database} (a {@link #createDatabase} one), which the caller closes. */
+    Connection connect(String database) throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(database));
+    }
+
+    /** Commits and rollbacks so far in {@code database} (PostgreSQL), as far as its backends have reported them. */
+    TransactionCounts transactionCounts(String database) throws SQLException {
+        try (PreparedStatement ps = monitor.prepareStatement("SELECT xact_commit, xact_rollback FROM pg_stat_database "
+                + "WHERE datname = ?")) {
+            ps.setString(1, database);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new TransactionCounts(rs.getLong(1), rs.getLong(2), 0);
+            }
+        }
+    }
+
+    /** Process ids of every backend connected to {@code database} (PostgreSQL). */
+    List<Long> backendPids(String database) throws SQLException {
+        try (PreparedStatement ps = monitor.prepareStatement(
+                "SELECT pid FROM pg_stat_activity WHERE datname = ? AND backend_type = 'client backend'")) {
+            ps.setString(1, database);
+            try (ResultSet rs = ps.executeQuery()) {
+                return CpuMeter.pids(rs);
+            }
+        }
+    }
+
     /** Runs {@code sql} on the monitoring connection (outside the pool, in the benchmark's schema). */
     void execute(String sql) throws SQLException {
         try (Statement st = monitor.createStatement()) {
@@ -315,10 +368,17 @@ final class BenchDatabase implements AutoCloseable {
         }
     }
 
-    /** Closes the pool and drops the schema with everything in it. */
+    /** Closes the pool and drops the schema with everything in it, and every database {@link #createDatabase} made. */
     @Override
     public void close() {
         pool.close();
+        for (String database : databases) {
+            try (Statement st = monitor.createStatement()) {
+                st.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+            } catch (SQLException e) {
+                System.err.println("Could not drop the benchmark database " + database + ": " + e.getMessage());
+            }
+        }
         try (Statement st = monitor.createStatement()) {
             st.execute(engine == Engine.POSTGRESQL ? "DROP SCHEMA IF EXISTS " + schema + " CASCADE"
                     : "DROP DATABASE IF EXISTS " + schema);

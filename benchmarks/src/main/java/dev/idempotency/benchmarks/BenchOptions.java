@@ -11,17 +11,22 @@ import java.util.Set;
 record BenchOptions(Set<String> parts, String jdbcUrl, int clients, int poolSize, int rounds, Duration window,
         List<Integer> concurrency, List<Long> tableRows, long purgeRows, int purgeBatchSize, Path out) {
 
-    static final Set<String> PARTS = Set.of("jmh", "http", "scaling", "table", "purge");
+    static final Set<String> PARTS = Set.of("jmh", "http", "scaling", "table", "purge", "spring", "spring-tail");
 
     static final String USAGE = """
             Usage: java -jar benchmarks/target/benchmarks.jar [PART...] [OPTIONS]
 
-            PART: jmh, http, scaling, table, purge (default: all of them, in that order)
+            PART: jmh, http, scaling, table, purge (default: these five, in that order), spring, spring-tail
               jmh      JMH microbenchmarks of the per-request work that does not touch the database
               http     every scenario side by side, in alternating rounds: throughput, latency, commits/request
               scaling  throughput and p99 at 1, 4, 16, 64 clients
               table    claim and lookup cost as the idempotency table grows (10k, 1M rows; 10M with --ten-million)
               purge    1M expired rows purged while live requests are served: their p99 with and without
+              spring   the Spring Boot example's POST /orders with and without the starter, as two child JVMs
+                       (only when named; needs the example's jar: mvn -B -q -pl benchmarks,examples-spring-boot
+                       -am package -DskipTests)
+              spring-tail  the Spring Boot example's replay windows right after a run of new keys, with the
+                       JIT, GC, safepoint, pool and table statistics of each window (only when named; same jar)
 
             OPTIONS
               --jdbc-url URL       PostgreSQL to run against (default %s), or MariaDB

@@ -58,6 +58,9 @@ public final class BenchmarkMain {
         try (BenchDatabase database = needsDatabase ? BenchDatabase.open(options.jdbcUrl(), options.poolSize()) : null) {
             List<String> postgresOnly = options.parts().stream().filter(p -> !p.equals("jmh") && !p.equals("http"))
                     .toList();
+            if (options.runs("spring") || options.runs("spring-tail")) {
+                SpringApp.jar(); // a missing jar fails the run now, not after the other parts
+            }
             if (database != null && database.engine() != BenchDatabase.Engine.POSTGRESQL && !postgresOnly.isEmpty()) {
                 // Their SQL (generate_series, pg_total_relation_size, the purge's statistics) is PostgreSQL's.
                 throw new IllegalStateException("On " + database.engine().displayName() + " only the http part runs, "
@@ -84,6 +87,12 @@ public final class BenchmarkMain {
                     }
                     if (options.runs("purge")) {
                         PurgeBenchmark.run(options, database, server, table, report);
+                    }
+                    if (options.runs("spring")) {
+                        SpringBootBenchmark.run(options, database, report);
+                    }
+                    if (options.runs("spring-tail")) {
+                        SpringReplayTail.run(options, database, report);
                     }
                     if (charts.hasPanels()) {
                         Path png = report.directory().resolve("scaling.png");

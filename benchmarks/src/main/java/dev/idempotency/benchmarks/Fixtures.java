@@ -18,10 +18,16 @@ final class Fixtures {
      * stored: sent again, each is a replay.
      */
     static List<Scenario.Request> completedRequests(int port, String path, int count) throws Exception {
+        return completedRequests(port, path, count, (scenario, client, i) -> Scenario.body("acct-replay-" + (i % 50),
+                "replayed post " + i + ": sent once, answered many times."));
+    }
+
+    /** {@link #completedRequests(int, String, int)} with the bodies {@code body} makes. */
+    static List<Scenario.Request> completedRequests(int port, String path, int count, Scenario.Body body)
+            throws Exception {
         List<Scenario.Request> requests = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            requests.add(new Scenario.Request(path, Scenario.randomKey(),
-                    Scenario.body("acct-replay-" + (i % 50), "replayed post " + i + ": sent once, answered many times.")));
+            requests.add(new Scenario.Request(path, Scenario.randomKey(), body.of("replay fixture", 0, i)));
         }
         int threads = 8;
         ExecutorService executor = Executors.newFixedThreadPool(threads);

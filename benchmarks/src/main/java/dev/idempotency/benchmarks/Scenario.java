@@ -11,9 +11,10 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * A stream of {@code POST /posts} requests that the load generator's clients send in a closed loop, and
- * the answers it accepts. Every body is the demo's: {@code {"account_id": ..., "content": ...}} of about
- * 120 bytes.
+ * A stream of {@code POST} requests that the load generator's clients send in a closed loop, and the answers
+ * it accepts. Every body is the demo's {@code POST /posts} body ({@code {"account_id": ..., "content": ...}},
+ * about 120 bytes) unless the scenario is given a {@link Body} of its own, as the Spring Boot example's
+ * {@code POST /orders} is.
  */
 abstract class Scenario {
 
@@ -35,6 +36,15 @@ abstract class Scenario {
     /** One request to send. */
     record Request(String path, String key, byte[] body) {
     }
+
+    /** The body of a scenario's {@code sequence}-th request from client {@code client}. */
+    @FunctionalInterface
+    interface Body {
+        byte[] of(String scenario, int client, long sequence);
+    }
+
+    /** The demo's {@code POST /posts} body. */
+    static final Body POST = Scenario::newPostBody;
 
     private final String name;
     private final Set<Outcome> accepted;
@@ -94,10 +104,15 @@ abstract class Scenario {
 
     /** Every request a new random key. */
     static Scenario newKeys(String name, String path) {
+        return newKeys(name, path, POST);
+    }
+
+    /** Every request a new random key and a body made by {@code body}. */
+    static Scenario newKeys(String name, String path, Body body) {
         return new Scenario(name, EnumSet.of(Outcome.CREATED)) {
             @Override
             Request next(int client, long sequence) {
-                return new Request(path, randomKey(), newPostBody(name, client, sequence));
+                return new Request(path, randomKey(), body.of(name, client, sequence));
             }
         };
     }
