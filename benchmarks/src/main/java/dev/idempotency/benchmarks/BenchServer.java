@@ -91,8 +91,10 @@ final class BenchServer implements AutoCloseable {
                 .scopeResolver(ScopeResolver.header(CLIENT_HEADER))
                 .listener(IdempotencyMetrics.create(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))).build();
         context.addFilter(new FilterHolder(measured), "/txm/*", EnumSet.of(DispatcherType.REQUEST));
+        // tag::replay-cache[]
         IdempotencyFilter cached = IdempotencyFilter.builder(ReplayCache.builder(store).build()).config(config)
                 .scopeResolver(ScopeResolver.header(CLIENT_HEADER)).build();
+        // end::replay-cache[]
         context.addFilter(new FilterHolder(cached), "/cached/*", EnumSet.of(DispatcherType.REQUEST));
         context.addFilter(new FilterHolder(TwoCommitFilter.create(pool)), "/twocommit/*",
                 EnumSet.of(DispatcherType.REQUEST));
