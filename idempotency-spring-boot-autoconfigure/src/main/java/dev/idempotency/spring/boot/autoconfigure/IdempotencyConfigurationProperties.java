@@ -112,6 +112,9 @@ public class IdempotencyConfigurationProperties {
     /** Observations (spans) of each request's stages, when the application has an ObservationRegistry. */
     private final Switch tracing = new Switch();
 
+    /** The replay cache in front of the store (module idempotency-caffeine): replays answered from memory. */
+    private final ReplayCache replayCache = new ReplayCache();
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -292,6 +295,10 @@ public class IdempotencyConfigurationProperties {
         return health;
     }
 
+    public ReplayCache getReplayCache() {
+        return replayCache;
+    }
+
     public Switch getTracing() {
         return tracing;
     }
@@ -414,6 +421,57 @@ public class IdempotencyConfigurationProperties {
 
         public void setEnabled(boolean enabled) {
             this.enabled = enabled;
+        }
+    }
+
+    /** The replay cache ({@code ReplayCache}, module idempotency-caffeine), off unless switched on. */
+    public static class ReplayCache {
+
+        /**
+         * Whether completed outcomes are kept in memory, so that a replay is answered without asking the
+         * database. Needs dev.idempotency:idempotency-caffeine on the class path.
+         */
+        private boolean enabled = false;
+
+        /** The bound on the estimated size of all cached outcomes. */
+        private DataSize maximumSize = DataSize.ofMegabytes(64);
+
+        /** The bound on the number of cached outcomes. */
+        private long maximumEntries = 100_000;
+
+        /** The largest outcome that is cached; larger ones are always read from the database. */
+        private DataSize maximumEntrySize = DataSize.ofKilobytes(64);
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public DataSize getMaximumSize() {
+            return maximumSize;
+        }
+
+        public void setMaximumSize(DataSize maximumSize) {
+            this.maximumSize = maximumSize;
+        }
+
+        public long getMaximumEntries() {
+            return maximumEntries;
+        }
+
+        public void setMaximumEntries(long maximumEntries) {
+            this.maximumEntries = maximumEntries;
+        }
+
+        public DataSize getMaximumEntrySize() {
+            return maximumEntrySize;
+        }
+
+        public void setMaximumEntrySize(DataSize maximumEntrySize) {
+            this.maximumEntrySize = maximumEntrySize;
         }
     }
 
