@@ -359,6 +359,13 @@ public final class Idempotency implements AutoCloseable {
             } catch (Exception | Error e) {
                 handlerStage.end(e);
                 claim.abandon();
+                if (e instanceof StoreUnavailableException unavailable && mode.mode() == ExecutionMode.TRANSACTION) {
+                    // The claim's transaction was lost under the handler: nothing was committed, a retry can work.
+                    report.storeFailure(Level.WARNING, "store unavailable while the handler ran; its effects rolled "
+                            + "back, answering 503", unavailable);
+                    return report.refuse(RequestOutcome.STORE_UNAVAILABLE,
+                            Problem.storeUnavailable(config.retryAfter()));
+                }
                 report.outcome = RequestOutcome.FAILED;
                 throw e;
             } finally {

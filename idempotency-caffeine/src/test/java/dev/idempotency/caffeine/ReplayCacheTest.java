@@ -19,6 +19,7 @@ import dev.idempotency.jdbc.JdbcIdempotencyStore;
 import dev.idempotency.spi.IdempotencyStore;
 import dev.idempotency.spi.RecordKey;
 import dev.idempotency.store.InMemoryIdempotencyStore;
+import dev.idempotency.testing.TestRequests;
 import dev.idempotency.testing.MutableClock;
 import dev.idempotency.testing.PostgresDatabaseExtension;
 import java.lang.reflect.InvocationTargetException;
@@ -26,7 +27,6 @@ import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
@@ -49,47 +49,7 @@ class ReplayCacheTest {
 
     /** A POST of {@code body} under {@code key} by client {@code client-a}. */
     private static IncomingRequest post(String key, String body) {
-        return new IncomingRequest() {
-            @Override
-            public String method() {
-                return "POST";
-            }
-
-            @Override
-            public String path() {
-                return "/orders";
-            }
-
-            @Override
-            public String rawQuery() {
-                return null;
-            }
-
-            @Override
-            public String contentType() {
-                return "application/json";
-            }
-
-            @Override
-            public List<String> idempotencyKeyHeaders() {
-                return List.of("\"" + key + "\"");
-            }
-
-            @Override
-            public Optional<String> scope() {
-                return Optional.of("client-a");
-            }
-
-            @Override
-            public String scopeSource() {
-                return "a test";
-            }
-
-            @Override
-            public byte[] readBody(int maxBytes) {
-                return body.getBytes(UTF_8);
-            }
-        };
+        return TestRequests.post("client-a", key, body);
     }
 
     /** The pool, counting the connections the store takes from it: no connection, no round trip. */

@@ -15,11 +15,11 @@ import dev.idempotency.adapter.IncomingRequest;
 import dev.idempotency.adapter.RequestHandler;
 import dev.idempotency.event.IdempotencyListener;
 import dev.idempotency.store.InMemoryIdempotencyStore;
+import dev.idempotency.testing.TestRequests;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.tck.TestObservationRegistry;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -34,47 +34,7 @@ class IdempotencyObservationsTest {
 
     /** A POST of {@code body} under {@code key} by client {@code client-a}. */
     private static IncomingRequest post(String key, String body) {
-        return new IncomingRequest() {
-            @Override
-            public String method() {
-                return "POST";
-            }
-
-            @Override
-            public String path() {
-                return "/orders";
-            }
-
-            @Override
-            public String rawQuery() {
-                return null;
-            }
-
-            @Override
-            public String contentType() {
-                return "application/json";
-            }
-
-            @Override
-            public List<String> idempotencyKeyHeaders() {
-                return key == null ? List.of() : List.of("\"" + key + "\"");
-            }
-
-            @Override
-            public Optional<String> scope() {
-                return Optional.of("client-a");
-            }
-
-            @Override
-            public String scopeSource() {
-                return "a test";
-            }
-
-            @Override
-            public byte[] readBody(int maxBytes) {
-                return body.getBytes(UTF_8);
-            }
-        };
+        return TestRequests.post("client-a", key, body);
     }
 
     private static final RequestHandler CREATED = body -> HandlerResponse.of(201,

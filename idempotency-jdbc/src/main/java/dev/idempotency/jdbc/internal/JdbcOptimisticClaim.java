@@ -43,7 +43,7 @@ public final class JdbcOptimisticClaim implements Claim {
     @Override
     public <T> T execute(Work<T> work) throws Exception {
         lifecycle.requireOpen("execute");
-        return transaction.bind(work::run);
+        return HandlerRuns.run(transaction, work::run);
     }
 
     @Override
