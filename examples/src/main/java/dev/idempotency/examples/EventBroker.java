@@ -15,7 +15,7 @@ import java.util.Objects;
  * its {@code name} ({@value #DEFAULT_NAME} when serving), and only when missing. The round trip uses names of its
  * own and deletes them afterwards ({@code temporary}).
  *
- * <p>One instance per server: {@link #declare()}, then {@link #publisher()} for the relay and
+ * <p>One instance per server: {@link #setUp()}, then {@link #publisher()} for the relay and
  * {@link #startConsumer} with the inbox; {@link #close()} after the relay and before the inbox.
  */
 abstract class EventBroker implements AutoCloseable {
@@ -82,6 +82,22 @@ abstract class EventBroker implements AutoCloseable {
     /** Whether {@link #close()} deletes what {@link #declare()} created. */
     boolean temporary() {
         return temporary;
+    }
+
+    /**
+     * {@link #declare()}, failing with a message that names the broker (its URI redacted), which the clients'
+     * own messages rarely do ("Connection refused").
+     *
+     * @throws IllegalStateException if the broker cannot be reached or refuses what the demo declares
+     */
+    final void setUp() throws InterruptedException {
+        try {
+            declare();
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("Could not set up " + describe() + ": " + e, e);
+        }
     }
 
     /** Creates what the demo needs on the broker, where it is missing. */

@@ -55,7 +55,9 @@ final class KafkaEventBroker extends EventBroker {
     }
 
     private Admin admin() {
+        // Kafka refuses an API timeout shorter than a request's: each request gets half of it.
         return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, uri().bootstrapServers(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis() / 2,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis()));
     }
 

@@ -365,7 +365,7 @@ public final class PublishingApiServer implements AutoCloseable {
             metrics.bindOutbox(outbox).bindPurgeBacklog(store);
             if (options.broker().isPresent()) {
                 broker = EventBroker.of(options.broker().get(), brokerName, temporaryBroker);
-                broker.declare();
+                broker.setUp();
             }
             // One relay, one publisher: the router sends a webhook URL's events as signed webhooks and the
             // broker's through the broker's publisher, whichever way each event was enqueued.

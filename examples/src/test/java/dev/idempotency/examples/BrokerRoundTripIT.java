@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import dev.idempotency.kafka.KafkaBrokerExtension;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.Nats;
 import java.io.IOException;
@@ -17,10 +18,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -29,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code --broker ... --round-trip} from the shaded jar, as users run it, against the real brokers: RabbitMQ
  * from {@value #RABBITMQ_ENV} and NATS with JetStream from {@value #NATS_ENV} (without them the tests fail, saying
- * how to set them; they never skip). Each run checks every printed step, the exit status, that nothing was
+ * how to set them; they never skip), and a Kafka broker the test starts ({@link KafkaBrokerExtension}). Each run checks every printed step, the exit status, that nothing was
  * logged, and that the round trip deleted its temporary database and its broker-side names.
  */
 class BrokerRoundTripIT {
@@ -38,6 +43,13 @@ class BrokerRoundTripIT {
     static final String NATS_ENV = "IDEMPOTENCY_TEST_NATS_URL";
 
     private static final String ID = "(msg_[0-9a-f]{32})";
+
+    /**
+     * A real single-node Kafka broker (KRaft) in a JVM of its own, started by idempotency-kafka's test extension
+     * (from its test-jar): there is no Kafka service to run against.
+     */
+    @RegisterExtension
+    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
 
     @TempDir
     Path tmp;
@@ -97,6 +109,25 @@ class BrokerRoundTripIT {
     }
 
     @Test
+    void theRoundTripThroughKafkaRecordsTheEventOnceAndTheInboxDropsTheRepublication() throws Exception {
+        String uri = "kafka://" + KAFKA.bootstrapServers();
+
+        List<String> lines = roundTrip(uri, Pattern.quote("Kafka at " + uri)
+                + ", topic (idempotency-demo-rt-[0-9a-f]{8})\\.post-published, consumer group \\1", "Kafka",
+                "\\(idempotency-demo-rt-[0-9a-f]{8}\\.post-published\\)",
+                "delivered again; the inbox recognised it as a duplicate and did not run the handler "
+                        + "\\(idempotency_inbox_messages_total\\{result=\"duplicate\"} 0 -> 1\\)",
+                "recognised as a duplicate by the inbox\\.");
+
+        String name = name(lines.get(0));
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
+            Set<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            assertFalse(topics.contains(name + ".post-published") || topics.contains(name + ".dead-letter"),
+                    "the round trip's topics are deleted: " + topics);
+        }
+    }
+
+    @Test
     void aBrokerUriThatCannotBeReadExitsWithStatusTwoNamingTheOptionWithoutThePassword() throws Exception {
         Process process = java("--broker", "amqp://guest:hunter2@127.0.0.1", "--round-trip");
 
@@ -116,7 +147,7 @@ class BrokerRoundTripIT {
         assertTrue(process.waitFor(60, TimeUnit.SECONDS));
         assertEquals(PublishingApiServer.EXIT_FAILURE, process.exitValue());
         String err = stderr.text();
-        assertTrue(err.contains("round trip FAILED"), err);
+        assertTrue(err.contains("round trip FAILED") && err.contains("Could not set up RabbitMQ at amqp://guest:***@127.0.0.1:1"), err);
         assertFalse(err.contains("hunter2"), err);
     }
 
