@@ -103,8 +103,12 @@ import org.flywaydb.core.Flyway;
  * java -jar examples/target/idempotency-example.jar [--host 127.0.0.1] [--port 8080] [--data-dir DIR]
  *      [--jdbc-url URL --jdbc-user U --jdbc-password P] [--key-ttl DURATION]
  *      [--payments-url URL] [--lease-duration DURATION]
- *      [--webhook-url URL] [--webhook-secret whsec_...] [--round-trip]
+ *      [--webhook-url URL] [--webhook-secret whsec_...] [--broker URI] [--round-trip]
  * </pre>
+ *
+ * <p>With {@code --broker} ({@code amqp://}, {@code nats://} or {@code kafka://}), {@code post.published} goes to
+ * that broker instead of as a webhook, and the demo consumes it back with the library's inbox consumer for it
+ * ({@link EventBroker}, {@link BrokerReceiver}) into the same {@code received_events}.
  *
  * <p>Without {@code --jdbc-url} the data lives in an embedded H2 database in files under the data
  * directory (default {@value Options#DEFAULT_DATA_DIR}), so keys, posts and payments survive a restart;
