@@ -452,15 +452,16 @@ public final class PublishingApiServer implements AutoCloseable {
             // Requests in flight finish (and commit or roll back) before the store's pool is closed.
             jetty.setHandler(new GracefulHandler(context));
             jetty.setStopTimeout(STOP_TIMEOUT.toMillis());
+            if (broker != null) {
+                // The broker's inbox consumer records into received_events, as the webhook receiver does. Before
+                // Jetty, which a failure here would otherwise leave running.
+                broker.startConsumer(inbox, new BrokerReceiver(receipts, json, config.clock()));
+            }
             try {
                 jetty.start();
             } catch (Exception e) {
                 stopQuietly(jetty, e);
                 throw e;
-            }
-            if (broker != null) {
-                // The broker's inbox consumer records into received_events, as the webhook receiver does.
-                broker.startConsumer(inbox, new BrokerReceiver(receipts, json, config.clock()));
             }
             // After Jetty, so that events still pending from the last run find the demo's own receiver listening.
             relay.start();
