@@ -48,11 +48,13 @@ import java.util.regex.Pattern;
  * @param claim when {@code POST /posts} claims its key, {@code pessimistic} or {@code optimistic}
  *     ({@code idempotency.claim}), if not the library's default; read by {@link PublishingApiServer#start(Options)}
  *     with the library's parser
+ * @param broker the broker {@code post.published} goes to instead of the webhook ({@code --broker}), and is
+ *     consumed back from by the demo's inbox consumer, if any; its password is never shown by {@link #toString()}
  */
 public record Options(String host, int port, Path dataDir, Optional<String> jdbcUrl, Optional<String> jdbcUser,
         Optional<String> jdbcPassword, Optional<String> keyTtl, Optional<URI> paymentsUrl,
         Optional<String> leaseDuration, Optional<URI> webhookUrl, Optional<String> webhookSecret,
-        boolean roundTrip, boolean temporaryDatabase, Optional<String> claim) {
+        boolean roundTrip, boolean temporaryDatabase, Optional<String> claim, Optional<BrokerUri> broker) {
 
     /**
      * The address listened on without {@code --host}: the IPv4 loopback address. A demo whose fault knobs let
@@ -92,10 +94,16 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
             "                         (default: a new one generated at every start)",
             "  --claim KIND           when POST /posts claims its key: pessimistic (before its handler, the",
             "                         default) or optimistic (with its outcome, just before the commit)",
+            "  --broker URI           send post.published to this broker instead of as a webhook, and consume it",
+            "                         back through an inbox consumer into GET " + PublishingApiServer.RECEIVED_PATH + ":",
+            "                         amqp://user:password@host:5672 (RabbitMQ), nats://host:4222 (NATS",
+            "                         JetStream) or kafka://host:9092 (Kafka). One broker; the demo declares its",
+            "                         own exchange and queues, stream and consumer, or topics and group",
             "  --round-trip           post once, follow the event through the outbox, the signed webhook and the",
-            "                         receiver, show a redelivery and a tampered webhook, print each step, stop;",
-            "                         on a free port and a temporary database unless --port, --data-dir or",
-            "                         --jdbc-url say otherwise. Exit status 0 when every step holds",
+            "                         receiver (or the broker and its consumer, with --broker), show a",
+            "                         redelivery (and a tampered webhook), print each step, stop; on a free port",
+            "                         and a temporary database unless --port, --data-dir or --jdbc-url say",
+            "                         otherwise. Exit status 0 when every step holds",
             "  --help                 print this message",
             "",
             "Options take their value as the next argument or after '=', as in --port=8080.",
@@ -105,7 +113,7 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
 
     private static final List<String> KNOWN = List.of("--host", "--port", "--data-dir", "--jdbc-url", "--jdbc-user",
             "--jdbc-password", "--key-ttl", "--payments-url", "--lease-duration", "--webhook-url",
-            "--webhook-secret", "--claim");
+            "--webhook-secret", "--claim", "--broker");
 
     /** Options that take no value. */
     private static final List<String> FLAGS = List.of("--round-trip");
@@ -136,6 +144,7 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
         Objects.requireNonNull(webhookUrl, "webhookUrl");
         Objects.requireNonNull(webhookSecret, "webhookSecret");
         Objects.requireNonNull(claim, "claim");
+        Objects.requireNonNull(broker, "broker");
         paymentsUrl.ifPresent(Options::requireHttpUri);
         webhookUrl.ifPresent(Options::requireHttpUri);
     }
@@ -148,7 +157,7 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
     public static Options defaults() {
         return new Options(DEFAULT_HOST, DEFAULT_PORT, Path.of(DEFAULT_DATA_DIR), Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty(), false, false, Optional.empty());
+                Optional.empty(), false, false, Optional.empty(), Optional.empty());
     }
 
     /**
@@ -158,32 +167,32 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
      */
     public Options withHost(String host) {
         return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration,
-                webhookUrl, webhookSecret, roundTrip, temporaryDatabase, claim);
+                webhookUrl, webhookSecret, roundTrip, temporaryDatabase, claim, broker);
     }
 
     /** These options with another port. */
     public Options withPort(int port) {
         return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration,
-                webhookUrl, webhookSecret, roundTrip, temporaryDatabase, claim);
+                webhookUrl, webhookSecret, roundTrip, temporaryDatabase, claim, broker);
     }
 
     /** These options with the embedded database in {@code dataDir} (not a temporary one). */
     public Options withDataDir(Path dataDir) {
         return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration,
-                webhookUrl, webhookSecret, roundTrip, false, claim);
+                webhookUrl, webhookSecret, roundTrip, false, claim, broker);
     }
 
     /** These options on an external database; {@code user} and {@code password} may be {@code null}. */
     public Options withJdbc(String url, String user, String password) {
         return new Options(host, port, dataDir, Optional.of(url), Optional.ofNullable(user),
                 Optional.ofNullable(password), keyTtl, paymentsUrl, leaseDuration, webhookUrl, webhookSecret, roundTrip,
-                false, claim);
+                false, claim, broker);
     }
 
     /** These options with a key TTL as text, such as {@code 30m}. */
     public Options withKeyTtl(String keyTtl) {
         return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, Optional.of(keyTtl), paymentsUrl,
-                leaseDuration, webhookUrl, webhookSecret, roundTrip, temporaryDatabase, claim);
+                leaseDuration, webhookUrl, webhookSecret, roundTrip, temporaryDatabase, claim, broker);
     }
 
     /**
@@ -194,13 +203,13 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
     public Options withPaymentsUrl(URI paymentsUrl) {
         return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl,
                 Optional.of(Objects.requireNonNull(paymentsUrl, "paymentsUrl")), leaseDuration, webhookUrl,
-                webhookSecret, roundTrip, temporaryDatabase, claim);
+                webhookSecret, roundTrip, temporaryDatabase, claim, broker);
     }
 
     /** These options with the lease of {@code POST /payments} as text, such as {@code 2s}. */
     public Options withLeaseDuration(String leaseDuration) {
         return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl,
-                Optional.of(leaseDuration), webhookUrl, webhookSecret, roundTrip, temporaryDatabase, claim);
+                Optional.of(leaseDuration), webhookUrl, webhookSecret, roundTrip, temporaryDatabase, claim, broker);
     }
 
     /**
@@ -211,20 +220,26 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
     public Options withWebhookUrl(URI webhookUrl) {
         return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration,
                 Optional.of(Objects.requireNonNull(webhookUrl, "webhookUrl")), webhookSecret, roundTrip,
-                temporaryDatabase, claim);
+                temporaryDatabase, claim, broker);
     }
 
     /** These options with the webhook secret as text, {@code whsec_...}; checked when the server starts. */
     public Options withWebhookSecret(String webhookSecret) {
         return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration,
                 webhookUrl, Optional.of(Objects.requireNonNull(webhookSecret, "webhookSecret")), roundTrip,
-                temporaryDatabase, claim);
+                temporaryDatabase, claim, broker);
+    }
+
+    /** These options sending {@code post.published} to {@code broker} instead of as a webhook. */
+    public Options withBroker(String broker) {
+        return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration,
+                webhookUrl, webhookSecret, roundTrip, temporaryDatabase, claim, Optional.of(BrokerUri.parse(broker)));
     }
 
     /** These options with the claim of {@code POST /posts} as text, {@code pessimistic} or {@code optimistic}. */
     public Options withClaim(String claim) {
         return new Options(host, port, dataDir, jdbcUrl, jdbcUser, jdbcPassword, keyTtl, paymentsUrl, leaseDuration,
-                webhookUrl, webhookSecret, roundTrip, temporaryDatabase, Optional.of(claim));
+                webhookUrl, webhookSecret, roundTrip, temporaryDatabase, Optional.of(claim), broker);
     }
 
     /**
@@ -237,7 +252,8 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
      * @return the options, or empty if {@code --help} (or {@code -h}) was asked for
      * @throws UsageException for an unknown option, a missing or unreadable value, or options that do not
      *     go together ({@code --jdbc-user} without {@code --jdbc-url}, {@code --data-dir} with it,
-     *     {@code --webhook-url} with {@code --round-trip})
+     *     {@code --webhook-url} with {@code --round-trip} or {@code --broker}); a {@code --broker} value is quoted
+     *     with its password redacted
      */
     public static Optional<Options> parse(String... args) {
         Objects.requireNonNull(args, "args");
@@ -253,6 +269,7 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
         URI webhookUrl = null;
         String webhookSecret = null;
         String claim = null;
+        BrokerUri broker = null;
         boolean roundTrip = false;
         for (int i = 0; i < args.length; i++) {
             String arg = Objects.requireNonNull(args[i], "argument");
@@ -293,6 +310,7 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
                 case "--webhook-url" -> webhookUrl = parseHttpUri(name, value);
                 case "--webhook-secret" -> webhookSecret = value;
                 case "--claim" -> claim = requireNonBlank(name, value);
+                case "--broker" -> broker = parseBroker(value);
                 default -> throw new IllegalStateException("option " + name + " is known but not handled");
             }
         }
@@ -309,11 +327,26 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
             throw new UsageException("--webhook-url cannot be combined with --round-trip, which sends the event to "
                     + "the demo's own receiver and checks what it recorded");
         }
+        if (broker != null && webhookUrl != null) {
+            // With a broker, new events go there and not to any webhook URL: one of the two would be ignored.
+            throw new UsageException("--webhook-url cannot be combined with --broker, which sends " + PostEvents.PUBLISHED
+                    + " to the broker instead of as a webhook");
+        }
         return Optional.of(new Options(host, port != null ? port : roundTrip ? 0 : DEFAULT_PORT,
                 Path.of(dataDir != null ? dataDir : DEFAULT_DATA_DIR), Optional.ofNullable(jdbcUrl),
                 Optional.ofNullable(jdbcUser), Optional.ofNullable(jdbcPassword), Optional.ofNullable(keyTtl),
                 Optional.ofNullable(paymentsUrl), Optional.ofNullable(leaseDuration), Optional.ofNullable(webhookUrl),
-                Optional.ofNullable(webhookSecret), roundTrip, roundTrip && dataDir == null && jdbcUrl == null, Optional.ofNullable(claim)));
+                Optional.ofNullable(webhookSecret), roundTrip, roundTrip && dataDir == null && jdbcUrl == null, Optional.ofNullable(claim),
+                Optional.ofNullable(broker)));
+    }
+
+    /** The usage error quotes the value with its password redacted: a command line ends up in shell histories and logs. */
+    private static BrokerUri parseBroker(String value) {
+        try {
+            return BrokerUri.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("Invalid value '" + BrokerUri.redact(value) + "' for --broker: " + e.getMessage());
+        }
     }
 
     private static URI parseHttpUri(String name, String value) {
@@ -384,7 +417,7 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
         return value;
     }
 
-    /** Never show a password (given apart or in the URL) or the webhook secret, in logs or test reports. */
+    /** Never show a password (given apart or in a URL) or the webhook secret, in logs or test reports. */
     @Override
     public String toString() {
         return "Options[host=" + host + ", port=" + port + ", dataDir=" + (temporaryDatabase ? "(temporary)" : dataDir)
@@ -394,7 +427,8 @@ public record Options(String host, int port, Path dataDir, Optional<String> jdbc
                 + paymentsUrl.map(URI::toString).orElse("(none)") + ", leaseDuration=" + leaseDuration.orElse("(default)")
                 + ", webhookUrl=" + webhookUrl.map(URI::toString)
                 .orElse("(own receiver)") + ", webhookSecret=" + (webhookSecret.isPresent() ? "***" : "(generated)")
-                + ", roundTrip=" + roundTrip + ", claim=" + claim.orElse("(default)") + "]";
+                + ", roundTrip=" + roundTrip + ", claim=" + claim.orElse("(default)")
+                + ", broker=" + broker.map(BrokerUri::toString).orElse("(none)") + "]";
     }
 
     /**

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idempotency.jdbc.outbox.JdbcOutbox;
 import dev.idempotency.jdbc.outbox.OutboxMessage;
-import java.net.URI;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -24,8 +23,9 @@ import java.util.function.Supplier;
  * <p>The message, as the relay's webhook publisher sends it:
  * <ul>
  * <li>id: {@code msg_} and 32 random hex digits, which becomes the {@code webhook-id} of every attempt;</li>
- * <li>destination: the webhook URL ({@code --webhook-url}, or the demo's own receiver), read when the event
- * is enqueued;</li>
+ * <li>destination: the webhook URL ({@code --webhook-url}, or the demo's own receiver), or with
+ * {@code --broker} the broker's destination (an exchange and routing key, a subject, a topic), read when the
+ * event is enqueued;</li>
  * <li>ordering key: the post's account, so one account's events are delivered in the order of its posts;</li>
  * <li>payload: {@code {"type": "post.published", "timestamp": <created_at>, "data": <the post as the API
  * answers it>}}, the shape of the Standard Webhooks examples.</li>
@@ -41,14 +41,14 @@ final class PostEvents {
 
     private final JdbcOutbox outbox;
     private final ObjectMapper json;
-    private final Supplier<URI> destination;
+    private final Supplier<String> destination;
 
     /**
      * @param outbox the outbox, on the same pool as the idempotency store
-     * @param destination the webhook URL; asked for each event, because the demo's own receiver's port is
-     *     known only once the server listens
+     * @param destination the webhook URL or the broker's destination; asked for each event, because the demo's
+     *     own receiver's port is known only once the server listens
      */
-    PostEvents(JdbcOutbox outbox, ObjectMapper json, Supplier<URI> destination) {
+    PostEvents(JdbcOutbox outbox, ObjectMapper json, Supplier<String> destination) {
         this.outbox = Objects.requireNonNull(outbox, "outbox");
         this.json = Objects.requireNonNull(json, "json");
         this.destination = Objects.requireNonNull(destination, "destination");
@@ -67,7 +67,7 @@ final class PostEvents {
     /** The outbox message that carries the {@code post.published} event of {@code post}. */
     OutboxMessage message(Post post) throws JsonProcessingException {
         String id = ID_PREFIX + UUID.randomUUID().toString().replace("-", "");
-        return new OutboxMessage(id, destination.get().toString(), post.accountId(),
+        return new OutboxMessage(id, destination.get(), post.accountId(),
                 json.writeValueAsBytes(payload(post)), List.of(), post.createdAt());
     }
 

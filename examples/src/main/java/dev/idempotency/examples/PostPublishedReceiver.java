@@ -66,15 +66,13 @@ final class PostPublishedReceiver extends HttpServlet {
                     + e.getOriginalMessage());
             return;
         }
-        JsonNode data = event == null ? null : event.get("data");
-        if (event == null || !PostEvents.PUBLISHED.equals(event.path("type").asText(null)) || data == null
-                || !data.path("id").isIntegralNumber() || !data.path("id").canConvertToLong()
-                || !data.path("account_id").isTextual()) {
+        if (!isPostPublished(event)) {
             Problems.badRequest(request, response, json, "Expected a " + PostEvents.PUBLISHED + " event, "
                     + "{\"type\": \"" + PostEvents.PUBLISHED + "\", \"data\": {\"id\": <post id>, \"account_id\": ...}}");
             return;
         }
 
+        JsonNode data = event.get("data");
         ReceivedEvent receipt;
         try {
             receipt = receipts.insert(webhook.id(), PostEvents.PUBLISHED, data.get("id").asLong(),
@@ -85,5 +83,16 @@ final class PostPublishedReceiver extends HttpServlet {
         }
         byte[] body = json.writeValueAsBytes(receipt.toJson(json));
         Responses.json(response, HttpServletResponse.SC_OK, body);
+    }
+
+    /**
+     * Whether {@code event} is a {@code post.published} event with a post: {@code {"type": "post.published",
+     * "data": {"id": <a long>, "account_id": <text>, ...}}}. The broker consumer's check too ({@link BrokerReceiver}).
+     */
+    static boolean isPostPublished(JsonNode event) {
+        JsonNode data = event == null ? null : event.get("data");
+        return event != null && PostEvents.PUBLISHED.equals(event.path("type").asText(null)) && data != null
+                && data.path("id").isIntegralNumber() && data.path("id").canConvertToLong()
+                && data.path("account_id").isTextual();
     }
 }

@@ -103,8 +103,12 @@ import org.flywaydb.core.Flyway;
  * java -jar examples/target/idempotency-example.jar [--host 127.0.0.1] [--port 8080] [--data-dir DIR]
  *      [--jdbc-url URL --jdbc-user U --jdbc-password P] [--key-ttl DURATION]
  *      [--payments-url URL] [--lease-duration DURATION]
- *      [--webhook-url URL] [--webhook-secret whsec_...] [--round-trip]
+ *      [--webhook-url URL] [--webhook-secret whsec_...] [--broker URI] [--round-trip]
  * </pre>
+ *
+ * <p>With {@code --broker} ({@code amqp://}, {@code nats://} or {@code kafka://}), {@code post.published} goes to
+ * that broker instead of as a webhook, and the demo consumes it back with the library's inbox consumer for it
+ * ({@link EventBroker}, {@link BrokerReceiver}) into the same {@code received_events}.
  *
  * <p>Without {@code --jdbc-url} the data lives in an embedded H2 database in files under the data
  * directory (default {@value Options#DEFAULT_DATA_DIR}), so keys, posts and payments survive a restart;
@@ -223,6 +227,7 @@ public final class PublishingApiServer implements AutoCloseable {
     private final JdbcIdempotencyStore store;
     private final JdbcInbox inbox;
     private final OutboxRelay relay;
+    private final EventBroker broker;
     private final WebhookSecret webhookSecret;
     private final InetSocketAddress bound;
     private final URI localUri;
@@ -230,11 +235,12 @@ public final class PublishingApiServer implements AutoCloseable {
     private final AtomicBoolean stopped = new AtomicBoolean();
 
     private PublishingApiServer(Server jetty, JdbcIdempotencyStore store, JdbcInbox inbox, OutboxRelay relay,
-            WebhookSecret webhookSecret, InetSocketAddress bound, URI localUri, URI webhookUrl) {
+            EventBroker broker, WebhookSecret webhookSecret, InetSocketAddress bound, URI localUri, URI webhookUrl) {
         this.jetty = jetty;
         this.store = store;
         this.inbox = inbox;
         this.relay = relay;
+        this.broker = broker;
         this.webhookSecret = webhookSecret;
         this.bound = bound;
         this.localUri = localUri;
@@ -297,7 +303,12 @@ public final class PublishingApiServer implements AutoCloseable {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::stop, PROGRAM + "-shutdown"));
         System.out.println("Listening on " + server.baseUri());
-        System.out.println("Sending " + PostEvents.PUBLISHED + " webhooks to " + server.webhookUrl());
+        if (server.broker().isPresent()) {
+            System.out.println("Sending " + PostEvents.PUBLISHED + " to " + server.broker().get().describe()
+                    + ", consumed back into " + RECEIVED_PATH);
+        } else {
+            System.out.println("Sending " + PostEvents.PUBLISHED + " webhooks to " + server.webhookUrl());
+        }
         System.out.flush();
         server.join();
     }
@@ -324,8 +335,18 @@ public final class PublishingApiServer implements AutoCloseable {
 
     /** {@link #start(Options)} with other limits for Jetty than the demo's own, for tests. */
     static PublishingApiServer start(Options options, ServerLimits limits) throws Exception {
+        return start(options, limits, EventBroker.DEFAULT_NAME, false);
+    }
+
+    /**
+     * {@link #start(Options, ServerLimits)} with the broker-side names of {@code --broker} starting with
+     * {@code brokerName}, deleted when the server stops if {@code temporaryBroker} (the round trip's).
+     */
+    static PublishingApiServer start(Options options, ServerLimits limits, String brokerName, boolean temporaryBroker)
+            throws Exception {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(brokerName, "brokerName");
         // First, so that a bad value fails before a database file or a port is touched.
         IdempotencyConfig config = idempotencyConfig(options);
         WebhookSecret secret = webhookSecret(options);
@@ -335,6 +356,7 @@ public final class PublishingApiServer implements AutoCloseable {
         JdbcIdempotencyStore store = openStore(options, metrics);
         JdbcInbox inbox = null;
         OutboxRelay relay = null;
+        EventBroker broker = null;
         try {
             DataSource dataSource = store.transactionalDataSource();
             DatabaseFlavour flavour = DatabaseFlavour.of(store.engine());
@@ -345,7 +367,13 @@ public final class PublishingApiServer implements AutoCloseable {
             JdbcOutbox outbox = JdbcOutbox.builder().dataSource(dataSource).listener(metrics).build();
             inbox = JdbcInbox.builder().dataSource(dataSource).listener(metrics).build();
             metrics.bindOutbox(outbox).bindPurgeBacklog(store);
-            relay = outbox.relay(WebhookPublisher.create(WebhookSigner.create(secret)),
+            if (options.broker().isPresent()) {
+                broker = EventBroker.of(options.broker().get(), brokerName, temporaryBroker);
+                broker.setUp();
+            }
+            // One relay, one publisher: the router sends a webhook URL's events as signed webhooks and the
+            // broker's through the broker's publisher, whichever way each event was enqueued.
+            relay = outbox.relay(new EventRouter(WebhookPublisher.create(WebhookSigner.create(secret)), broker),
                     OutboxRelayConfig.custom().pollInterval(RELAY_POLL_INTERVAL).build());
             PostRepository posts = new PostRepository(dataSource, flavour);
             ReceivedEventRepository receipts = new ReceivedEventRepository(inbox.transactionalDataSource(), flavour);
@@ -363,6 +391,10 @@ public final class PublishingApiServer implements AutoCloseable {
             // The demo's own receiver by default; its address is known once Jetty listens, before any request.
             Supplier<URI> webhookUrl = options.webhookUrl().<Supplier<URI>>map(url -> () -> url)
                     .orElse(() -> reachable(address, boundAddress(connector)).resolve(WEBHOOK_PATH));
+            // With --broker, new events go to the broker instead of as webhooks.
+            EventBroker eventBroker = broker;
+            Supplier<String> destination = eventBroker != null ? eventBroker::destination
+                    : () -> webhookUrl.get().toString();
 
             ServletContextHandler context = new ServletContextHandler();
             context.setContextPath("/");
@@ -390,7 +422,7 @@ public final class PublishingApiServer implements AutoCloseable {
             apiPaths.setDispatcherTypes(EnumSet.of(DispatcherType.REQUEST));
             context.getServletHandler().addFilter(idempotency, apiPaths);
             context.addServlet(new ServletHolder("posts", new PostsServlet(posts, new PostEvents(outbox, json,
-                    webhookUrl), json, config.clock())), "/posts/*");
+                    destination), json, config.clock())), "/posts/*");
             PaymentProvider provider = options.paymentsUrl().map(url -> new PaymentProvider(url, json)).orElse(null);
             context.addServlet(new ServletHolder("payments", new PaymentsServlet(new PaymentRepository(dataSource, flavour),
                     provider, json, config.clock())), PAYMENTS_PATH + "/*");
@@ -420,6 +452,11 @@ public final class PublishingApiServer implements AutoCloseable {
             // Requests in flight finish (and commit or roll back) before the store's pool is closed.
             jetty.setHandler(new GracefulHandler(context));
             jetty.setStopTimeout(STOP_TIMEOUT.toMillis());
+            if (broker != null) {
+                // The broker's inbox consumer records into received_events, as the webhook receiver does. Before
+                // Jetty, which a failure here would otherwise leave running.
+                broker.startConsumer(inbox, new BrokerReceiver(receipts, json, config.clock()));
+            }
             try {
                 jetty.start();
             } catch (Exception e) {
@@ -428,11 +465,18 @@ public final class PublishingApiServer implements AutoCloseable {
             }
             // After Jetty, so that events still pending from the last run find the demo's own receiver listening.
             relay.start();
-            return new PublishingApiServer(jetty, store, inbox, relay, secret, boundAddress(connector),
+            return new PublishingApiServer(jetty, store, inbox, relay, broker, secret, boundAddress(connector),
                     reachable(address, boundAddress(connector)), webhookUrl.get());
         } catch (Exception | Error e) {
             if (relay != null) {
                 relay.close();
+            }
+            if (broker != null) {
+                try {
+                    broker.close();
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
             }
             if (inbox != null) {
                 inbox.close();
@@ -675,6 +719,11 @@ public final class PublishingApiServer implements AutoCloseable {
         return webhookUrl;
     }
 
+    /** The broker of {@code --broker}, if any. */
+    Optional<EventBroker> broker() {
+        return Optional.ofNullable(broker);
+    }
+
     /** The secret webhooks are signed and verified with; a credential, for the round trip and tests. */
     WebhookSecret webhookSecret() {
         return webhookSecret;
@@ -713,9 +762,16 @@ public final class PublishingApiServer implements AutoCloseable {
             throw new IllegalStateException("Jetty did not stop cleanly: " + e.getMessage(), e);
         } finally {
             try {
-                inbox.close();
+                if (broker != null) {
+                    // After the relay, which publishes through it, and before the inbox its consumer writes to.
+                    broker.close();
+                }
             } finally {
-                store.close();
+                try {
+                    inbox.close();
+                } finally {
+                    store.close();
+                }
             }
         }
     }

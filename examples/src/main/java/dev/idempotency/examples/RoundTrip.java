@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.idempotency.Header;
 import dev.idempotency.IdempotencyConfigException;
 import dev.idempotency.IdempotencyHeaders;
+import dev.idempotency.jdbc.outbox.OutboxMessage;
+import dev.idempotency.nats.JetStreamPublisher;
 import dev.idempotency.webhooks.SignedWebhook;
 import dev.idempotency.webhooks.WebhookReceiverFilter;
 import dev.idempotency.webhooks.WebhookSigner;
@@ -20,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -42,7 +45,20 @@ import java.util.stream.Stream;
  * a retry: 204 duplicate, still one receipt;</li>
  * <li>sends a webhook with a tampered signature: 401, nothing recorded;</li>
  * </ol>
- * then stops the server, deletes the temporary database, and returns {@value #EXIT_OK}, or
+ * With {@code --broker} the event goes through the broker instead, and steps 3 on are:
+ * <ol start="3">
+ * <li>waits (at most {@link #DELIVERY_TIMEOUT}) until the relay has published the event to the broker and the
+ * demo's inbox consumer has recorded it, and shows its id;</li>
+ * <li>checks that it was recorded once ({@code GET /webhooks/received?post_id=});</li>
+ * <li>publishes the same message again, with its id, as a relay does when it dies between publishing and
+ * marking: RabbitMQ and Kafka deliver it again, and the consumer's inbox must recognise it as a duplicate (the
+ * duplicate count of {@code GET /metrics} goes up by one); JetStream drops it itself within its duplicate
+ * window. Still one receipt.</li>
+ * </ol>
+ * The broker-side names are the round trip's own ({@value EventBroker#DEFAULT_NAME}{@code -rt-} and 8 hex
+ * digits), deleted afterwards.
+ *
+ * <p>Then it stops the server, deletes the temporary database, and returns {@value #EXIT_OK}, or
  * {@value PublishingApiServer#EXIT_FAILURE} with the failed step's reason on the error stream, or
  * {@value PublishingApiServer#EXIT_USAGE} for an option value the server refuses (a malformed
  * {@code --webhook-secret}, say).
@@ -60,6 +76,9 @@ final class RoundTrip {
 
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration POLL_INTERVAL = Duration.ofMillis(50);
+
+    /** The metric line of the inbox's duplicates, in the Prometheus text format of {@code GET /metrics}. */
+    private static final String DUPLICATES_METRIC = "idempotency_inbox_messages_total{result=\"duplicate\"";
 
     private final PublishingApiServer server;
     private final PrintStream out;
@@ -96,16 +115,30 @@ final class RoundTrip {
             }
             PublishingApiServer server;
             try {
-                server = PublishingApiServer.start(effective);
+                // The round trip's own broker-side names, deleted when the server stops: nothing of another run
+                // (or of a demo serving with the default names) is in its queue, stream or topic.
+                String brokerName = EventBroker.DEFAULT_NAME + "-rt-" + UUID.randomUUID().toString().substring(0, 8);
+                server = PublishingApiServer.start(effective, ServerLimits.DEFAULTS, brokerName, true);
             } catch (IdempotencyConfigException | Options.UsageException e) {
                 err.println(PublishingApiServer.PROGRAM + ": " + e.getMessage());
                 return PublishingApiServer.EXIT_USAGE;
             }
             try (server) {
-                out.println("Round trip on " + server.baseUri() + ", " + database(options, temporary) + ":");
-                new RoundTrip(server, out).steps();
-                out.println("Round trip OK: one post, one event relayed as a signed webhook, one receipt; "
-                        + "the redelivery was deduplicated and the tampered webhook refused.");
+                if (server.broker().isPresent()) {
+                    EventBroker broker = server.broker().get();
+                    out.println("Round trip on " + server.baseUri() + ", " + database(options, temporary) + ", through "
+                            + broker.describe() + " (deleted afterwards):");
+                    EventBroker.Republication republication = new RoundTrip(server, out).brokerSteps(broker);
+                    out.println("Round trip OK: one post, one event relayed to " + broker.uri().kind().displayName()
+                            + " and consumed once; the republication was " + (republication
+                            == EventBroker.Republication.DROPPED_BY_BROKER ? "dropped by the broker."
+                            : "recognised as a duplicate by the inbox."));
+                } else {
+                    out.println("Round trip on " + server.baseUri() + ", " + database(options, temporary) + ":");
+                    new RoundTrip(server, out).steps();
+                    out.println("Round trip OK: one post, one event relayed as a signed webhook, one receipt; "
+                            + "the redelivery was deduplicated and the tampered webhook refused.");
+                }
                 out.flush();
                 return EXIT_OK;
             }
@@ -125,7 +158,8 @@ final class RoundTrip {
         }
     }
 
-    private void steps() throws IOException, InterruptedException, SQLException {
+    /** Steps 1 and 2: a post and its replay. Returns the post. */
+    private Posted postTwice() throws IOException, InterruptedException {
         // A fresh account per run: its events are ordered among themselves only, so nothing left pending in a
         // reused database (--data-dir, --jdbc-url) can hold this run's event back.
         String account = "round-trip-" + UUID.randomUUID().toString().substring(0, 8);
@@ -150,6 +184,17 @@ final class RoundTrip {
         check(posts == 1, "the account has " + posts + " posts after the replay, not 1");
         print("the same POST again -> 201 replayed (" + IdempotencyHeaders.REPLAYED
                 + ": true); still 1 post, so no second event");
+        return new Posted(postId, account, postedAt);
+    }
+
+    /** A post of the round trip: its id, its account, and when it was created ({@link System#nanoTime()}). */
+    private record Posted(long id, String account, long nanoTime) {
+    }
+
+    private void steps() throws IOException, InterruptedException, SQLException {
+        Posted posted = postTwice();
+        long postId = posted.id();
+        long postedAt = posted.nanoTime();
 
         List<JsonNode> receipts = awaitReceipts(postId);
         JsonNode receipt = receipts.get(0);
@@ -189,6 +234,75 @@ final class RoundTrip {
         check(afterForgery == 1, afterForgery + " receipts after the tampered webhook, not 1");
         print("tampered signature (webhook " + forgedId + ") -> 401 " + problem.substring(problem.lastIndexOf(':') + 1)
                 + "; nothing recorded");
+    }
+
+    /** Steps 3 to 5 with {@code --broker}; returns what the broker did with the republication. */
+    private EventBroker.Republication brokerSteps(EventBroker broker) throws Exception {
+        Posted posted = postTwice();
+        String brokerName = broker.uri().kind().displayName();
+
+        List<JsonNode> receipts = awaitReceipts(posted.id());
+        JsonNode receipt = receipts.get(0);
+        String messageId = receipt.path("webhook_id").asText();
+        print("outbox relayed " + PostEvents.PUBLISHED + " " + messageId + " to " + brokerName + " ("
+                + broker.destination() + "); the inbox consumer recorded it " + (System.nanoTime() - posted.nanoTime())
+                / 1_000_000 + " ms after the post");
+
+        check(receipts.size() == 1, receipts.size() + " receipts for post " + posted.id() + ", not 1");
+        check(receipt.path("event").path("data").path("id").asLong() == posted.id()
+                && PostEvents.PUBLISHED.equals(receipt.path("type").asText()),
+                "the receipt is not the post.published event of post " + posted.id() + ": " + receipt);
+        print("consumer applied " + messageId + " once, in the inbox's transaction, and acknowledged it after the "
+                + "commit (GET " + PublishingApiServer.RECEIVED_PATH + "?post_id=" + posted.id() + ": 1 receipt)");
+
+        // The message as the relay published it: same id, destination, key and bytes (the receipt keeps them as
+        // they arrived).
+        byte[] payload = new ReceivedEventRepository(server.dataSource(), server.databaseFlavour()).findByPostId(posted.id())
+                .get(0).payload().getBytes(StandardCharsets.UTF_8);
+        OutboxMessage again = new OutboxMessage(messageId, broker.destination(), posted.account(), payload, List.of(),
+                Instant.now());
+        long duplicatesBefore = duplicates();
+        EventBroker.Republication republication = broker.republish(again);
+        String what;
+        if (republication == EventBroker.Republication.DELIVERED) {
+            long duplicatesAfter = awaitDuplicates(duplicatesBefore + 1);
+            what = "delivered again; the inbox recognised it as a duplicate and did not run the handler ("
+                    + DUPLICATES_METRIC + "} " + duplicatesBefore + " -> " + duplicatesAfter + ")";
+        } else {
+            what = "dropped by JetStream as a duplicate (" + JetStreamPublisher.MESSAGE_ID_HEADER + " within the "
+                    + "stream's duplicate window), never delivered";
+        }
+        int afterRepublication = receipts(posted.id()).size();
+        check(afterRepublication == 1, afterRepublication + " receipts after the republication, not 1");
+        print("republication of " + messageId + " (same id, as a relay publishes again after dying before it "
+                + "marked the message) -> " + what + "; still 1 receipt");
+        return republication;
+    }
+
+    /** The inbox's duplicates so far, from {@code GET /metrics} (0 before the first). */
+    private long duplicates() throws IOException, InterruptedException {
+        HttpResponse<byte[]> metrics = send(get(PublishingApiServer.METRICS_PATH));
+        expectStatus(metrics, 200, "GET " + PublishingApiServer.METRICS_PATH);
+        return new String(metrics.body(), StandardCharsets.UTF_8).lines()
+                .filter(line -> line.startsWith(DUPLICATES_METRIC))
+                .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
+    }
+
+    /** Polls {@code GET /metrics} until the inbox counted {@code expected} duplicates, at most the delivery timeout. */
+    private long awaitDuplicates(long expected) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + DELIVERY_TIMEOUT.toNanos();
+        while (true) {
+            long count = duplicates();
+            if (count >= expected) {
+                return count;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new StepFailed("the inbox recognised no duplicate within " + DELIVERY_TIMEOUT.toSeconds()
+                        + " s of the republication (" + count + " duplicates, expected " + expected + ")");
+            }
+            Thread.sleep(POLL_INTERVAL.toMillis());
+        }
     }
 
     /** Polls the receiver's list until it shows a receipt for {@code postId}, at most the delivery timeout. */

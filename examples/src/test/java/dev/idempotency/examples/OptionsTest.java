@@ -221,11 +221,64 @@ class OptionsTest {
     }
 
     @Test
+    void readsTheBrokerOfEachKind() {
+        assertEquals(Optional.empty(), Options.defaults().broker());
+        Options rabbit = Options.parse("--broker", "amqp://guest:guest@127.0.0.1:5672").orElseThrow();
+        assertEquals(BrokerUri.Kind.RABBITMQ, rabbit.broker().orElseThrow().kind());
+        assertEquals("amqp://guest:guest@127.0.0.1:5672", rabbit.broker().orElseThrow().uri());
+        assertEquals(BrokerUri.Kind.RABBITMQ, Options.parse("--broker=amqp://u:p@mq.example:5672/vhost").orElseThrow()
+                .broker().orElseThrow().kind());
+        assertEquals(BrokerUri.Kind.NATS, Options.parse("--broker", "nats://127.0.0.1:4222").orElseThrow()
+                .broker().orElseThrow().kind());
+        assertEquals(BrokerUri.Kind.NATS, Options.parse("--broker", "nats://a:4222,b:4222").orElseThrow()
+                .broker().orElseThrow().kind());
+        BrokerUri kafka = Options.parse("--broker", "kafka://k1:9092,k2:9092").orElseThrow().broker().orElseThrow();
+        assertEquals(BrokerUri.Kind.KAFKA, kafka.kind());
+        assertEquals("k1:9092,k2:9092", kafka.bootstrapServers());
+        // One broker: as for every option, the last one given counts.
+        assertEquals(BrokerUri.Kind.NATS, Options.parse("--broker", "kafka://k:9092", "--broker", "nats://n:4222")
+                .orElseThrow().broker().orElseThrow().kind());
+        assertTrue(Options.parse("--broker", "nats://n:4222", "--round-trip").orElseThrow().roundTrip());
+    }
+
+    @Test
+    void rejectsABrokerUriNamingTheOptionAndTheValueWithoutItsPassword() {
+        for (String bad : new String[] {"amqp://guest:hunter2@127.0.0.1", "amqps://guest:hunter2@mq:5671",
+                "http://guest:hunter2@mq:5672", "amqp://guest:hunter2@:5672", "amqp://guest:hunter2@mq:99999",
+                "nats://hunter2@n", "kafka://k:9092/topic", "kafka://", "127.0.0.1:5672"}) {
+            Options.UsageException e = assertThrows(Options.UsageException.class, () -> Options.parse("--broker", bad),
+                    bad);
+            assertTrue(e.getMessage().startsWith("Invalid value '") && e.getMessage().contains("' for --broker: "),
+                    e.getMessage());
+            assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+        }
+        Options.UsageException e = assertThrows(Options.UsageException.class,
+                () -> Options.parse("--broker", "amqp://guest:hunter2@127.0.0.1"));
+        assertTrue(e.getMessage().contains("'amqp://guest:***@127.0.0.1'"), e.getMessage());
+    }
+
+    @Test
+    void neverShowsThePasswordOfTheBroker() {
+        Options options = Options.parse("--broker", "amqp://guest:hunter2@127.0.0.1:5672").orElseThrow();
+
+        assertFalse(options.toString().contains("hunter2"), options.toString());
+        assertTrue(options.toString().contains("broker=amqp://guest:***@127.0.0.1:5672"), options.toString());
+        assertEquals("nats://***@127.0.0.1:4222", BrokerUri.parse("nats://s3cret@127.0.0.1:4222").toString());
+    }
+
+    @Test
+    void rejectsWebhookUrlWithBroker() {
+        Options.UsageException e = assertThrows(Options.UsageException.class,
+                () -> Options.parse("--broker", "nats://n:4222", "--webhook-url", "http://hooks.example/in"));
+        assertTrue(e.getMessage().contains("--webhook-url") && e.getMessage().contains("--broker"), e.getMessage());
+    }
+
+    @Test
     void usageNamesEveryOption() {
         for (String option : new String[] {"--host", "--port", "--data-dir", "--jdbc-url", "--jdbc-user",
                 "--jdbc-password",
                 "--key-ttl", "--payments-url", "--lease-duration", "--webhook-url", "--webhook-secret", "--round-trip",
-                "--help"}) {
+                "--broker", "--help"}) {
             assertTrue(Options.USAGE.contains(option), option);
         }
     }

@@ -47,8 +47,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * same ports and directory, for the tests of a broker restart. The broker's output goes to
  * {@code target/child-jvm-logs/kafka-broker.log}. A broker that does not come up fails the test with the end of
  * that log; it never skips.
+ *
+ * <p>Public, and in this module's test-jar, for the examples' tests: the demo's {@code --broker kafka://} round
+ * trip runs against this broker rather than a second one.
  */
-final class KafkaBrokerExtension implements BeforeAllCallback {
+public final class KafkaBrokerExtension implements BeforeAllCallback {
 
     private static final Duration START_DEADLINE = Duration.ofSeconds(90);
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(
@@ -74,7 +77,7 @@ final class KafkaBrokerExtension implements BeforeAllCallback {
     }
 
     /** The broker's address for clients, {@code 127.0.0.1:port}. */
-    String bootstrapServers() {
+    public String bootstrapServers() {
         return broker().bootstrapServers();
     }
 
