@@ -135,7 +135,27 @@ abstract class EventBroker implements AutoCloseable {
     /** Deletes what {@link #declare()} created; called by {@link #close()} when {@link #temporary()}. */
     abstract void delete() throws Exception;
 
+    /** Stops the consumer and closes the publisher, those of them that were started. */
+    abstract void closeClients() throws InterruptedException;
+
     /** Stops the consumer, closes the publisher, and deletes the temporary names. */
     @Override
-    public abstract void close();
+    public final synchronized void close() {
+        try {
+            closeClients();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (temporary) {
+                try {
+                    delete();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (Exception e) {
+                    throw new IllegalStateException("Could not delete what the round trip declared on " + describe()
+                            + ": " + e.getMessage(), e);
+                }
+            }
+        }
+    }
 }

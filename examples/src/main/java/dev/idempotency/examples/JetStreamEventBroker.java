@@ -131,22 +131,15 @@ final class JetStreamEventBroker extends EventBroker {
     }
 
     @Override
-    public synchronized void close() {
+    synchronized void closeClients() throws InterruptedException {
         try {
             if (consumer != null) {
                 consumer.close();
             }
+        } finally {
             if (publisher != null) {
                 publisher.close();
             }
-            if (temporary()) {
-                delete();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            throw new IllegalStateException("Could not delete the round trip's stream on " + uri() + ": "
-                    + e.getMessage(), e);
         }
     }
 }

@@ -106,7 +106,7 @@ final class KafkaEventBroker extends EventBroker {
     }
 
     @Override
-    public synchronized void close() {
+    synchronized void closeClients() {
         try {
             if (consumer != null) {
                 consumer.close();
@@ -114,16 +114,6 @@ final class KafkaEventBroker extends EventBroker {
         } finally {
             if (publisher != null) {
                 publisher.close();
-            }
-        }
-        if (temporary()) {
-            try {
-                delete();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (Exception e) {
-                throw new IllegalStateException("Could not delete the round trip's topics on " + uri() + ": "
-                        + e.getMessage(), e);
             }
         }
     }

@@ -104,7 +104,7 @@ final class RabbitEventBroker extends EventBroker {
     }
 
     @Override
-    public synchronized void close() {
+    synchronized void closeClients() {
         try {
             if (consumer != null) {
                 consumer.close();
@@ -112,14 +112,6 @@ final class RabbitEventBroker extends EventBroker {
         } finally {
             if (publisher != null) {
                 publisher.close();
-            }
-        }
-        if (temporary()) {
-            try {
-                delete();
-            } catch (Exception e) {
-                throw new IllegalStateException("Could not delete the round trip's queues and exchanges on "
-                        + uri() + ": " + e.getMessage(), e);
             }
         }
     }
