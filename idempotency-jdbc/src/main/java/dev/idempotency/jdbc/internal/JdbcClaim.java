@@ -1,8 +1,6 @@
 package dev.idempotency.jdbc.internal;
 
 import dev.idempotency.StoredResponse;
-import dev.idempotency.spi.Claim;
-import dev.idempotency.spi.ClaimLifecycle;
 import dev.idempotency.spi.ClaimRequest;
 import dev.idempotency.spi.StoreException;
 import java.sql.SQLException;
@@ -14,32 +12,19 @@ import java.util.Objects;
  * {@link #complete}, or roll back together. The claim is an in-progress row, or (on PostgreSQL,
  * {@code recordPending}) a lock only, and the record is inserted completed with the outcome.
  */
-public final class JdbcClaim implements Claim {
+public final class JdbcClaim extends TransactionClaim {
 
-    private final Transaction transaction;
-    private final SqlDialect dialect;
-    private final ClaimRequest request;
     private final ClaimFound.Acquired acquired;
-    private final ClaimLifecycle lifecycle;
 
     /** The claim {@code acquired} in {@code transaction}, which it now owns and ends. */
     public JdbcClaim(Transaction transaction, SqlDialect dialect, ClaimRequest request, ClaimFound.Acquired acquired) {
-        this.transaction = transaction;
-        this.dialect = dialect;
-        this.request = request;
+        super(transaction, dialect, request);
         this.acquired = acquired;
-        this.lifecycle = new ClaimLifecycle(request.key().toString());
     }
 
     @Override
     public long fencingToken() {
         return acquired.fencingToken();
-    }
-
-    @Override
-    public <T> T execute(Work<T> work) throws Exception {
-        lifecycle.requireOpen("execute");
-        return HandlerRuns.run(transaction, work::run);
     }
 
     @Override
@@ -64,17 +49,5 @@ public final class JdbcClaim implements Claim {
         } catch (SQLException e) {
             throw SqlErrors.translate("storing the outcome of an idempotency key", e);
         }
-    }
-
-    @Override
-    public void abandon() {
-        if (lifecycle.abandon()) {
-            transaction.close();
-        }
-    }
-
-    @Override
-    public void close() {
-        abandon();
     }
 }

@@ -1,8 +1,6 @@
 package dev.idempotency.jdbc.internal;
 
 import dev.idempotency.StoredResponse;
-import dev.idempotency.spi.Claim;
-import dev.idempotency.spi.ClaimLifecycle;
 import dev.idempotency.spi.ClaimRequest;
 import dev.idempotency.spi.KeyTakenException;
 import dev.idempotency.spi.StoreException;
@@ -16,19 +14,11 @@ import java.util.Objects;
  * ({@link SqlDialect#insertOptimistic}); if the key was taken, the insert fails, everything rolls back, and
  * {@link KeyTakenException} says so. Never a {@code COMMIT} after an insert that did not insert.
  */
-public final class JdbcOptimisticClaim implements Claim {
-
-    private final Transaction transaction;
-    private final SqlDialect dialect;
-    private final ClaimRequest request;
-    private final ClaimLifecycle lifecycle;
+public final class JdbcOptimisticClaim extends TransactionClaim {
 
     /** The optimistic claim of {@code request} in {@code transaction}, which it now owns and ends. */
     public JdbcOptimisticClaim(Transaction transaction, SqlDialect dialect, ClaimRequest request) {
-        this.transaction = transaction;
-        this.dialect = dialect;
-        this.request = request;
-        this.lifecycle = new ClaimLifecycle(request.key().toString());
+        super(transaction, dialect, request);
     }
 
     /**
@@ -38,12 +28,6 @@ public final class JdbcOptimisticClaim implements Claim {
     @Override
     public long fencingToken() {
         return 1;
-    }
-
-    @Override
-    public <T> T execute(Work<T> work) throws Exception {
-        lifecycle.requireOpen("execute");
-        return HandlerRuns.run(transaction, work::run);
     }
 
     @Override
@@ -62,17 +46,5 @@ public final class JdbcOptimisticClaim implements Claim {
         } catch (SQLException e) {
             throw SqlErrors.translate("storing the outcome of an idempotency key", e);
         }
-    }
-
-    @Override
-    public void abandon() {
-        if (lifecycle.abandon()) {
-            transaction.close();
-        }
-    }
-
-    @Override
-    public void close() {
-        abandon();
     }
 }
