@@ -32,7 +32,7 @@ public final class IdempotencySchema {
 
     /** The migration files of each engine's folder, in the order they must run. */
     private static final List<String> SCRIPTS = List.of("V1__create_idempotency_record.sql", "V2__lease_mode.sql",
-            "V3__inbox.sql", "V4__outbox.sql", "V5__inbox_payload_digest.sql");
+            "V3__inbox.sql", "V4__outbox.sql", "V5__inbox_payload_digest.sql", "V6__compact_record.sql");
 
     /** The version of the last migration this release ships: a database at a lower one is behind the library. */
     public static final int LATEST_VERSION = SCRIPTS.size();
@@ -63,11 +63,14 @@ public final class IdempotencySchema {
                 }
             }
             // Versions are text in Flyway's table ("0" is the baseline); compared as numbers here, not as text.
-            // Quoted: Flyway creates its table and columns in lower case on H2 as well.
+            // Quoted: Flyway creates its table and columns in lower case on H2 as well. With the engine's own
+            // quote: MariaDB and MySQL quote names with backticks.
+            String q = connection.getMetaData().getIdentifierQuoteString().strip();
             int applied = 0;
             try (Statement statement = connection.createStatement();
-                    ResultSet versions = statement.executeQuery("SELECT \"version\" FROM \"" + HISTORY_TABLE
-                            + "\" WHERE \"success\" AND \"version\" IS NOT NULL")) {
+                    ResultSet versions = statement.executeQuery("SELECT " + q + "version" + q + " FROM " + q
+                            + HISTORY_TABLE + q + " WHERE " + q + "success" + q + " AND " + q + "version" + q
+                            + " IS NOT NULL")) {
                 while (versions.next()) {
                     try {
                         applied = Math.max(applied, Integer.parseInt(versions.getString(1).trim()));

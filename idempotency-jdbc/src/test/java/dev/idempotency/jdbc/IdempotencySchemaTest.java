@@ -6,15 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.idempotency.jdbc.inbox.JdbcInbox;
 import dev.idempotency.testing.H2DatabaseExtension;
+import dev.idempotency.testing.MariaDbDatabaseExtension;
 import dev.idempotency.testing.PostgresDatabaseExtension;
 import dev.idempotency.testing.TestDatabase;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -56,8 +62,9 @@ class IdempotencySchemaTest {
             DataSource ds = database().dataSource();
             JdbcIdempotencyStore.create(ds).close();
             try (Connection connection = ds.getConnection(); Statement statement = connection.createStatement()) {
-                statement.executeUpdate("DELETE FROM \"" + IdempotencySchema.HISTORY_TABLE + "\" WHERE \"version\" = '"
-                        + IdempotencySchema.LATEST_VERSION + "'");
+                statement.executeUpdate(quoted(connection, "DELETE FROM \"" + IdempotencySchema.HISTORY_TABLE
+                        + "\" WHERE \"version\" = '"
+                        + IdempotencySchema.LATEST_VERSION + "'"));
             }
             assertEquals(IdempotencySchema.LATEST_VERSION - 1, IdempotencySchema.appliedVersion(ds));
         }
@@ -123,10 +130,11 @@ class IdempotencySchemaTest {
             Flyway.configure(IdempotencySchema.class.getClassLoader()).dataSource(ds)
                     .table(IdempotencySchema.HISTORY_TABLE).locations("classpath:" + engine().schemaLocation())
                     .target("4").load().migrate();
-            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-                st.executeUpdate("INSERT INTO " + JdbcInbox.TABLE + " (consumer, message_id, processed_at, expires_at) "
-                        + "VALUES ('billing', 'evt_1', TIMESTAMP WITH TIME ZONE '2030-01-01 00:00:00+00', "
-                        + "TIMESTAMP WITH TIME ZONE '2200-01-01 00:00:00+00')");
+            try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("INSERT INTO "
+                    + JdbcInbox.TABLE + " (consumer, message_id, processed_at, expires_at) VALUES ('billing', 'evt_1', ?, ?)")) {
+                ps.setObject(1, time(Instant.parse("2030-01-01T00:00:00Z")));
+                ps.setObject(2, time(Instant.parse("2200-01-01T00:00:00Z")));
+                ps.executeUpdate();
             }
             try (JdbcInbox inbox = JdbcInbox.builder().dataSource(ds).purgeInterval(Duration.ZERO).build()) {
                 assertEquals(publishedVersions(engine()), appliedVersions(ds, IdempotencySchema.HISTORY_TABLE));
@@ -147,6 +155,12 @@ class IdempotencySchemaTest {
                 files = listing.map(p -> engine().schemaLocation() + "/" + p.getFileName()).sorted().toList();
             }
             assertEquals(files, IdempotencySchema.sqlResources(engine()));
+        }
+
+        /** A point in time as the engine's time columns take it: MariaDB keeps DATETIME(6) in UTC. */
+        private Object time(Instant instant) {
+            return engine() == DatabaseEngine.MARIADB ? LocalDateTime.ofInstant(instant, ZoneOffset.UTC)
+                    : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
         }
 
         private static String withoutComments(String sql) {
@@ -175,13 +189,18 @@ class IdempotencySchemaTest {
     static List<String> appliedVersions(DataSource ds, String historyTable) throws SQLException {
         List<String> versions = new ArrayList<>();
         try (Connection c = ds.getConnection(); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT \"version\" FROM \"" + historyTable
-                        + "\" WHERE \"success\" AND \"version\" IS NOT NULL ORDER BY \"installed_rank\"")) {
+                ResultSet rs = st.executeQuery(quoted(c, "SELECT \"version\" FROM \"" + historyTable
+                        + "\" WHERE \"success\" AND \"version\" IS NOT NULL ORDER BY \"installed_rank\""))) {
             while (rs.next()) {
                 versions.add(rs.getString(1));
             }
         }
         return versions;
+    }
+
+    /** {@code sql} with its double-quoted names quoted as the engine quotes them (MariaDB: backticks). */
+    static String quoted(Connection connection, String sql) throws SQLException {
+        return sql.replace("\"", connection.getMetaData().getIdentifierQuoteString().strip());
     }
 
     static int count(DataSource ds, String sql) throws SQLException {
@@ -222,6 +241,23 @@ class IdempotencySchemaTest {
         @Override
         protected DatabaseEngine engine() {
             return DatabaseEngine.POSTGRESQL;
+        }
+    }
+
+    @Nested
+    class OnMariaDb extends Scenarios {
+
+        @RegisterExtension
+        final MariaDbDatabaseExtension db = MariaDbDatabaseExtension.create();
+
+        @Override
+        protected TestDatabase database() {
+            return db;
+        }
+
+        @Override
+        protected DatabaseEngine engine() {
+            return DatabaseEngine.MARIADB;
         }
     }
 }

@@ -150,8 +150,8 @@ class JdbcIdempotencyStoreTest {
 
     private int records(RecordKey key) throws SQLException {
         try (Connection c = db.dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT count(*) FROM " + IdempotencySchema.TABLE + " WHERE scope = ?")) {
-            ps.setString(1, key.scope());
+                "SELECT count(*) FROM " + IdempotencySchema.TABLE + " WHERE idempotency_key = ?")) {
+            ps.setString(1, key.key().value());
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getInt(1);

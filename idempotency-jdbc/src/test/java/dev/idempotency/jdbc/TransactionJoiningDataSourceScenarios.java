@@ -10,12 +10,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.idempotency.IdempotencyKey;
 import dev.idempotency.RequestFingerprint;
 import dev.idempotency.StoredResponse;
+import dev.idempotency.jdbc.internal.KeyDigest;
 import dev.idempotency.spi.Claim;
 import dev.idempotency.spi.ClaimRequest;
 import dev.idempotency.spi.ClaimResult;
 import dev.idempotency.spi.RecordKey;
 import dev.idempotency.spi.StoreException;
 import dev.idempotency.testing.TestDatabase;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -171,18 +173,20 @@ abstract class TransactionJoiningDataSourceScenarios {
                 insertEffect(name);
                 try (Connection c = handlers.getConnection();
                         PreparedStatement delete = c.prepareStatement("DELETE FROM " + IdempotencySchema.TABLE
-                                + " WHERE scope = 'scope' AND idempotency_key = ?");
+                                + " WHERE idempotency_key = ?");
                         PreparedStatement insert = c.prepareStatement("INSERT INTO " + IdempotencySchema.TABLE
-                                + " (scope, idempotency_key, fingerprint_version, fingerprint, state, response_status, "
-                                + "created_at, expires_at, fencing_token) VALUES ('scope', ?, 1, ?, 'COMPLETED', 200, "
+                                + " (key_digest, idempotency_key, fingerprint_version, fingerprint, response_status, "
+                                + "response, created_at, expires_at, fencing_token) VALUES (?, ?, 1, ?, 200, ?, "
                                 + "?, ?, 7)")) {
                     delete.setString(1, key);
                     delete.executeUpdate();
                     OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
-                    insert.setString(1, key);
-                    insert.setBytes(2, new byte[32]);
-                    insert.setObject(3, now);
-                    insert.setObject(4, now.plusHours(1));
+                    insert.setObject(1, keyDigest(new RecordKey("scope", IdempotencyKey.of(key))));
+                    insert.setString(2, key);
+                    insert.setBytes(3, new byte[32]);
+                    insert.setBytes(4, new byte[] {1, 0});
+                    insert.setObject(5, now);
+                    insert.setObject(6, now.plusHours(1));
                     insert.executeUpdate();
                 }
                 return null;
@@ -193,7 +197,7 @@ abstract class TransactionJoiningDataSourceScenarios {
         assertEquals(0, effects(name), "no effect may commit without its outcome");
         try (Connection c = database().dataSource().getConnection();
                 PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + IdempotencySchema.TABLE
-                        + " WHERE scope = 'scope' AND idempotency_key = ?")) {
+                        + " WHERE idempotency_key = ?")) {
             ps.setString(1, key);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -278,5 +282,15 @@ abstract class TransactionJoiningDataSourceScenarios {
     void unwrapReachesThePool() throws Exception {
         assertSame(store.transactionalDataSource(), handlers.unwrap(TransactionJoiningDataSource.class));
         assertTrue(handlers.isWrapperFor(com.zaxxer.hikari.HikariDataSource.class));
+    }
+
+    /** The primary key of {@code key}'s record as the engine's column takes it (a uuid on PostgreSQL). */
+    private Object keyDigest(RecordKey key) {
+        byte[] digest = KeyDigest.of(key);
+        if (store.engine() != DatabaseEngine.POSTGRESQL) {
+            return digest;
+        }
+        ByteBuffer bytes = ByteBuffer.wrap(digest);
+        return new UUID(bytes.getLong(), bytes.getLong());
     }
 }

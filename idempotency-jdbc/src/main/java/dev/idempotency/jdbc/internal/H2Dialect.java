@@ -81,7 +81,7 @@ final class H2Dialect extends SqlDialect {
     private ClaimFound busyWithTheHoldersFingerprint(Transaction transaction, ClaimRequest request)
             throws SQLException {
         Row row = transaction.readUncommitted(connection -> read(connection, request.key()));
-        if (row == null || !"IN_PROGRESS".equals(row.state())) {
+        if (row == null || row.completed()) {
             return BUSY_HOLDER_UNSEEN;
         }
         return busy(ClaimResult.Busy.heldFor(row.fingerprint()));

@@ -6,7 +6,6 @@ import dev.idempotency.spi.ClaimRequest;
 import dev.idempotency.spi.ClaimResult;
 import dev.idempotency.spi.RecordKey;
 import dev.idempotency.spi.StoreException;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -48,13 +47,13 @@ final class MariaDbDialect extends SqlDialect {
     private final String insert = "INSERT INTO " + TABLE + " " + INSERT_COLUMNS + " VALUES (" + insertValues() + ")";
 
     private final String lockRow = "SELECT " + ROW_COLUMNS + ", " + now() + " FROM " + TABLE
-            + " WHERE scope = ? AND idempotency_key = ? FOR UPDATE NOWAIT";
+            + " WHERE " + KEY_IS + " FOR UPDATE NOWAIT";
 
     /**
      * Rows a claim holds are locked; SKIP LOCKED leaves them, and lets concurrent purges share the work. Neither
      * engine takes a LIMIT in a subquery of a delete, so the rows are locked first and deleted by key after.
      */
-    private final String selectExpired = "SELECT scope, idempotency_key FROM " + TABLE + " WHERE expires_at <= ? "
+    private final String selectExpired = "SELECT key_digest FROM " + TABLE + " WHERE expires_at <= ? "
             + "AND (lease_expires_at IS NULL OR lease_expires_at <= " + now() + ") ORDER BY expires_at LIMIT ? "
             + "FOR UPDATE SKIP LOCKED";
 
@@ -181,7 +180,7 @@ final class MariaDbDialect extends SqlDialect {
     private ClaimFound busyWithTheHoldersFingerprint(Transaction transaction, ClaimRequest request)
             throws SQLException {
         Row row = transaction.readUncommitted(connection -> read(connection, request.key()));
-        if (row == null || !"IN_PROGRESS".equals(row.state())) {
+        if (row == null || row.completed()) {
             return BUSY_HOLDER_UNSEEN;
         }
         if (row.leaseExpiresAt() != null) {
@@ -192,8 +191,7 @@ final class MariaDbDialect extends SqlDialect {
 
     private Row lock(Connection connection, RecordKey key) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement(lockRow)) {
-            ps.setString(1, key.scope());
-            ps.setString(2, key.key().value());
+            bindKey(ps, 1, key);
             try (ResultSet rs = ps.executeQuery()) {
                 return readRow(rs, key);
             }
@@ -229,7 +227,7 @@ final class MariaDbDialect extends SqlDialect {
         return super.keyTaken(e) || SqlErrors.isMysqlLockNotHad(e);
     }
 
-    /** Bytes of a statement storing an outcome besides the body and headers: SQL text, key, scope, times. */
+    /** Bytes of a statement storing an outcome besides the body and headers: SQL text, key, times. */
     static final int OUTCOME_STATEMENT_OVERHEAD = 4096;
 
     /** The largest outcome (body and headers) this server stores, or {@link Long#MAX_VALUE} if not known. */
@@ -240,8 +238,7 @@ final class MariaDbDialect extends SqlDialect {
     }
 
     private void requireFits(RecordKey key, StoredResponse response) {
-        long size = (long) response.body().length
-                + HeaderCodec.encode(response.headers()).getBytes(StandardCharsets.UTF_8).length;
+        long size = ResponseCodec.encode(response).length;
         if (size > largestOutcomeBytes()) {
             throw new StoreException("The outcome of " + key + " takes " + size + " bytes, more than the database "
                     + "accepts in one statement (max_allowed_packet = " + maxStatementBytes + " bytes stores outcomes "
@@ -263,26 +260,25 @@ final class MariaDbDialect extends SqlDialect {
 
     @Override
     public int purge(Connection connection, Instant now, int limit) throws SQLException {
-        List<String[]> keys = new ArrayList<>();
+        List<byte[]> keys = new ArrayList<>();
         try (PreparedStatement ps = connection.prepareStatement(selectExpired)) {
             ps.setObject(1, times().parameter(now));
             ps.setInt(2, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    keys.add(new String[] {rs.getString(1), rs.getString(2)});
+                    keys.add(rs.getBytes(1));
                 }
             }
         }
         int deleted = 0;
         for (int from = 0; from < keys.size(); from += PURGE_KEYS_PER_DELETE) {
-            List<String[]> slice = keys.subList(from, Math.min(keys.size(), from + PURGE_KEYS_PER_DELETE));
-            String sql = "DELETE FROM " + TABLE + " WHERE (scope, idempotency_key) IN ("
-                    + String.join(", ", Collections.nCopies(slice.size(), "(?, ?)")) + ")";
+            List<byte[]> slice = keys.subList(from, Math.min(keys.size(), from + PURGE_KEYS_PER_DELETE));
+            String sql = "DELETE FROM " + TABLE + " WHERE key_digest IN ("
+                    + String.join(", ", Collections.nCopies(slice.size(), "?")) + ")";
             try (PreparedStatement ps = connection.prepareStatement(sql)) {
                 int parameter = 1;
-                for (String[] key : slice) {
-                    ps.setString(parameter++, key[0]);
-                    ps.setString(parameter++, key[1]);
+                for (byte[] key : slice) {
+                    ps.setBytes(parameter++, key);
                 }
                 deleted += ps.executeUpdate();
             }

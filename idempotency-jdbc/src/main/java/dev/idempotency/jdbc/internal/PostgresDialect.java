@@ -8,7 +8,6 @@ import dev.idempotency.spi.RecordKey;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -35,7 +34,7 @@ final class PostgresDialect extends SqlDialect {
 
     private final String tryClaim = "WITH claim_lock AS (SELECT pg_try_advisory_xact_lock(?) AS acquired), "
             + "inserted AS (INSERT INTO " + TABLE + " " + INSERT_COLUMNS + " SELECT " + insertValues()
-            + " FROM claim_lock WHERE acquired ON CONFLICT (scope, idempotency_key) DO NOTHING "
+            + " FROM claim_lock WHERE acquired ON CONFLICT (key_digest) DO NOTHING "
             + "RETURNING fencing_token) SELECT acquired, (SELECT fencing_token FROM inserted) FROM claim_lock";
 
     /**
@@ -60,7 +59,7 @@ final class PostgresDialect extends SqlDialect {
             + "ELSE 'A' END ELSE 'A' END "
             + "WHEN NOT pg_try_advisory_xact_lock_shared(?) THEN 'S' "
             + "WHEN NOT pg_try_advisory_xact_lock_shared(?) THEN 'D' ELSE 'U' END; SELECT " + ROW_COLUMNS
-            + ", clock_timestamp() FROM " + TABLE + " WHERE scope = ? AND idempotency_key = ?";
+            + ", clock_timestamp() FROM " + TABLE + " WHERE " + KEY_IS;
 
     /** The outcome's insert and the {@code COMMIT} in one round trip. */
     private final String insertCompletedAndCommit = insertCompletedSql() + "; COMMIT";
@@ -77,7 +76,7 @@ final class PostgresDialect extends SqlDialect {
     private final String lockInsertCompletedAndCommit = lockAndInsertCompleted + "; COMMIT";
 
     private final String insert = "INSERT INTO " + TABLE + " " + INSERT_COLUMNS + " VALUES (" + insertValues()
-            + ") ON CONFLICT (scope, idempotency_key) DO NOTHING RETURNING fencing_token";
+            + ") ON CONFLICT (key_digest) DO NOTHING RETURNING fencing_token";
 
     @Override
     protected String now() {
@@ -101,6 +100,12 @@ final class PostgresDialect extends SqlDialect {
         return INBOX;
     }
 
+    /** The key's digest is a {@code uuid} here: the only fixed-width 16-byte type, so no length in each entry. */
+    @Override
+    protected void bindKey(PreparedStatement ps, int index, RecordKey key) throws SQLException {
+        ps.setObject(index, KeyDigest.uuidOf(key));
+    }
+
     @Override
     public ClaimFound claimInTransaction(Transaction transaction, ClaimRequest request) throws SQLException {
         Connection connection = transaction.connection();
@@ -114,8 +119,7 @@ final class PostgresDialect extends SqlDialect {
             ps.setLong(3, announcement);
             ps.setLong(4, requestLock);
             ps.setLong(5, announcement);
-            ps.setString(6, request.key().scope());
-            ps.setString(7, request.key().key().value());
+            bindKey(ps, 6, request.key());
             ps.execute();
             try (ResultSet rs = ps.getResultSet()) {
                 rs.next();
@@ -198,7 +202,7 @@ final class PostgresDialect extends SqlDialect {
     }
 
     /**
-     * The record's primary key, as V1__create_idempotency_record.sql names it. A unique violation elsewhere (a
+     * The record's primary key, as V1__create_idempotency_record.sql and V6__compact_record.sql name it. A unique violation elsewhere (a
      * deferred constraint of the handler's, checked at the {@code COMMIT} of the same flight) is the handler's
      * failure, not a taken key. PostgreSQL names the constraint in the message in every language.
      */
@@ -286,16 +290,12 @@ final class PostgresDialect extends SqlDialect {
     }
 
     private static MessageDigest keyed(String purpose, RecordKey key) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(purpose.getBytes(StandardCharsets.US_ASCII));
-            sha.update((byte) 0);
-            sha.update(key.scope().getBytes(StandardCharsets.UTF_8));
-            sha.update((byte) 0);
-            sha.update(key.key().value().getBytes(StandardCharsets.US_ASCII));
-            return sha;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        MessageDigest sha = KeyDigest.sha256();
+        sha.update(purpose.getBytes(StandardCharsets.US_ASCII));
+        sha.update((byte) 0);
+        sha.update(key.scope().getBytes(StandardCharsets.UTF_8));
+        sha.update((byte) 0);
+        sha.update(key.key().value().getBytes(StandardCharsets.US_ASCII));
+        return sha;
     }
 }

@@ -28,7 +28,7 @@ import java.time.Instant;
 public abstract class SqlDialect {
 
     /** The record as read, completed or not, with the database's clock at the moment of reading. */
-    protected record Row(String state, RequestFingerprint fingerprint, StoredRecord record, Instant expiresAt,
+    protected record Row(boolean completed, RequestFingerprint fingerprint, StoredRecord record, Instant expiresAt,
             Instant leaseExpiresAt, long fencingToken, Instant databaseNow) {
 
         boolean liveAt(Instant now) {
@@ -42,9 +42,21 @@ public abstract class SqlDialect {
 
     static final String TABLE = "idempotency_record";
 
+    /**
+     * The condition that selects the record of one key, by its primary key ({@link KeyDigest}), bound by
+     * {@link #bindKey}.
+     */
+    protected static final String KEY_IS = "key_digest = ?";
+
+    /**
+     * The condition of an in-progress record: only a completed one has a status (and a stored response, which the
+     * table's check constraint ties to it).
+     */
+    protected static final String IN_PROGRESS = "response_status IS NULL";
+
     /** The record's columns in the order {@link #readRow} reads them; queries add the database's clock after them. */
-    static final String ROW_COLUMNS = "state, fingerprint_version, fingerprint, response_status, response_headers, "
-            + "response_body, created_at, expires_at, lease_expires_at, fencing_token";
+    static final String ROW_COLUMNS = "response_status, fingerprint_version, fingerprint, response, created_at, "
+            + "expires_at, lease_expires_at, fencing_token";
 
     private final String selectRow;
     private final String selectToken;
@@ -61,34 +73,31 @@ public abstract class SqlDialect {
         String now = now();
         String lease = leaseExpiry("?");
         selectRow = "SELECT " + ROW_COLUMNS + ", " + now + " FROM " + TABLE
-                + " WHERE scope = ? AND idempotency_key = ?";
+                + " WHERE " + KEY_IS;
         // Takes over a record whose time to live ran out and that no live lease holds, or a lease that ran out
         // for the same request (see reclaimable). The token read before must still be there, so two takeovers
         // can never both succeed.
-        selectToken = "SELECT fencing_token FROM " + TABLE + " WHERE scope = ? AND idempotency_key = ?";
-        reclaim = "UPDATE " + TABLE + " SET fingerprint_version = ?, fingerprint = ?, state = 'IN_PROGRESS', "
-                + "response_status = NULL, response_headers = NULL, response_body = NULL, created_at = ?, "
-                + "expires_at = ?, lease_expires_at = " + lease + ", fencing_token = " + nextToken("fencing_token") + " "
-                + "WHERE scope = ? AND idempotency_key = ? AND fencing_token = ? AND ("
+        selectToken = "SELECT fencing_token FROM " + TABLE + " WHERE " + KEY_IS;
+        reclaim = "UPDATE " + TABLE + " SET fingerprint_version = ?, fingerprint = ?, response_status = NULL, "
+                + "response = NULL, created_at = ?, expires_at = ?, lease_expires_at = " + lease + ", "
+                + "fencing_token = " + nextToken("fencing_token") + " WHERE " + KEY_IS + " AND fencing_token = ? AND ("
                 + "(expires_at <= ? AND (lease_expires_at IS NULL OR lease_expires_at <= " + now + ")) OR "
-                + "(state = 'IN_PROGRESS' AND lease_expires_at <= " + now + " AND fingerprint_version = ? "
+                + "(" + IN_PROGRESS + " AND lease_expires_at <= " + now + " AND fingerprint_version = ? "
                 + "AND fingerprint = ?))";
-        complete = "UPDATE " + TABLE + " SET state = 'COMPLETED', response_status = ?, response_headers = ?, "
-                + "response_body = ?, expires_at = ?, lease_expires_at = NULL WHERE scope = ? "
-                + "AND idempotency_key = ? AND fencing_token = ? AND state = 'IN_PROGRESS'";
-        renew = "UPDATE " + TABLE + " SET lease_expires_at = " + lease + " WHERE scope = ? AND idempotency_key = ? "
-                + "AND fencing_token = ? AND state = 'IN_PROGRESS'";
-        release = "DELETE FROM " + TABLE + " WHERE scope = ? AND idempotency_key = ? AND fencing_token = ? "
-                + "AND state = 'IN_PROGRESS'";
+        complete = "UPDATE " + TABLE + " SET response_status = ?, response = ?, expires_at = ?, "
+                + "lease_expires_at = NULL WHERE " + KEY_IS + " AND fencing_token = ? AND " + IN_PROGRESS;
+        renew = "UPDATE " + TABLE + " SET lease_expires_at = " + lease + " WHERE " + KEY_IS
+                + " AND fencing_token = ? AND " + IN_PROGRESS;
+        release = "DELETE FROM " + TABLE + " WHERE " + KEY_IS + " AND fencing_token = ? AND " + IN_PROGRESS;
         // Rows a claim holds are locked; SKIP LOCKED leaves them, and lets concurrent purges share the work.
         // A live lease is never purged, even past the record's time to live.
-        purge = "DELETE FROM " + TABLE + " WHERE (scope, idempotency_key) IN ("
-                + "SELECT scope, idempotency_key FROM " + TABLE + " WHERE expires_at <= ? "
+        purge = "DELETE FROM " + TABLE + " WHERE key_digest IN ("
+                + "SELECT key_digest FROM " + TABLE + " WHERE expires_at <= ? "
                 + "AND (lease_expires_at IS NULL OR lease_expires_at <= " + now + ") "
                 + "FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED)";
-        insertCompleted = "INSERT INTO " + TABLE + " (scope, idempotency_key, fingerprint_version, fingerprint, state, "
-                + "response_status, response_headers, response_body, created_at, expires_at, lease_expires_at, "
-                + "fencing_token) VALUES (?, ?, ?, ?, 'COMPLETED', ?, ?, ?, ?, ?, NULL, " + newToken() + ")";
+        insertCompleted = "INSERT INTO " + TABLE + " (key_digest, idempotency_key, fingerprint_version, fingerprint, "
+                + "response_status, response, created_at, expires_at, lease_expires_at, fencing_token) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, " + newToken() + ")";
         // Capped: an index range scan of at most the cap's rows, however far behind the purge is.
         countExpired = "SELECT count(*) FROM (SELECT 1 FROM " + TABLE + " WHERE expires_at <= ? "
                 + firstRows("?") + ") expired";
@@ -187,12 +196,10 @@ public abstract class SqlDialect {
             Instant expiresAt) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement(complete)) {
             ps.setInt(1, response.status());
-            ps.setString(2, HeaderCodec.encode(response.headers()));
-            ps.setBytes(3, response.body());
-            ps.setObject(4, times().parameter(expiresAt));
-            ps.setString(5, key.scope());
-            ps.setString(6, key.key().value());
-            ps.setLong(7, fencingToken);
+            ps.setBytes(2, ResponseCodec.encode(response));
+            ps.setObject(3, times().parameter(expiresAt));
+            bindKey(ps, 4, key);
+            ps.setLong(5, fencingToken);
             int updated = ps.executeUpdate();
             if (updated > 1) {
                 throw new StoreException("Storing the outcome of one key updated " + updated + " rows");
@@ -254,18 +261,25 @@ public abstract class SqlDialect {
         return insertCompleted;
     }
 
-    /** Binds {@link #insertCompletedSql()}'s 9 parameters from {@code first} on; the first is used by the caller. */
+    /** Binds {@link #insertCompletedSql()}'s 8 parameters from {@code first} on; the first is used by the caller. */
     protected void bindCompleted(PreparedStatement ps, int first, ClaimRequest request, StoredResponse response,
             Instant expiresAt) throws SQLException {
-        ps.setString(first, request.key().scope());
+        bindKey(ps, first, request.key());
         ps.setString(first + 1, request.key().key().value());
         ps.setInt(first + 2, request.fingerprint().version());
         ps.setBytes(first + 3, request.fingerprint().digest());
         ps.setInt(first + 4, response.status());
-        ps.setString(first + 5, HeaderCodec.encode(response.headers()));
-        ps.setBytes(first + 6, response.body());
-        ps.setObject(first + 7, times().parameter(request.now()));
-        ps.setObject(first + 8, times().parameter(expiresAt));
+        ps.setBytes(first + 5, ResponseCodec.encode(response));
+        ps.setObject(first + 6, times().parameter(request.now()));
+        ps.setObject(first + 7, times().parameter(expiresAt));
+    }
+
+    /**
+     * Binds the primary key of {@code key}'s record ({@link KeyDigest}), the parameter of {@link #KEY_IS}, as
+     * 16 bytes; engines that keep it in a type of their own bind it as that.
+     */
+    protected void bindKey(PreparedStatement ps, int index, RecordKey key) throws SQLException {
+        ps.setBytes(index, KeyDigest.of(key));
     }
 
     /**
@@ -281,9 +295,8 @@ public abstract class SqlDialect {
         try (PreparedStatement ps = connection.prepareStatement(renew)) {
             ps.setLong(1, lease.toMillis());
             ps.setLong(2, lease.toMillis());
-            ps.setString(3, key.scope());
-            ps.setString(4, key.key().value());
-            ps.setLong(5, fencingToken);
+            bindKey(ps, 3, key);
+            ps.setLong(4, fencingToken);
             return ps.executeUpdate() == 1;
         }
     }
@@ -291,9 +304,8 @@ public abstract class SqlDialect {
     /** Deletes a lease-mode claim's in-progress record, if the fencing token is still its own. */
     public void release(Connection connection, RecordKey key, long fencingToken) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement(release)) {
-            ps.setString(1, key.scope());
-            ps.setString(2, key.key().value());
-            ps.setLong(3, fencingToken);
+            bindKey(ps, 1, key);
+            ps.setLong(2, fencingToken);
             ps.executeUpdate();
         }
     }
@@ -322,8 +334,7 @@ public abstract class SqlDialect {
     /** Reads the record of {@code key}, or {@code null}. */
     protected Row read(Connection connection, RecordKey key) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement(selectRow)) {
-            ps.setString(1, key.scope());
-            ps.setString(2, key.key().value());
+            bindKey(ps, 1, key);
             try (ResultSet rs = ps.executeQuery()) {
                 return readRow(rs, key);
             }
@@ -338,22 +349,21 @@ public abstract class SqlDialect {
         if (!rs.next()) {
             return null;
         }
-        String state = rs.getString(1);
+        int status = rs.getInt(1);
+        boolean completed = !rs.wasNull();
         RequestFingerprint fingerprint = RequestFingerprint.restore(rs.getInt(2), rs.getBytes(3));
         SqlTimes times = times();
-        Instant createdAt = times.read(rs, 7);
-        Instant expiresAt = times.read(rs, 8);
-        Instant lease = times.read(rs, 9);
-        long token = rs.getLong(10);
-        Instant databaseNow = times.read(rs, 11);
+        Instant createdAt = times.read(rs, 5);
+        Instant expiresAt = times.read(rs, 6);
+        Instant lease = times.read(rs, 7);
+        long token = rs.getLong(8);
+        Instant databaseNow = times.read(rs, 9);
         StoredRecord record = null;
-        if ("COMPLETED".equals(state)) {
-            byte[] body = rs.getBytes(6);
-            StoredResponse response = StoredResponse.of(rs.getInt(4), HeaderCodec.decode(rs.getString(5)),
-                    body == null ? new byte[0] : body);
+        if (completed) {
+            StoredResponse response = ResponseCodec.decode(status, rs.getBytes(4));
             record = new StoredRecord(key, fingerprint, response, createdAt, expiresAt);
         }
-        return new Row(state, fingerprint, record, expiresAt, lease, token, databaseNow);
+        return new Row(completed, fingerprint, record, expiresAt, lease, token, databaseNow);
     }
 
     /**
@@ -361,7 +371,7 @@ public abstract class SqlDialect {
      * one is busy (with the rest of its lease and its fingerprint, when it is a committed lease).
      */
     protected static ClaimFound occupied(Row row) {
-        if ("COMPLETED".equals(row.state())) {
+        if (row.completed()) {
             return new ClaimFound.Existing(row.record());
         }
         if (row.leaseExpiresAt() != null) {
@@ -387,7 +397,7 @@ public abstract class SqlDialect {
         if (liveLease) {
             return false;
         }
-        return !row.liveAt(request.now()) || ("IN_PROGRESS".equals(row.state()) && row.leaseExpired()
+        return !row.liveAt(request.now()) || (!row.completed() && row.leaseExpired()
                 && row.fingerprint().equals(request.fingerprint()));
     }
 
@@ -407,12 +417,11 @@ public abstract class SqlDialect {
             ps.setObject(4, times().parameter(request.expiresAt()));
             ps.setLong(5, leaseMillis);
             ps.setLong(6, leaseMillis);
-            ps.setString(7, request.key().scope());
-            ps.setString(8, request.key().key().value());
-            ps.setLong(9, row.fencingToken());
-            ps.setObject(10, times().parameter(request.now()));
-            ps.setInt(11, request.fingerprint().version());
-            ps.setBytes(12, request.fingerprint().digest());
+            bindKey(ps, 7, request.key());
+            ps.setLong(8, row.fencingToken());
+            ps.setObject(9, times().parameter(request.now()));
+            ps.setInt(10, request.fingerprint().version());
+            ps.setBytes(11, request.fingerprint().digest());
             if (ps.executeUpdate() != 1) {
                 return busy(ClaimResult.Busy.unknown());
             }
@@ -426,8 +435,7 @@ public abstract class SqlDialect {
      */
     protected long tokenOf(Connection connection, RecordKey key) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement(selectToken)) {
-            ps.setString(1, key.scope());
-            ps.setString(2, key.key().value());
+            bindKey(ps, 1, key);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     throw new StoreException("The record of " + key + " written by this claim was not found");
@@ -438,12 +446,12 @@ public abstract class SqlDialect {
     }
 
     /** The columns of a new in-progress record, in the order of {@link #insertValues()}. */
-    protected static final String INSERT_COLUMNS = "(scope, idempotency_key, fingerprint_version, fingerprint, state, "
+    protected static final String INSERT_COLUMNS = "(key_digest, idempotency_key, fingerprint_version, fingerprint, "
             + "created_at, expires_at, lease_expires_at, fencing_token)";
 
     /** The values of a new in-progress record, with the placeholders {@link #bindInsert} binds. */
     protected String insertValues() {
-        return "?, ?, ?, ?, 'IN_PROGRESS', ?, ?, " + leaseExpiry("?") + ", " + newToken();
+        return "?, ?, ?, ?, ?, ?, " + leaseExpiry("?") + ", " + newToken();
     }
 
     /**
@@ -452,7 +460,7 @@ public abstract class SqlDialect {
      */
     protected void bindInsert(PreparedStatement ps, int first, ClaimRequest request, long leaseMillis)
             throws SQLException {
-        ps.setString(first, request.key().scope());
+        bindKey(ps, first, request.key());
         ps.setString(first + 1, request.key().key().value());
         ps.setInt(first + 2, request.fingerprint().version());
         ps.setBytes(first + 3, request.fingerprint().digest());
