@@ -1,7 +1,10 @@
 package dev.idempotency.benchmarks;
 
 import dev.idempotency.IdempotencyKey;
+import dev.idempotency.Header;
 import dev.idempotency.RequestFingerprint;
+import dev.idempotency.StoredResponse;
+import dev.idempotency.jdbc.internal.ResponseCodec;
 import dev.idempotency.spi.RecordKey;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -12,6 +15,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -26,9 +30,14 @@ final class PrefilledTable {
     /** The body every prefilled record was "sent" with. */
     static final byte[] BODY = Scenario.body("acct-fill", "a post stored long ago, to make the table big");
 
-    private static final String RESPONSE_HEADERS = "[[\"Content-Type\",\"application/json\"],[\"Location\",\"/posts/0\"]]";
-    private static final byte[] RESPONSE_BODY = ("{\"id\":0,\"account_id\":\"acct-fill\",\"content\":\"a post stored "
-            + "long ago, to make the table big\",\"created_at\":\"2026-01-01T00:00:00Z\"}").getBytes(StandardCharsets.UTF_8);
+    /**
+     * The stored outcome of every prefilled record, in the store's own encoding, so that the rows are the size the
+     * store writes.
+     */
+    private static final byte[] RESPONSE = ResponseCodec.encode(StoredResponse.of(201,
+            List.of(new Header("Content-Type", "application/json"), new Header("Location", "/posts/0")),
+            ("{\"id\":0,\"account_id\":\"acct-fill\",\"content\":\"a post stored long ago, to make the table big\","
+                    + "\"created_at\":\"2026-01-01T00:00:00Z\"}").getBytes(StandardCharsets.UTF_8)));
     private static final long CHUNK = 1_000_000;
 
     private final BenchDatabase database;
@@ -55,21 +64,22 @@ final class PrefilledTable {
      */
     double growTo(long total, Instant expiresAt) throws SQLException {
         long started = System.nanoTime();
-        String sql = "INSERT INTO idempotency_record (scope, idempotency_key, fingerprint_version, fingerprint, state, "
-                + "response_status, response_headers, response_body, created_at, expires_at, lease_expires_at, "
-                + "fencing_token) SELECT ?, 'fill-' || lpad(g::text, 10, '0'), ?, ?, 'COMPLETED', 201, ?, ?, now(), ?, "
-                + "NULL, 1 FROM generate_series(?::bigint, ?::bigint) g";
+        // The primary key is the store's digest of scope and key (V6__compact_record.sql computes it the same way).
+        String sql = "INSERT INTO idempotency_record (key_digest, idempotency_key, fingerprint_version, fingerprint, "
+                + "response_status, response, created_at, expires_at, lease_expires_at, fencing_token) "
+                + "SELECT CAST(encode(substr(sha256(convert_to(s.scope || chr(0) || k.key, 'UTF8')), 1, 16), 'hex') AS uuid), "
+                + "k.key, ?, ?, 201, ?, now(), ?, NULL, 1 FROM (SELECT CAST(? AS text) AS scope) s, "
+                + "(SELECT 'fill-' || lpad(g::text, 10, '0') AS key FROM generate_series(?::bigint, ?::bigint) g) k";
         try (PreparedStatement insert = database.prepare(sql)) {
             while (rows < total) {
                 long last = Math.min(total, rows + CHUNK);
-                insert.setString(1, scope);
-                insert.setInt(2, fingerprint.version());
-                insert.setBytes(3, fingerprint.digest());
-                insert.setString(4, RESPONSE_HEADERS);
-                insert.setBytes(5, RESPONSE_BODY);
-                insert.setObject(6, OffsetDateTime.ofInstant(expiresAt, ZoneOffset.UTC));
-                insert.setLong(7, rows + 1);
-                insert.setLong(8, last);
+                insert.setInt(1, fingerprint.version());
+                insert.setBytes(2, fingerprint.digest());
+                insert.setBytes(3, RESPONSE);
+                insert.setObject(4, OffsetDateTime.ofInstant(expiresAt, ZoneOffset.UTC));
+                insert.setString(5, scope);
+                insert.setLong(6, rows + 1);
+                insert.setLong(7, last);
                 insert.executeUpdate();
                 rows = last;
                 System.out.println(Report.format("table: %,d records prefilled (%.0f s)", rows,

@@ -230,8 +230,8 @@ final class PurgeBenchmark {
 
     /** The plan PostgreSQL picks for one batch of the store's purge statement. */
     private static String explainPurge(BenchDatabase database, Instant at, int batch) throws Exception {
-        String sql = "EXPLAIN (COSTS OFF) DELETE FROM idempotency_record WHERE (scope, idempotency_key) IN ("
-                + "SELECT scope, idempotency_key FROM idempotency_record WHERE expires_at <= ? "
+        String sql = "EXPLAIN (COSTS OFF) DELETE FROM idempotency_record WHERE key_digest IN ("
+                + "SELECT key_digest FROM idempotency_record WHERE expires_at <= ? "
                 + "AND (lease_expires_at IS NULL OR lease_expires_at <= clock_timestamp()) "
                 + "FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED)";
         StringBuilder plan = new StringBuilder();

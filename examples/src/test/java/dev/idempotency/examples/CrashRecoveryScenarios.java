@@ -423,7 +423,7 @@ abstract class CrashRecoveryScenarios {
     private static int inProgressRecords(Connection db) throws SQLException {
         try (Statement select = db.createStatement();
                 ResultSet row = select.executeQuery(
-                        "SELECT COUNT(*) FROM idempotency_record WHERE state = 'IN_PROGRESS'")) {
+                        "SELECT COUNT(*) FROM idempotency_record WHERE response_status IS NULL")) {
             row.next();
             return row.getInt(1);
         }

@@ -18,6 +18,6 @@ class H2OptimisticClaimTest extends OptimisticClaimScenarios {
     @Override
     protected String lockWaitsQuery() {
         return "SELECT count(*) FROM INFORMATION_SCHEMA.SESSIONS "
-                + "WHERE EXECUTING_STATEMENT LIKE 'INSERT INTO idempotency_record%''COMPLETED''%'";
+                + "WHERE EXECUTING_STATEMENT LIKE 'INSERT INTO idempotency_record (key_digest%response_status%'";
     }
 }

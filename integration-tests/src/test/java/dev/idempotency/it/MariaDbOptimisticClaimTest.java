@@ -18,6 +18,6 @@ class MariaDbOptimisticClaimTest extends OptimisticClaimScenarios {
     @Override
     protected String lockWaitsQuery() {
         return "SELECT count(*) FROM information_schema.PROCESSLIST "
-                + "WHERE INFO LIKE 'INSERT INTO idempotency_record%''COMPLETED''%'";
+                + "WHERE INFO LIKE 'INSERT INTO idempotency_record (key_digest%response_status%'";
     }
 }

@@ -320,7 +320,7 @@ class PostgresCrashRecoveryIT {
     private static int inProgressRecords(Connection connection) throws SQLException {
         try (Statement select = connection.createStatement();
                 ResultSet row = select.executeQuery(
-                        "SELECT count(*) FROM idempotency_record WHERE state = 'IN_PROGRESS'")) {
+                        "SELECT count(*) FROM idempotency_record WHERE response_status IS NULL")) {
             row.next();
             return row.getInt(1);
         }

@@ -63,7 +63,7 @@ final class Effects {
     /** Records left in progress: none may stay once every client has its answer. */
     static int inProgressRecords(DataSource db) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT count(*) FROM idempotency_record WHERE state = 'IN_PROGRESS'");
+                "SELECT count(*) FROM idempotency_record WHERE response_status IS NULL");
                 ResultSet rs = ps.executeQuery()) {
             rs.next();
             return rs.getInt(1);
