@@ -67,7 +67,7 @@ final class PrefilledTable {
         // The primary key is the store's digest of scope and key (V6__compact_record.sql computes it the same way).
         String sql = "INSERT INTO idempotency_record (key_digest, idempotency_key, fingerprint_version, fingerprint, "
                 + "response_status, response, created_at, expires_at, lease_expires_at, fencing_token) "
-                + "SELECT CAST(encode(substr(sha256(convert_to(s.scope || chr(0) || k.key, 'UTF8')), 1, 16), 'hex') AS uuid), "
+                + "SELECT CAST(encode(substr(sha256(convert_to(s.scope, 'UTF8') || decode('00', 'hex') || convert_to(k.key, 'UTF8')), 1, 16), 'hex') AS uuid), "
                 + "k.key, ?, ?, 201, ?, now(), ?, NULL, 1 FROM (SELECT CAST(? AS text) AS scope) s, "
                 + "(SELECT 'fill-' || lpad(g::text, 10, '0') AS key FROM generate_series(?::bigint, ?::bigint) g) k";
         try (PreparedStatement insert = database.prepare(sql)) {

@@ -129,6 +129,35 @@ class CompactRecordMigrationTest {
             }
         }
 
+        /** The SQL of docs/operations.md that finds a record by its scope and key, on each engine. */
+        @Test
+        void aRecordIsFoundByHandFromItsScopeAndKey() throws SQLException {
+            DataSource ds = database().dataSource();
+            String scope = "user:Zo\u00eb";
+            try (JdbcIdempotencyStore store = JdbcIdempotencyStore.builder().dataSource(ds)
+                    .purgeInterval(Duration.ZERO).build()) {
+                ClaimResult result = store.claim(new ClaimRequest(key(scope, "order-17"), FINGERPRINT, NOW, LATER));
+                try (Claim claim = assertInstanceOf(ClaimResult.Acquired.class, result).claim()) {
+                    claim.complete(StoredResponse.of(201, HEADERS, BODY), LATER);
+                }
+            }
+            String digest = switch (engine()) {
+                case POSTGRESQL -> "CAST(encode(substr(sha256(convert_to(?, 'UTF8') || decode('00', 'hex') || convert_to(?, 'UTF8')), 1, 16), 'hex') AS uuid)";
+                case H2 -> "CAST(HASH('SHA-256', CAST(? AS VARBINARY) || X'00' || CAST(? AS VARBINARY)) AS BINARY(16))";
+                case MARIADB, MYSQL -> "UNHEX(LEFT(SHA2(CONCAT(?, 0x00, ?), 256), 32))";
+            };
+            try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+                    "SELECT response_status, idempotency_key FROM idempotency_record WHERE key_digest = " + digest)) {
+                ps.setString(1, scope);
+                ps.setString(2, "order-17");
+                try (ResultSet rs = ps.executeQuery()) {
+                    assertTrue(rs.next(), "the record is found by the digest computed in SQL");
+                    assertEquals(201, rs.getInt(1));
+                    assertEquals("order-17", rs.getString(2));
+                }
+            }
+        }
+
         private static StoredRecord existing(JdbcIdempotencyStore store, String scope, String key,
                 RequestFingerprint fingerprint) {
             ClaimResult result = store.claim(new ClaimRequest(key(scope, key), fingerprint, NOW, LATER));

@@ -216,8 +216,8 @@ class PostgresPurgeUnderLoadTest {
                 // compact form: Content-Type: text/plain, body "ok".
                 PreparedStatement ps = c.prepareStatement("INSERT INTO idempotency_record (key_digest, "
                         + "idempotency_key, fingerprint_version, fingerprint, response_status, response, created_at, "
-                        + "expires_at, fencing_token) SELECT CAST(encode(substr(sha256(convert_to(s.scope || chr(0) "
-                        + "|| s.prefix || g, 'UTF8')), 1, 16), 'hex') AS uuid), s.prefix || g, ?, ?, 201, "
+                        + "expires_at, fencing_token) SELECT CAST(encode(substr(sha256(convert_to(s.scope, 'UTF8') || decode('00', 'hex') "
+                        + "|| convert_to(s.prefix || g, 'UTF8')), 1, 16), 'hex') AS uuid), s.prefix || g, ?, ?, 201, "
                         + "'\\x0101010a746578742f706c61696e6f6b'::bytea, ?, ?, 1 "
                         + "FROM (SELECT CAST(? AS text) AS scope, CAST(? AS text) AS prefix) s, generate_series(1, ?) g")) {
             ps.setInt(1, FINGERPRINT.version());
