@@ -57,7 +57,8 @@ final class PrefilledTable {
     }
 
     /**
-     * Adds records until {@code total} were prefilled, all expiring at {@code expiresAt}, then vacuums and
+     * Adds records until {@code total} were prefilled, expiring from {@code expiresAt} on a microsecond apart (as
+     * records written one by one do, so the expiry index has one entry per record), then vacuums and
      * analyses the table so that the measurements after it see a settled table.
      *
      * @return the seconds the inserts took
@@ -68,8 +69,9 @@ final class PrefilledTable {
         String sql = "INSERT INTO idempotency_record (key_digest, idempotency_key, fingerprint_version, fingerprint, "
                 + "response_status, response, created_at, expires_at, lease_expires_at, fencing_token) "
                 + "SELECT CAST(encode(substr(sha256(convert_to(s.scope, 'UTF8') || decode('00', 'hex') || convert_to(k.key, 'UTF8')), 1, 16), 'hex') AS uuid), "
-                + "k.key, ?, ?, 201, ?, now(), ?, NULL, 1 FROM (SELECT CAST(? AS text) AS scope) s, "
-                + "(SELECT 'fill-' || lpad(g::text, 10, '0') AS key FROM generate_series(?::bigint, ?::bigint) g) k";
+                + "k.key, ?, ?, 201, ?, now(), ? + k.n * interval '1 microsecond', NULL, 1 "
+                + "FROM (SELECT CAST(? AS text) AS scope) s, (SELECT g AS n, 'fill-' || lpad(g::text, 10, '0') AS key "
+                + "FROM generate_series(?::bigint, ?::bigint) g) k";
         try (PreparedStatement insert = database.prepare(sql)) {
             while (rows < total) {
                 long last = Math.min(total, rows + CHUNK);

@@ -95,6 +95,10 @@ final class ScalingBenchmark {
             long total = database.queryLong("SELECT count(*) FROM idempotency_record");
             long bytes = database.queryLong("SELECT pg_total_relation_size('idempotency_record')");
             long indexBytes = database.queryLong("SELECT pg_indexes_size('idempotency_record')");
+            // Per record: the rows (with TOAST), the primary key's entries and the expiry index's entries.
+            long heapBytes = database.queryLong("SELECT pg_table_size('idempotency_record')");
+            long primaryKeyBytes = database.queryLong("SELECT pg_relation_size('idempotency_record_pk')");
+            long expiryBytes = database.queryLong("SELECT pg_relation_size('idempotency_record_expires_at_idx')");
             System.out.println(Report.format("table: %,d records; measuring", total));
             Histogram claim = directClaims(store, table, 2000);
             Histogram lookup = directLookups(store, table, 2000);
@@ -115,6 +119,8 @@ final class ScalingBenchmark {
             rows.add(List.of(Report.format("%,d", total), Report.format("%.0f", fill),
                     Report.format("%.0f MiB (indexes %.0f)", bytes / 1048576.0, indexBytes / 1048576.0),
                     Report.format("%.0f", (double) bytes / total),
+                    Report.format("%.0f / %.1f / %.1f", (double) heapBytes / total, (double) primaryKeyBytes / total,
+                            (double) expiryBytes / total),
                     Report.format("%.0f / %.0f", claim.getValueAtPercentile(50) / 1e3, claim.getValueAtPercentile(99) / 1e3),
                     Report.format("%.0f / %.0f", lookup.getValueAtPercentile(50) / 1e3, lookup.getValueAtPercentile(99) / 1e3),
                     Report.format("%.0f / %s", newKeys.throughput(), Report.millis(newKeys.latencies().getValueAtPercentile(99))),
@@ -127,7 +133,8 @@ final class ScalingBenchmark {
                 + "Both straight on the store, one at a time, 2,000 each. Then over HTTP with "
                 + options.clients() + " clients: new keys (claim, insert, store, commit) and replays of random "
                 + "prefilled records.\n\n"
-                + Report.table(List.of("records", "fill s", "table size", "bytes/record", "claim p50/p99 µs",
+                + Report.table(List.of("records", "fill s", "table size", "bytes/record",
+                        "rows / primary key / expiry index bytes per record", "claim p50/p99 µs",
                         "lookup p50/p99 µs", "HTTP new keys req/s / p99 ms", "HTTP replays req/s / p99 ms"), rows)
                 + (sizes.contains(10_000_000L) ? "" : "\nThe 10M step runs with `--ten-million` (about a minute more "
                         + "on a quiet machine, more on a busy one, and about 6 GB of disk; the purge part then deletes "
