@@ -147,24 +147,10 @@ final class H2Dialect extends SqlDialect {
         @Override
         public boolean insertMarker(Transaction transaction, String consumer, String messageId, Instant appliedAt,
                 Instant expiresAt, byte[] digest) throws SQLException {
-            // H2 waits for a conflicting uncommitted marker's transaction as PostgreSQL does, then fails with a
-            // duplicate key if it committed.
-            while (true) {
-                try (PreparedStatement ps = transaction.connection().prepareStatement(INSERT)) {
-                    bindMarker(ps, consumer, messageId, appliedAt, expiresAt, digest);
-                    return ps.executeUpdate() == 1;
-                } catch (SQLException e) {
-                    if (SqlErrors.isUniqueViolation(e)) {
-                        return false;
-                    }
-                    if (e.getErrorCode() != SqlErrors.H2_LOCK_TIMEOUT) {
-                        throw e;
-                    }
-                    // The first delivery's transaction is still running after H2's lock timeout: keep waiting, as
-                    // PostgreSQL does, in a fresh transaction (nothing else happened in this one yet).
-                    transaction.restart();
-                }
-            }
+            // H2 waits for a conflicting uncommitted marker's transaction as PostgreSQL does, up to its lock
+            // timeout, then fails with a duplicate key if it committed.
+            return insertWaitingThroughLockTimeouts(transaction, consumer, messageId, appliedAt, expiresAt, digest,
+                    e -> e.getErrorCode() == SqlErrors.H2_LOCK_TIMEOUT);
         }
     }
 

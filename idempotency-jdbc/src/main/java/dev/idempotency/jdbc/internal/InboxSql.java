@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.function.Predicate;
 
 /**
  * The inbox's statements on its table of markers, {@value #TABLE}. How a marker is inserted over another
@@ -56,6 +57,31 @@ public abstract class InboxSql {
      */
     public abstract boolean insertMarker(Transaction transaction, String consumer, String messageId,
             Instant appliedAt, Instant expiresAt, byte[] digest) throws SQLException;
+
+    /**
+     * The marker's plain insert, for engines whose insert waits for a conflicting uncommitted marker only up to a
+     * lock timeout of their own: a committed marker there fails it as a duplicate key ({@code false}); a wait that
+     * ran out ({@code lockNotHad}) is waited again, as PostgreSQL waits, in a fresh transaction (nothing else
+     * happened in this one yet), until the first delivery's transaction ends.
+     */
+    protected final boolean insertWaitingThroughLockTimeouts(Transaction transaction, String consumer,
+            String messageId, Instant appliedAt, Instant expiresAt, byte[] digest,
+            Predicate<SQLException> lockNotHad) throws SQLException {
+        while (true) {
+            try (PreparedStatement ps = transaction.connection().prepareStatement(INSERT)) {
+                bindMarker(ps, consumer, messageId, appliedAt, expiresAt, digest);
+                return ps.executeUpdate() == 1;
+            } catch (SQLException e) {
+                if (SqlErrors.isUniqueViolation(e)) {
+                    return false;
+                }
+                if (!lockNotHad.test(e)) {
+                    throw e;
+                }
+                transaction.restart();
+            }
+        }
+    }
 
     /** Binds {@link #INSERT}. */
     protected void bindMarker(PreparedStatement ps, String consumer, String messageId, Instant appliedAt,

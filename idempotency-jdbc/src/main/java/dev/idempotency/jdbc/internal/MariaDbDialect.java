@@ -328,25 +328,11 @@ final class MariaDbDialect extends SqlDialect {
         @Override
         public boolean insertMarker(Transaction transaction, String consumer, String messageId, Instant appliedAt,
                 Instant expiresAt, byte[] digest) throws SQLException {
-            // InnoDB waits for a conflicting uncommitted marker's transaction as PostgreSQL does, then fails with a
-            // duplicate key if it committed.
-            while (true) {
-                try (PreparedStatement ps = transaction.connection().prepareStatement(INSERT)) {
-                    bindMarker(ps, consumer, messageId, appliedAt, expiresAt, digest);
-                    return ps.executeUpdate() == 1;
-                } catch (SQLException e) {
-                    if (SqlErrors.isUniqueViolation(e)) {
-                        return false;
-                    }
-                    if (!SqlErrors.isMysqlLockNotHad(e)) {
-                        throw e;
-                    }
-                    // The first delivery's transaction outlasted the lock wait timeout, or two deliveries waiting
-                    // for a third that rolled back deadlocked: keep waiting, as PostgreSQL does, in a fresh
-                    // transaction (nothing else happened in this one yet).
-                    transaction.restart();
-                }
-            }
+            // InnoDB waits for a conflicting uncommitted marker's transaction as PostgreSQL does, up to
+            // innodb_lock_wait_timeout, then fails with a duplicate key if it committed; two deliveries waiting for
+            // a third that rolled back may deadlock instead, and wait again as well.
+            return insertWaitingThroughLockTimeouts(transaction, consumer, messageId, appliedAt, expiresAt, digest,
+                    SqlErrors::isMysqlLockNotHad);
         }
     }
 
