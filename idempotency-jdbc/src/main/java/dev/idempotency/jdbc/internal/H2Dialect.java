@@ -18,7 +18,9 @@ import java.time.Instant;
  */
 final class H2Dialect extends SqlDialect {
 
-    private final String insert = "INSERT INTO " + TABLE + " " + INSERT_COLUMNS + " VALUES (" + insertValues() + ")";
+    /** The in-progress row's insert, returning the fencing token the database chose (a data change delta table). */
+    private final String insert = "SELECT fencing_token FROM FINAL TABLE (INSERT INTO " + TABLE + " " + INSERT_COLUMNS
+            + " VALUES (" + insertValues() + "))";
     /**
      * A claim should not wait for another transaction's lock: meeting one means "busy". One millisecond,
      * because H2 2.x treats a zero timeout on an UPDATE's row lock as "the default" (2 s).
@@ -93,8 +95,10 @@ final class H2Dialect extends SqlDialect {
         for (int attempt = 0; attempt < 3; attempt++) {
             try (PreparedStatement ps = connection.prepareStatement(insert)) {
                 bindInsert(ps, 1, request, leaseMillis);
-                ps.executeUpdate();
-                return ClaimFound.Acquired.withRecord(tokenOf(connection, request.key()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return ClaimFound.Acquired.withRecord(rs.getLong(1));
+                }
             } catch (SQLException e) {
                 if (e.getErrorCode() == SqlErrors.H2_LOCK_TIMEOUT) {
                     return BUSY_HOLDER_UNSEEN;
