@@ -4,16 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
-import java.lang.module.Configuration;
-import java.lang.module.ModuleDescriptor;
-import java.lang.module.ModuleFinder;
-import java.nio.file.Path;
-import java.util.Arrays;
+import dev.idempotency.testing.ModulePath;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,32 +24,17 @@ class ModuleDescriptorTest {
                     + "|flyway-database-postgresql|flyway-mysql|commons-text|commons-lang3)-[0-9][^/]*\\.jar$");
 
     @Test
-    void resolvesOnTheModulePathAndExportsOnlyItsApi() throws Exception {
-        List<Path> modulePath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(entry -> MODULE_PATH_ENTRIES.matcher(entry.replace(File.separatorChar, '/')).find())
-                .map(Path::of).collect(Collectors.toList());
-        ModuleFinder finder = ModuleFinder.of(modulePath.toArray(Path[]::new));
-        ModuleDescriptor descriptor = finder.find("dev.idempotency.rabbitmq").orElseThrow(() -> new AssertionError(
-                "no module dev.idempotency.rabbitmq on " + modulePath)).descriptor();
-
-        assertFalse(descriptor.isAutomatic(), "a module descriptor of its own");
-        assertEquals(Set.of("dev.idempotency.rabbitmq"), descriptor.exports().stream()
-                .map(ModuleDescriptor.Exports::source).collect(Collectors.toSet()));
-        assertTrue(descriptor.packages().contains("dev.idempotency.rabbitmq.internal"));
-        assertTrue(descriptor.requires().stream().anyMatch(r -> r.name().equals("com.rabbitmq.client")),
-                descriptor.requires().toString());
-
-        Configuration configuration = ModuleLayer.boot().configuration().resolve(finder, ModuleFinder.of(),
-                Set.of("dev.idempotency.rabbitmq"));
-        ModuleLayer layer = ModuleLayer.boot().defineModulesWithOneLoader(configuration,
-                ClassLoader.getPlatformClassLoader());
-        Module module = layer.findModule("dev.idempotency.rabbitmq").orElseThrow();
+    void resolvesOnTheModulePathAndExportsOnlyItsApi() {
+        Module module = ModulePath.resolve("dev.idempotency.rabbitmq", MODULE_PATH_ENTRIES);
+        assertEquals(Set.of("dev.idempotency.rabbitmq"), ModulePath.exports(module));
+        assertTrue(module.getDescriptor().packages().contains("dev.idempotency.rabbitmq.internal"));
+        assertFalse(module.isExported("dev.idempotency.rabbitmq.internal"));
+        assertTrue(module.getDescriptor().requires().stream().anyMatch(r -> r.name().equals("com.rabbitmq.client")),
+                module.getDescriptor().requires().toString());
         for (String type : List.of("RabbitPublisher", "RabbitInboxConsumer", "RabbitInboxHandler",
                 "MessageIdExtractor")) {
-            Class<?> loaded = Class.forName("dev.idempotency.rabbitmq." + type, true, module.getClassLoader());
-            assertEquals(module, loaded.getModule());
+            ModulePath.load(module, "dev.idempotency.rabbitmq." + type);
         }
-        assertFalse(module.isExported("dev.idempotency.rabbitmq.internal"));
-        assertTrue(layer.findModule("com.rabbitmq.client").isPresent(), "the client, by its automatic name");
+        assertTrue(module.getLayer().findModule("com.rabbitmq.client").isPresent(), "the client, by its automatic name");
     }
 }

@@ -1,0 +1,38 @@
+package dev.idempotency.nats;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.idempotency.testing.ModulePath;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The module resolves as a named module on a module path made of its dependencies' jars, exports its API package
+ * only, and its public types load in that layer. The tests run on the class path; this is the one that would
+ * catch a missing {@code requires} or an exported internal package.
+ */
+class ModuleDescriptorTest {
+
+    /** The module's classes, and the jars of what it requires, directly or transitively. */
+    private static final Pattern MODULE_PATH_ENTRIES = Pattern.compile(
+            "idempotency-nats/target/classes$|idempotency-(core|jdbc)(-[0-9][^/]*\\.jar|/target/classes)$"
+                    + "|/(jnats|jackson-(core|databind|annotations)|HikariCP|slf4j-api|flyway-core"
+                    + "|flyway-database-postgresql|flyway-mysql|commons-text|commons-lang3)-[0-9][^/]*\\.jar$");
+
+    @Test
+    void resolvesOnTheModulePathAndExportsOnlyItsApi() {
+        Module module = ModulePath.resolve("dev.idempotency.nats", MODULE_PATH_ENTRIES);
+        assertEquals(Set.of("dev.idempotency.nats"), ModulePath.exports(module));
+        assertTrue(module.getDescriptor().packages().contains("dev.idempotency.nats.internal"));
+        assertFalse(module.isExported("dev.idempotency.nats.internal"));
+        for (String type : List.of("JetStreamPublisher", "JetStreamInboxConsumer", "JetStreamMessageHandler",
+                "MessageIdExtractor")) {
+            ModulePath.load(module, "dev.idempotency.nats." + type);
+        }
+        assertTrue(module.getLayer().findModule("io.nats.jnats").isPresent(), "the client, by its module name");
+    }
+}
