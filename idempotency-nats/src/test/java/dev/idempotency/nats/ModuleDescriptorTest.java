@@ -19,9 +19,8 @@ class ModuleDescriptorTest {
 
     /** The module's classes, and the jars of what it requires, directly or transitively. */
     private static final Pattern MODULE_PATH_ENTRIES = Pattern.compile(
-            "idempotency-nats/target/classes$|idempotency-(core|jdbc)(-[0-9][^/]*\\.jar|/target/classes)$"
-                    + "|/(jnats|jackson-(core|databind|annotations)|HikariCP|slf4j-api|flyway-core"
-                    + "|flyway-database-postgresql|flyway-mysql|commons-text|commons-lang3)-[0-9][^/]*\\.jar$");
+            "idempotency-nats/target/classes$|/jnats-[0-9][^/]*\\.jar$|"
+                    + ModulePath.JDBC_AND_ITS_DEPENDENCIES);
 
     @Test
     void resolvesOnTheModulePathAndExportsOnlyItsApi() {

@@ -25,6 +25,14 @@ import java.util.stream.Collectors;
  */
 public final class ModulePath {
 
+    /**
+     * Class-path entries of {@code dev.idempotency.jdbc} and of everything it requires, directly or transitively,
+     * for a module built on it to add its own entries to (joined with {@code |}).
+     */
+    public static final String JDBC_AND_ITS_DEPENDENCIES = "idempotency-(core|jdbc)(-[0-9][^/]*\\.jar|/target/classes)$"
+            + "|/(jackson-(core|databind|annotations)|HikariCP|slf4j-api|flyway-core|flyway-database-postgresql"
+            + "|flyway-mysql|commons-text|commons-lang3)-[0-9][^/]*\\.jar$";
+
     private ModulePath() {
     }
 
