@@ -10,6 +10,7 @@ import dev.idempotency.IdempotencyKey;
 import dev.idempotency.RequestFingerprint;
 import dev.idempotency.StoredResponse;
 import dev.idempotency.jdbc.internal.HeaderCodec;
+import dev.idempotency.jdbc.internal.SqlDialect;
 import dev.idempotency.spi.Claim;
 import dev.idempotency.spi.ClaimRequest;
 import dev.idempotency.spi.ClaimResult;
@@ -26,9 +27,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import javax.sql.DataSource;
@@ -194,11 +192,9 @@ class CompactRecordMigrationTest {
             }
         }
 
+        /** A point in time as the store passes it to this engine's time columns. */
         private Object time(Instant instant) {
-            Instant micros = instant.truncatedTo(ChronoUnit.MICROS);
-            // MariaDB keeps DATETIME(6) in UTC; the others a time with its zone.
-            return engine() == DatabaseEngine.MARIADB ? LocalDateTime.ofInstant(micros, ZoneOffset.UTC)
-                    : OffsetDateTime.ofInstant(micros, ZoneOffset.UTC);
+            return SqlDialect.of(engine(), 0).times().parameter(instant.truncatedTo(ChronoUnit.MICROS));
         }
 
         private static RecordKey key(String scope, String key) {

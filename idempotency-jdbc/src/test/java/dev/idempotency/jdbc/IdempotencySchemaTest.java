@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.idempotency.jdbc.inbox.JdbcInbox;
+import dev.idempotency.jdbc.internal.SqlDialect;
 import dev.idempotency.testing.H2DatabaseExtension;
 import dev.idempotency.testing.MariaDbDatabaseExtension;
 import dev.idempotency.testing.PostgresDatabaseExtension;
@@ -18,9 +19,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -157,10 +155,9 @@ class IdempotencySchemaTest {
             assertEquals(files, IdempotencySchema.sqlResources(engine()));
         }
 
-        /** A point in time as the engine's time columns take it: MariaDB keeps DATETIME(6) in UTC. */
+        /** A point in time as the store passes it to this engine's time columns. */
         private Object time(Instant instant) {
-            return engine() == DatabaseEngine.MARIADB ? LocalDateTime.ofInstant(instant, ZoneOffset.UTC)
-                    : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+            return SqlDialect.of(engine(), 0).times().parameter(instant);
         }
 
         private static String withoutComments(String sql) {
