@@ -593,11 +593,7 @@ public final class RabbitInboxConsumer implements AutoCloseable {
          * @throws IdempotencyConfigException if not from 1 ms to 10 minutes
          */
         public Builder timeout(Duration timeout) {
-            Objects.requireNonNull(timeout, "timeout");
-            if (timeout.toMillis() < 1 || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
-                throw IdempotencyConfigException.invalid("timeout", timeout, "a duration from 1ms to 10m, such as PT10S");
-            }
-            this.timeout = timeout;
+            this.timeout = AmqpEndpoint.requireNetworkBound("timeout", timeout, "PT10S");
             return this;
         }
 
@@ -608,12 +604,7 @@ public final class RabbitInboxConsumer implements AutoCloseable {
          * @throws IdempotencyConfigException if not from 1 ms to 10 minutes
          */
         public Builder recoveryInterval(Duration recoveryInterval) {
-            Objects.requireNonNull(recoveryInterval, "recoveryInterval");
-            if (recoveryInterval.toMillis() < 1 || recoveryInterval.compareTo(Duration.ofMinutes(10)) > 0) {
-                throw IdempotencyConfigException.invalid("recoveryInterval", recoveryInterval,
-                        "a duration from 1ms to 10m, such as PT2S");
-            }
-            this.recoveryInterval = recoveryInterval;
+            this.recoveryInterval = AmqpEndpoint.requireNetworkBound("recoveryInterval", recoveryInterval, "PT2S");
             return this;
         }
 

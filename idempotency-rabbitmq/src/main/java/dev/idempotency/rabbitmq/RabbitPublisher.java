@@ -403,11 +403,7 @@ public final class RabbitPublisher implements OutboxPublisher, AutoCloseable {
          * @throws IdempotencyConfigException if not from 1 ms to 10 minutes
          */
         public Builder timeout(Duration timeout) {
-            Objects.requireNonNull(timeout, "timeout");
-            if (timeout.toMillis() < 1 || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
-                throw IdempotencyConfigException.invalid("timeout", timeout, "a duration from 1ms to 10m, such as PT10S");
-            }
-            this.timeout = timeout;
+            this.timeout = AmqpEndpoint.requireNetworkBound("timeout", timeout, "PT10S");
             return this;
         }
 

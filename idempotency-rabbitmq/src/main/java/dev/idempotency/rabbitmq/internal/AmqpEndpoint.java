@@ -20,6 +20,20 @@ public final class AmqpEndpoint {
     }
 
     /**
+     * Checks a bound on a network call or a wait between reconnections, {@code setting}: from 1 ms to 10 minutes.
+     *
+     * @param example a value to suggest in the message, such as {@code PT10S}
+     * @throws IdempotencyConfigException naming the setting and the value otherwise
+     */
+    public static Duration requireNetworkBound(String setting, Duration value, String example) {
+        Objects.requireNonNull(value, setting);
+        if (value.toMillis() < 1 || value.compareTo(Duration.ofMinutes(10)) > 0) {
+            throw IdempotencyConfigException.invalid(setting, value, "a duration from 1ms to 10m, such as " + example);
+        }
+        return value;
+    }
+
+    /**
      * The endpoint of an {@code amqp://} URI.
      *
      * @param setting the builder setting's name, for the error
